@@ -1,0 +1,286 @@
+"""`waspada` command line: run the monitor, fetch, ingest, manage feeds, export articles, classify."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+from sqlalchemy import select
+
+from classifiers.cli import register as register_classifier_commands
+from monitor.config import Settings
+from monitor.db.models import Article, Feed
+from monitor.db.session import open_database, session_scope
+from monitor.feeds.discover import discover_feed_links
+from monitor.feeds.fetch import Fetcher
+from monitor.feeds.parse import NotAFeedError, parse_feed
+from monitor.feeds.registry import FeedsFileError, FeedSource, append_feed, load_feeds, sync_feeds
+from monitor.pipeline import feed_files, ingest_file, run_fetch_cycle
+
+app = typer.Typer(help="Waspada: deteksi dini konflik sosial dari berita daerah.", no_args_is_help=True)
+feeds_app = typer.Typer(help="Kelola sumber berita (feeds.yaml).", no_args_is_help=True)
+articles_app = typer.Typer(help="Artikel tersimpan.", no_args_is_help=True)
+app.add_typer(feeds_app, name="feeds")
+app.add_typer(articles_app, name="articles")
+register_classifier_commands(app)
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _settings(feeds: Optional[Path] = None) -> Settings:
+    settings = Settings.from_env()
+    if feeds is not None:
+        settings = Settings(database_url=settings.database_url, feeds_path=feeds, fetch=settings.fetch, poll=settings.poll)
+    return settings
+
+
+def _load_and_sync(settings: Settings):
+    try:
+        sources = load_feeds(settings.feeds_path)
+    except FeedsFileError as exc:
+        err_console.print(f"[red]Berkas sumber {exc.path} bermasalah:[/red]")
+        for problem in exc.problems:
+            err_console.print(f"  - {problem}")
+        raise typer.Exit(2)
+    engine = open_database(settings.database_url)
+    with session_scope(engine) as session:
+        sync_feeds(session, sources)
+    return engine
+
+
+def _when(value: Optional[datetime]) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+
+
+@app.command()
+def run(feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)")):
+    """Jalankan monitor: ambil feed yang jatuh tempo setiap menit sampai dihentikan (Ctrl+C)."""
+    from monitor.scheduler import build_scheduler, fetch_due_feeds
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    settings = _settings(feeds)
+    engine = _load_and_sync(settings)
+    console.print(f"Waspada berjalan. Basis data: {settings.database_url}. Hentikan dengan Ctrl+C.")
+    fetch_due_feeds(engine, settings)
+    scheduler = build_scheduler(engine, settings)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        console.print("Waspada berhenti.")
+
+
+@app.command()
+def fetch(
+    once: bool = typer.Option(False, "--once", help="Satu siklus lalu berhenti"),
+    feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)"),
+    due_only: bool = typer.Option(False, "--due-only", help="Hanya feed yang sudah jatuh tempo"),
+):
+    """Ambil semua feed aktif sekali, dengan tampilan kemajuan dan ringkasan."""
+    if not once:
+        err_console.print("Gunakan --once untuk satu siklus, atau `waspada run` untuk monitor terus-menerus.")
+        raise typer.Exit(2)
+    settings = _settings(feeds)
+    engine = _load_and_sync(settings)
+    with session_scope(engine) as session:
+        total = len([f for f in session.scalars(select(Feed).where(Feed.enabled.is_(True)))])
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console) as progress:
+        task = progress.add_task("Mengambil feed", total=total)
+        outcomes = run_fetch_cycle(engine, settings, only_due=due_only, on_done=lambda _o: progress.advance(task))
+    _print_outcomes(outcomes)
+
+
+def _print_outcomes(outcomes) -> None:
+    table = Table(title="Ringkasan siklus")
+    for column in ("feed", "hasil", "item", "baru", "gagal", "keterangan"):
+        table.add_column(column)
+    for o in sorted(outcomes, key=lambda o: o.feed_id):
+        table.add_row(o.feed_id, o.outcome, str(o.n_entries), str(o.n_new), str(o.n_failed), (o.message or "")[:80])
+    console.print(table)
+    ok = sum(1 for o in outcomes if o.outcome in ("ok", "not_modified"))
+    console.print(
+        f"{len(outcomes)} feed: {ok} berhasil, {len(outcomes) - ok} gagal; "
+        f"{sum(o.n_new for o in outcomes)} artikel baru."
+    )
+
+
+@app.command()
+def ingest(
+    path: Path = typer.Argument(..., help="Berkas feed tersimpan atau folder berisi berkas feed"),
+    feed_id: Optional[str] = typer.Option(None, "--feed", help="Catat sebagai milik feed ini"),
+):
+    """Masukkan berkas feed tersimpan lewat jalur yang sama dengan pengambilan."""
+    files = feed_files(path)
+    if not files or not all(f.exists() for f in files):
+        err_console.print(f"Tidak ada berkas feed di {path}")
+        raise typer.Exit(2)
+    engine = open_database(_settings().database_url)
+    outcomes = [ingest_file(engine, f, feed_id=feed_id) for f in files]
+    _print_outcomes(outcomes)
+    if any(o.outcome == "error" for o in outcomes):
+        raise typer.Exit(1)
+
+
+@feeds_app.command("list")
+def feeds_list(feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)")):
+    """Tampilkan kesehatan setiap feed: sukses terakhir, galat terakhir, jumlah galat, cek berikutnya."""
+    engine = _load_and_sync(_settings(feeds))
+    table = Table(title="Sumber berita")
+    for column in ("id", "aktif", "terverifikasi", "sukses terakhir", "galat", "galat terakhir", "cek berikutnya"):
+        table.add_column(column)
+    with session_scope(engine) as session:
+        for feed in session.scalars(select(Feed).order_by(Feed.id)):
+            table.add_row(
+                feed.id, "ya" if feed.enabled else "tidak", "ya" if feed.verified else "tidak",
+                _when(feed.last_success_at), str(feed.error_count),
+                (feed.disabled_reason or feed.last_error or "")[:60], _when(feed.next_check_at),
+            )
+    console.print(table)
+
+
+@feeds_app.command("check")
+def feeds_check(
+    feed_ids: list[str] = typer.Argument(None, help="Id feed (bawaan: semua di feeds.yaml)"),
+    feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)"),
+):
+    """Uji sumber: ambil dan urai tanpa menyimpan, lalu laporkan hasilnya."""
+    settings = _settings(feeds)
+    try:
+        sources = load_feeds(settings.feeds_path)
+    except FeedsFileError as exc:
+        for problem in exc.problems:
+            err_console.print(f"- {problem}")
+        raise typer.Exit(2)
+    if feed_ids:
+        sources = [s for s in sources if s.id in set(feed_ids)]
+
+    async def check_all():
+        async with Fetcher(settings.fetch) as fetcher:
+            return await asyncio.gather(*(fetcher.fetch(s.url) for s in sources))
+
+    results = asyncio.run(check_all())
+    table = Table(title="Uji sumber")
+    for column in ("id", "HTTP", "hasil", "item", "keterangan"):
+        table.add_column(column)
+    failures = 0
+    for source, result in zip(sources, results):
+        entries, note = 0, result.error_message or ""
+        if result.outcome == "ok":
+            try:
+                parsed = parse_feed(result.body, result.headers, result.final_url or source.url)
+                entries, note = len(parsed.entries), "; ".join(parsed.warnings)[:80]
+            except NotAFeedError as exc:
+                result_outcome, note = "bukan feed", str(exc)
+                failures += 1
+                table.add_row(source.id, str(result.status), result_outcome, "0", note)
+                continue
+        else:
+            failures += 1
+        table.add_row(source.id, str(result.status or "-"), result.outcome, str(entries), note)
+    console.print(table)
+    if failures:
+        raise typer.Exit(1)
+
+
+@feeds_app.command("add")
+def feeds_add(
+    url: str = typer.Argument(..., help="Alamat situs atau feed"),
+    feed_id: Optional[str] = typer.Option(None, "--id", help="Id feed baru"),
+    region: str = typer.Option("62", help="Kode wilayah: 62 atau kode kabupaten seperti 62.02"),
+    feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)"),
+):
+    """Tambah sumber dari alamat situs: cari feed lewat <link rel="alternate">, uji, lalu simpan ke feeds.yaml."""
+    settings = _settings(feeds)
+
+    async def find():
+        async with Fetcher(settings.fetch) as fetcher:
+            first = await fetcher.fetch(url)
+            if first.outcome != "ok":
+                return first, None, None
+            try:
+                parsed = parse_feed(first.body, first.headers, first.final_url or url)
+                return first, first.final_url or url, parsed
+            except NotAFeedError:
+                links = discover_feed_links(first.body.decode("utf-8", "replace"), first.final_url or url)
+                for link, _title in links:
+                    candidate = await fetcher.fetch(link)
+                    if candidate.outcome == "ok":
+                        try:
+                            return candidate, link, parse_feed(candidate.body, candidate.headers, link)
+                        except NotAFeedError:
+                            continue
+                return first, None, None
+
+    result, feed_url, parsed = asyncio.run(find())
+    if feed_url is None:
+        err_console.print(f"Tidak menemukan feed di {url}: {result.error_message or 'tidak ada <link rel=alternate> yang berisi feed'}")
+        raise typer.Exit(1)
+    title = parsed.title or feed_url
+    new_id = feed_id or _slug(title)
+    source = FeedSource(id=new_id, name=title, url=feed_url, outlet=title, region=region, interval_minutes=60,
+                        enabled=True, verified=True, notes=f"Ditambahkan lewat penemuan feed dari {url}.")
+    existing = load_feeds(settings.feeds_path)
+    if any(s.id == new_id or s.url == feed_url for s in existing):
+        err_console.print(f"Sumber {new_id} ({feed_url}) sudah ada di {settings.feeds_path}")
+        raise typer.Exit(1)
+    append_feed(settings.feeds_path, source)
+    load_feeds(settings.feeds_path)  # the file must still validate
+    _load_and_sync(settings)
+    console.print(f"Ditambahkan: {new_id} -> {feed_url} ({len(parsed.entries)} item)")
+
+
+@feeds_app.command("enable")
+def feeds_enable(feed_id: str, feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)")):
+    """Aktifkan lagi feed yang dinonaktifkan otomatis (410 atau kegagalan berulang)."""
+    engine = _load_and_sync(_settings(feeds))
+    with session_scope(engine) as session:
+        feed = session.get(Feed, feed_id)
+        if feed is None:
+            err_console.print(f"Feed {feed_id} tidak ada")
+            raise typer.Exit(1)
+        feed.disabled_reason, feed.enabled, feed.error_count = None, True, 0
+        feed.next_check_at = datetime.now(timezone.utc)
+    console.print(f"Feed {feed_id} aktif lagi.")
+
+
+def _slug(text: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "feed"
+
+
+@articles_app.command("export")
+def articles_export(
+    format: str = typer.Option("jsonl", "--format", help="Format keluaran (jsonl)"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Berkas keluaran (bawaan: layar)"),
+):
+    """Tulis artikel tersimpan sebagai baris JSON."""
+    if format != "jsonl":
+        err_console.print("Format yang didukung: jsonl")
+        raise typer.Exit(2)
+    engine = open_database(_settings().database_url)
+    handle = output.open("w", encoding="utf-8") if output else sys.stdout
+    try:
+        with session_scope(engine) as session:
+            for article in session.scalars(select(Article).order_by(Article.id).execution_options(yield_per=500)):
+                handle.write(json.dumps(article_record(article), ensure_ascii=False) + "\n")
+    finally:
+        if output:
+            handle.close()
+
+
+def article_record(article: Article) -> dict:
+    """The export record of an article."""
+    iso = lambda v: v.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if v else None  # noqa: E731
+    return {
+        "id": article.id, "feed_id": article.feed_id, "url": article.url, "title": article.title,
+        "summary": article.summary_text, "published": iso(article.published_at), "fetched": iso(article.fetched_at),
+        "story_cluster_id": article.cluster_id,
+    }

@@ -1,0 +1,95 @@
+"""Runtime settings, read from the environment (secrets never live in files)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on", "ya"}
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def default_database_url() -> str:
+    """SQLite file in WASPADA_DATA_DIR (default ./var), the embedded default store."""
+    data_dir = Path(os.environ.get("WASPADA_DATA_DIR", "var"))
+    return f"sqlite:///{data_dir / 'waspada.db'}"
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """Politeness and safety limits of the fetcher (named after Miniflux's settings)."""
+
+    user_agent: str = "Waspada/0.1 (+https://github.com/waspada; deteksi dini konflik sosial)"
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    total_timeout: float = 90.0
+    max_body_bytes: int = 5 * 1024 * 1024
+    max_redirects: int = 5
+    global_concurrency: int = 20
+    per_host_concurrency: int = 2
+    per_host_min_gap: float = 1.0
+    allow_private_networks: bool = False
+
+
+@dataclass(frozen=True)
+class PollSettings:
+    """Bounds of adaptive polling and of error back-off."""
+
+    floor_seconds: int = 600
+    ceiling_seconds: int = 24 * 3600
+    target_new_items_per_poll: float = 2.0
+    error_backoff_base_seconds: int = 900
+    max_consecutive_failures: int = 10
+    jitter: float = 0.2
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings; build with `Settings.from_env()`."""
+
+    database_url: str
+    feeds_path: Path
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    poll: PollSettings = field(default_factory=PollSettings)
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        """Read WASPADA_* variables, falling back to safe defaults."""
+        fetch = FetchSettings(
+            user_agent=os.environ.get("WASPADA_USER_AGENT", FetchSettings.user_agent),
+            connect_timeout=_env_float("WASPADA_CONNECT_TIMEOUT", FetchSettings.connect_timeout),
+            read_timeout=_env_float("WASPADA_READ_TIMEOUT", FetchSettings.read_timeout),
+            total_timeout=_env_float("WASPADA_TOTAL_TIMEOUT", FetchSettings.total_timeout),
+            max_body_bytes=_env_int("WASPADA_MAX_BODY_BYTES", FetchSettings.max_body_bytes),
+            global_concurrency=_env_int("WASPADA_CONCURRENCY", FetchSettings.global_concurrency),
+            per_host_concurrency=_env_int("WASPADA_PER_HOST_CONCURRENCY", FetchSettings.per_host_concurrency),
+            per_host_min_gap=_env_float("WASPADA_PER_HOST_MIN_GAP", FetchSettings.per_host_min_gap),
+            allow_private_networks=_env_bool("WASPADA_ALLOW_PRIVATE_NETWORKS", False),
+        )
+        poll = PollSettings(
+            floor_seconds=max(600, _env_int("WASPADA_POLL_FLOOR_SECONDS", PollSettings.floor_seconds)),
+            ceiling_seconds=_env_int("WASPADA_POLL_CEILING_SECONDS", PollSettings.ceiling_seconds),
+            max_consecutive_failures=_env_int("WASPADA_MAX_FAILURES", PollSettings.max_consecutive_failures),
+        )
+        return cls(
+            database_url=os.environ.get("WASPADA_DATABASE_URL") or default_database_url(),
+            feeds_path=Path(os.environ.get("WASPADA_FEEDS", PROJECT_ROOT / "feeds.yaml")),
+            fetch=fetch,
+            poll=poll,
+        )

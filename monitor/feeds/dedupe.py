@@ -1,0 +1,55 @@
+"""Near-duplicate detection across outlets: MinHash signatures with LSH band hashes in the database."""
+from __future__ import annotations
+
+import hashlib
+import re
+
+import numpy as np
+from datasketch import MinHash
+
+NUM_PERM = 128
+BANDS = 32
+ROWS = NUM_PERM // BANDS  # 32 bands x 4 rows: candidates from a Jaccard of about 0.42 upward
+SHINGLE_WORDS = 3
+SIMILARITY_THRESHOLD = 0.5
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SEED = 1
+
+
+def shingles(text: str) -> set[bytes]:
+    """Word 3-grams of the lower-cased text (single words for very short texts)."""
+    words = _WORD.findall(text.lower())
+    if len(words) < SHINGLE_WORDS:
+        return {w.encode("utf-8") for w in words}
+    return {" ".join(words[i : i + SHINGLE_WORDS]).encode("utf-8") for i in range(len(words) - SHINGLE_WORDS + 1)}
+
+
+def signature(text: str) -> MinHash | None:
+    """MinHash of a text, or None when it has no words."""
+    grams = shingles(text)
+    if not grams:
+        return None
+    minhash = MinHash(num_perm=NUM_PERM, seed=_SEED)
+    minhash.update_batch(list(grams))
+    return minhash
+
+
+def to_bytes(minhash: MinHash) -> bytes:
+    """Signature as bytes for storage."""
+    return minhash.hashvalues.astype(np.uint64).tobytes()
+
+
+def from_bytes(data: bytes) -> np.ndarray:
+    """Stored signature as its hash values."""
+    return np.frombuffer(data, dtype=np.uint64)
+
+
+def band_hashes(minhash: MinHash) -> list[str]:
+    """One short hash per LSH band; two texts sharing any band hash are candidates."""
+    values = minhash.hashvalues.astype(np.uint64)
+    return [hashlib.sha1(values[b * ROWS : (b + 1) * ROWS].tobytes()).hexdigest() for b in range(BANDS)]
+
+
+def similarity(a: MinHash, b: np.ndarray) -> float:
+    """Estimated Jaccard similarity of two texts: the share of equal MinHash values."""
+    return float(np.mean(a.hashvalues.astype(np.uint64) == b))

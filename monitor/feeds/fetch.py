@@ -1,0 +1,221 @@
+"""HTTP retrieval of feeds (httpx AsyncClient), polite and defensive.
+
+Every call returns a FetchResult whatever happens, so one bad feed never stops a cycle
+(the pattern of lemon24/reader's RetrieveResult). Redirects are followed by hand so that each
+hop's address is checked and a permanent redirect can update the stored feed URL.
+"""
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from monitor.config import FetchSettings
+
+REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+PERMANENT_REDIRECTS = {301, 308}
+
+
+class FetchError(Exception):
+    """A fetch failed; `kind` is a stable machine name, the message is for users (Indonesian)."""
+
+    def __init__(self, kind: str, message: str, status: int | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.status = status
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """Outcome of one fetch: a body, a 'not modified', or an error, with the response facts."""
+
+    url: str
+    outcome: str  # ok | not_modified | gone | rate_limited | error
+    final_url: str | None = None
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    error_kind: str | None = None
+    error_message: str | None = None
+    permanent_redirect: str | None = None
+    retry_after: datetime | None = None
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("etag")
+
+    @property
+    def last_modified(self) -> str | None:
+        return self.headers.get("last-modified")
+
+
+def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
+    """Retry-After as seconds or an HTTP date, to an aware UTC time (None when absent or unreadable)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return now + timedelta(seconds=int(value))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(when.astimezone(timezone.utc), now)
+
+
+class HostLimiter:
+    """At most N requests at once per host, and a minimum gap between request starts to one host."""
+
+    def __init__(self, per_host: int, min_gap: float):
+        self.per_host = per_host
+        self.min_gap = min_gap
+        self._semaphores: dict[str, asyncio.Semaphore] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._last_start: dict[str, float] = {}
+
+    def semaphore(self, host: str) -> asyncio.Semaphore:
+        return self._semaphores.setdefault(host, asyncio.Semaphore(self.per_host))
+
+    async def wait_turn(self, host: str) -> None:
+        """Sleep until the gap since the last request to `host` has passed."""
+        lock = self._locks.setdefault(host, asyncio.Lock())
+        async with lock:
+            last = self._last_start.get(host)
+            if last is not None:
+                delay = self.min_gap - (time.monotonic() - last)
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            self._last_start[host] = time.monotonic()
+
+
+async def check_address(url: str, allow_private: bool) -> None:
+    """Refuse URLs whose host resolves to a private, loopback, link-local or otherwise non-public address."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError("bad_url", f"alamat tidak sah: {url}")
+    if allow_private:
+        return
+    host = parts.hostname
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise FetchError("dns", f"nama host tidak ditemukan: {host} ({exc})") from exc
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global:
+            # checked before connecting; a resolver that changes its answer in between is out of scope here
+            raise FetchError("private_address", f"alamat {address} milik jaringan privat/lokal, ditolak demi keamanan")
+
+
+class Fetcher:
+    """Fetches feeds with one shared AsyncClient, a global and a per-host concurrency limit."""
+
+    def __init__(self, settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None):
+        self.settings = settings
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._global = asyncio.Semaphore(settings.global_concurrency)
+        self._hosts = HostLimiter(settings.per_host_concurrency, settings.per_host_min_gap)
+
+    async def __aenter__(self) -> "Fetcher":
+        timeout = httpx.Timeout(
+            connect=self.settings.connect_timeout, read=self.settings.read_timeout, write=10.0, pool=None
+        )
+        self._client = httpx.AsyncClient(
+            timeout=timeout,
+            follow_redirects=False,
+            headers={"User-Agent": self.settings.user_agent, "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"},
+            transport=self._transport,
+        )
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    async def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
+        """Fetch one feed URL; never raises (errors come back as outcome 'error')."""
+        try:
+            async with self._global:
+                return await asyncio.wait_for(self._fetch(url, etag, last_modified), self.settings.total_timeout)
+        except FetchError as exc:
+            return FetchResult(url=url, outcome="error", status=exc.status, error_kind=exc.kind, error_message=str(exc))
+        except (asyncio.TimeoutError, httpx.TimeoutException) as exc:
+            return FetchResult(url=url, outcome="error", error_kind="timeout", error_message=f"waktu habis menunggu server ({type(exc).__name__})")
+        except httpx.HTTPError as exc:
+            return FetchResult(url=url, outcome="error", error_kind="network", error_message=f"gagal terhubung: {type(exc).__name__}: {exc}")
+
+    async def _fetch(self, url: str, etag: str | None, last_modified: str | None) -> FetchResult:
+        assert self._client is not None, "use Fetcher as an async context manager"
+        conditional = {}
+        if etag:
+            conditional["If-None-Match"] = etag
+        if last_modified:
+            conditional["If-Modified-Since"] = last_modified
+        current, visited, all_permanent = url, [url], True
+        for _hop in range(self.settings.max_redirects + 1):
+            await check_address(current, self.settings.allow_private_networks)
+            host = urlsplit(current).netloc.lower()
+            async with self._hosts.semaphore(host):
+                await self._hosts.wait_turn(host)
+                result = await self._request(current, conditional)
+            if isinstance(result, FetchResult):
+                permanent = current if all_permanent and current != url else None
+                return replace(result, url=url, final_url=current, permanent_redirect=permanent)
+            status, location = result
+            all_permanent = all_permanent and status in PERMANENT_REDIRECTS
+            current = urljoin(current, location)
+            if current in visited:
+                raise FetchError("redirect_loop", f"pengalihan berputar: {' -> '.join(visited + [current])}", status)
+            visited.append(current)
+        raise FetchError("too_many_redirects", f"terlalu banyak pengalihan (> {self.settings.max_redirects})")
+
+    async def _request(self, url: str, headers: dict[str, str]) -> FetchResult | tuple[int, str]:
+        now = datetime.now(timezone.utc)
+        async with self._client.stream("GET", url, headers=headers) as response:
+            status = response.status_code
+            response_headers = {k.lower(): v for k, v in response.headers.items()}
+            if status in REDIRECT_STATUSES:
+                location = response.headers.get("location")
+                if not location:
+                    raise FetchError("bad_redirect", f"pengalihan {status} tanpa Location", status)
+                return status, location
+            if status == 304:
+                return FetchResult(url=url, outcome="not_modified", status=status, headers=response_headers)
+            if status == 410:
+                return FetchResult(url=url, outcome="gone", status=status, headers=response_headers, error_kind="gone",
+                                   error_message="feed sudah dihapus permanen (HTTP 410)")
+            if status in (429, 503):
+                return FetchResult(
+                    url=url, outcome="rate_limited", status=status, headers=response_headers, error_kind=f"http_{status}",
+                    error_message=f"server meminta menunggu (HTTP {status})",
+                    retry_after=parse_retry_after(response.headers.get("retry-after"), now),
+                )
+            if status >= 400:
+                return FetchResult(url=url, outcome="error", status=status, headers=response_headers, error_kind=f"http_{status}",
+                                   error_message=f"server menjawab HTTP {status}")
+            body = await self._read_limited(response)
+            return FetchResult(url=url, outcome="ok", status=status, headers=response_headers, body=body)
+
+    async def _read_limited(self, response: httpx.Response) -> bytes:
+        limit = self.settings.max_body_bytes
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit and "content-encoding" not in response.headers:
+            raise FetchError("too_large", f"isi terlalu besar ({declared} bita > batas {limit})", response.status_code)
+        chunks, size = [], 0
+        async for chunk in response.aiter_bytes():  # decoded bytes: a gzip bomb is caught here too
+            size += len(chunk)
+            if size > limit:
+                raise FetchError("too_large", f"isi terlalu besar (> batas {limit} bita)", response.status_code)
+            chunks.append(chunk)
+        return b"".join(chunks)
+

@@ -1,0 +1,126 @@
+"""Store a parsed feed document: raw bytes once, each new item once, near-duplicates into story clusters."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from monitor.db.models import Article, ArticleBand, Feed, FetchAttempt, RawDocument, StoryCluster
+from monitor.feeds import dedupe
+from monitor.feeds.parse import ParsedEntry, ParsedFeed
+
+
+@dataclass
+class StoreCounts:
+    """What storing one document did."""
+
+    n_entries: int = 0
+    n_new: int = 0
+    n_failed: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def store_raw_document(session: Session, url: str, headers: dict, body: bytes, received_at: datetime) -> RawDocument:
+    """The exact bytes received, stored once per sha256."""
+    digest = hashlib.sha256(body).hexdigest()
+    existing = session.scalar(select(RawDocument).where(RawDocument.sha256 == digest))
+    if existing is not None:
+        return existing
+    document = RawDocument(sha256=digest, url=url, headers=dict(headers), body=body, received_at=received_at)
+    session.add(document)
+    session.flush()
+    return document
+
+
+def is_known(session: Session, feed: Feed, entry: ParsedEntry) -> bool:
+    """Seen before: same GUID in this feed, same canonical URL anywhere, or same content from this outlet."""
+    same_outlet_feeds = select(Feed.id).where(Feed.outlet == feed.outlet)
+    query = select(Article.id).where(
+        or_(
+            and_(Article.feed_id == feed.id, Article.guid == entry.guid),
+            Article.canonical_url == entry.canonical_url,
+            and_(Article.content_hash == entry.content_hash, Article.feed_id.in_(same_outlet_feeds)),
+        )
+    ).limit(1)
+    return session.scalar(query) is not None
+
+
+def assign_cluster(session: Session, article: Article, seen_at: datetime) -> StoryCluster:
+    """Put an article into the story cluster of its nearest near-duplicate, or into a new cluster."""
+    minhash = dedupe.signature(f"{article.title}\n{article.summary_text}")
+    best: tuple[float, Article] | None = None
+    if minhash is not None:
+        article.minhash = dedupe.to_bytes(minhash)
+        bands = dedupe.band_hashes(minhash)
+        candidates = session.scalars(
+            select(Article)
+            .join(ArticleBand, ArticleBand.article_id == Article.id)
+            .where(or_(*[and_(ArticleBand.band == i, ArticleBand.band_hash == h) for i, h in enumerate(bands)]))
+            .where(Article.id != article.id)
+            .distinct()
+        ).all()
+        for candidate in candidates:
+            if candidate.minhash is None or candidate.cluster_id is None:
+                continue
+            score = dedupe.similarity(minhash, dedupe.from_bytes(candidate.minhash))
+            if score >= dedupe.SIMILARITY_THRESHOLD and (best is None or score > best[0]):
+                best = (score, candidate)
+        session.add_all(ArticleBand(article_id=article.id, band=i, band_hash=h) for i, h in enumerate(bands))
+    if best is not None:
+        cluster = session.get(StoryCluster, best[1].cluster_id)
+        cluster.size += 1
+        cluster.last_seen_at = max(cluster.last_seen_at, seen_at)
+        cluster.first_seen_at = min(cluster.first_seen_at, seen_at)
+    else:
+        cluster = StoryCluster(first_seen_at=seen_at, last_seen_at=seen_at, size=1)
+        session.add(cluster)
+        session.flush()
+    article.cluster_id = cluster.id
+    return cluster
+
+
+def store_document(
+    session: Session,
+    feed: Feed,
+    parsed: ParsedFeed,
+    raw: RawDocument | None,
+    attempt: FetchAttempt | None,
+    fetched_at: datetime,
+) -> StoreCounts:
+    """Store every new entry; one failing entry is recorded and skipped, the others are kept."""
+    counts = StoreCounts(n_entries=len(parsed.entries), warnings=list(parsed.warnings))
+    for entry in parsed.entries:
+        try:
+            with session.begin_nested():
+                if is_known(session, feed, entry):
+                    continue
+                article = Article(
+                    feed_id=feed.id,
+                    guid=entry.guid,
+                    url=entry.url,
+                    canonical_url=entry.canonical_url,
+                    title=entry.title,
+                    summary_html=entry.summary_html,
+                    summary_text=entry.summary_text,
+                    author=entry.author,
+                    language=entry.language,
+                    published_at=entry.published_at,
+                    fetched_at=fetched_at,
+                    content_hash=entry.content_hash,
+                    raw_entry=entry.raw,
+                    raw_document_id=raw.id if raw else None,
+                    fetch_attempt_id=attempt.id if attempt else None,
+                )
+                session.add(article)
+                session.flush()
+                assign_cluster(session, article, entry.published_at or fetched_at)
+                session.flush()
+                counts.n_new += 1
+        except (SQLAlchemyError, ValueError) as exc:
+            counts.n_failed += 1
+            counts.warnings.append(f"item {entry.url or entry.guid} gagal disimpan: {type(exc).__name__}: {exc}"[:500])
+    return counts

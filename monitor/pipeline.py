@@ -1,0 +1,187 @@
+"""The ingest flow: fetch (or read a file) -> parse -> dedupe -> store, one transaction per document.
+
+The same functions run from the scheduler, from `waspada fetch`/`waspada ingest` and from tests.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from monitor.config import Settings
+from monitor.db.models import Feed, FetchAttempt
+from monitor.db.session import session_scope
+from monitor.feeds import polling
+from monitor.feeds.fetch import Fetcher, FetchResult
+from monitor.feeds.parse import NotAFeedError, parse_feed
+from monitor.feeds.store import store_document, store_raw_document
+
+FEED_FILE_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".feed"}
+
+
+@dataclass(frozen=True)
+class FeedOutcome:
+    """What happened to one feed or file in a cycle."""
+
+    feed_id: str
+    outcome: str
+    n_entries: int = 0
+    n_new: int = 0
+    n_failed: int = 0
+    message: str | None = None
+
+
+def due_feeds(session: Session, now: datetime, only_due: bool = True) -> list[Feed]:
+    """Enabled feeds whose next check has come (or all enabled feeds)."""
+    query = select(Feed).where(Feed.enabled.is_(True))
+    if only_due:
+        query = query.where((Feed.next_check_at.is_(None)) | (Feed.next_check_at <= now))
+    return list(session.scalars(query.order_by(Feed.next_check_at, Feed.id)))
+
+
+def record_fetch_result(engine: Engine, feed_id: str, result: FetchResult, settings: Settings) -> FeedOutcome:
+    """Store one fetch result and update the feed's health, all in one transaction."""
+    now = datetime.now(timezone.utc)
+    with session_scope(engine) as session:
+        feed = session.get(Feed, feed_id)
+        attempt = FetchAttempt(
+            feed_id=feed_id, started_at=now, source="http", url=result.url, final_url=result.final_url,
+            outcome=result.outcome, http_status=result.status, error_kind=result.error_kind,
+            error_message=result.error_message, warnings=[],
+            bytes_received=len(result.body or b""),
+        )
+        session.add(attempt)
+        session.flush()
+        if result.permanent_redirect:
+            feed.url = result.permanent_redirect
+            attempt.warnings = [f"pengalihan permanen: alamat feed diganti ke {result.permanent_redirect}"]
+        outcome = _apply_result(session, feed, attempt, result, settings, now)
+        attempt.finished_at = datetime.now(timezone.utc)
+        return outcome
+
+
+def _apply_result(session, feed: Feed, attempt: FetchAttempt, result: FetchResult, settings: Settings, now) -> FeedOutcome:
+    poll = settings.poll
+    if result.outcome == "not_modified":
+        polling.record_not_modified(feed, now, poll)
+        return FeedOutcome(feed.id, "not_modified")
+    if result.outcome == "gone":
+        polling.record_failure(feed, result.error_message, now, poll, permanent=True)
+        return FeedOutcome(feed.id, "gone", message=result.error_message)
+    if result.outcome in ("rate_limited", "error"):
+        polling.record_failure(feed, result.error_message, now, poll, retry_after=result.retry_after)
+        return FeedOutcome(feed.id, result.outcome, message=result.error_message)
+    try:
+        parsed = parse_feed(result.body, result.headers, result.final_url or result.url, fetched_at=now)
+    except NotAFeedError as exc:
+        attempt.outcome, attempt.error_kind, attempt.error_message = "error", "not_a_feed", str(exc)
+        polling.record_failure(feed, str(exc), now, poll)
+        return FeedOutcome(feed.id, "error", message=str(exc))
+    raw = store_raw_document(session, result.final_url or result.url, result.headers, result.body, now)
+    counts = store_document(session, feed, parsed, raw, attempt, now)
+    attempt.n_entries, attempt.n_new, attempt.n_failed = counts.n_entries, counts.n_new, counts.n_failed
+    attempt.warnings = list(attempt.warnings or []) + counts.warnings
+    feed.etag, feed.last_modified = result.etag, result.last_modified
+    polling.record_success(feed, counts.n_new, now, poll)
+    return FeedOutcome(feed.id, "ok", counts.n_entries, counts.n_new, counts.n_failed,
+                       "; ".join(counts.warnings)[:300] or None)
+
+
+async def fetch_cycle(
+    engine: Engine,
+    settings: Settings,
+    only_due: bool = True,
+    feed_ids: Iterable[str] | None = None,
+    on_done: Callable[[FeedOutcome], None] | None = None,
+    transport=None,
+) -> list[FeedOutcome]:
+    """Fetch the due (or all enabled, or the named) feeds concurrently and store each result as it arrives."""
+    now = datetime.now(timezone.utc)
+    with session_scope(engine) as session:
+        feeds = due_feeds(session, now, only_due)
+        if feed_ids is not None:
+            wanted = set(feed_ids)
+            feeds = [feed for feed in feeds if feed.id in wanted]
+        jobs = [(feed.id, feed.url, feed.etag, feed.last_modified) for feed in feeds]
+    outcomes: list[FeedOutcome] = []
+    async with Fetcher(settings.fetch, transport=transport) as fetcher:
+
+        async def one(feed_id, url, etag, last_modified):
+            return feed_id, await fetcher.fetch(url, etag, last_modified)
+
+        for finished in asyncio.as_completed([one(*job) for job in jobs]):
+            feed_id, result = await finished
+            try:
+                outcome = record_fetch_result(engine, feed_id, result, settings)
+            except Exception as exc:  # a storage failure of one feed must not end the cycle
+                outcome = FeedOutcome(feed_id, "error", message=f"gagal menyimpan: {type(exc).__name__}: {exc}")
+            outcomes.append(outcome)
+            if on_done:
+                on_done(outcome)
+    return outcomes
+
+
+def run_fetch_cycle(engine: Engine, settings: Settings, **kwargs) -> list[FeedOutcome]:
+    """Synchronous wrapper of `fetch_cycle` for the CLI and the scheduler."""
+    return asyncio.run(fetch_cycle(engine, settings, **kwargs))
+
+
+def feed_files(path: Path) -> list[Path]:
+    """A saved feed file, or the feed files in a folder (sorted, recursive)."""
+    path = Path(path)
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in FEED_FILE_SUFFIXES)
+    return [path]
+
+
+def _file_feed_id(path: Path) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:80] or "file"
+    return f"file-{slug}"
+
+
+def ingest_file(engine: Engine, path: Path, feed_id: str | None = None, outlet: str | None = None) -> FeedOutcome:
+    """Ingest one saved feed file through the same parse-dedupe-store path as a fetch."""
+    path = Path(path)
+    now = datetime.now(timezone.utc)
+    feed_id = feed_id or _file_feed_id(path)
+    try:
+        body = path.read_bytes()
+    except OSError as exc:
+        return FeedOutcome(feed_id, "error", message=f"berkas tidak bisa dibaca: {exc}")
+    with session_scope(engine) as session:
+        feed = session.get(Feed, feed_id)
+        try:
+            parsed = parse_feed(body, {}, path.resolve().as_uri(), fetched_at=now)
+        except NotAFeedError as exc:
+            parsed, error = None, str(exc)
+        if feed is None:
+            title = parsed.title if parsed and parsed.title else path.stem
+            feed = Feed(
+                id=feed_id, name=title, url=path.resolve().as_uri(), configured_url=path.resolve().as_uri(),
+                outlet=outlet or title, region="62", enabled=False, verified=False,
+                notes="Dibuat dari berkas feed tersimpan (waspada ingest).", error_count=0,
+                poll_interval_seconds=3600, current_interval_seconds=3600,
+            )
+            session.add(feed)
+            session.flush()
+        attempt = FetchAttempt(feed_id=feed.id, started_at=now, source="file", url=path.resolve().as_uri(),
+                               outcome="ok", warnings=[], bytes_received=len(body))
+        session.add(attempt)
+        session.flush()
+        if parsed is None:
+            attempt.outcome, attempt.error_kind, attempt.error_message = "error", "not_a_feed", error
+            attempt.finished_at = datetime.now(timezone.utc)
+            return FeedOutcome(feed.id, "error", message=f"{path}: {error}")
+        raw = store_raw_document(session, attempt.url, {}, body, now)
+        counts = store_document(session, feed, parsed, raw, attempt, now)
+        attempt.n_entries, attempt.n_new, attempt.n_failed = counts.n_entries, counts.n_new, counts.n_failed
+        attempt.warnings = counts.warnings
+        attempt.finished_at = datetime.now(timezone.utc)
+        return FeedOutcome(feed.id, "ok", counts.n_entries, counts.n_new, counts.n_failed,
+                           "; ".join(counts.warnings)[:300] or None)
