@@ -1,8 +1,153 @@
 """`waspada classify|train|evaluate`: registered on the main CLI by monitor.cli."""
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
 import typer
+
+from classifiers.artifacts import ModelIntegrityError
+from classifiers.categories import ModelConfig
+from classifiers.seed import LabelFileError, load_label_file, load_seed
+from classifiers.service import MODELS_ROOT, Classifier, NewsItem, load_classifier
+from classifiers.taxonomy import load_taxonomy
+
+BATCH = 1000
+
+
+def _parse_line(line: str, number: int) -> NewsItem:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"baris {number}: bukan JSON yang sah ({exc.msg}, kolom {exc.colno})") from exc
+    if not isinstance(record, dict):
+        raise ValueError(f"baris {number}: harus berupa objek JSON")
+    if "id" not in record:
+        raise ValueError(f"baris {number}: kolom 'id' tidak ada")
+    title, text = record.get("title", ""), record.get("text", "")
+    if not isinstance(title, str) or not isinstance(text, str):
+        raise ValueError(f"baris {number}: 'title' dan 'text' harus berupa teks")
+    if not (title.strip() or text.strip()):
+        raise ValueError(f"baris {number}: 'title' dan 'text' kosong")
+    return NewsItem(record["id"], title, text)
+
+
+def classify_stream(classifier: Classifier, lines, out, err, explain: int = 0) -> int:
+    """Classify JSON lines from `lines` into `out` in order; bad lines get an error record. Returns the error count."""
+    errors, pending = 0, []
+
+    def flush():
+        items = [entry for entry in pending if isinstance(entry, NewsItem)]
+        results = iter(classifier.classify(items, explain=explain)) if items else iter(())
+        for entry in pending:
+            record = next(results) if isinstance(entry, NewsItem) else entry
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        pending.clear()
+
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            pending.append(_parse_line(line, number))
+        except ValueError as exc:
+            errors += 1
+            err.write(f"galat: {exc}\n")
+            pending.append({"id": None, "line": number, "error": str(exc)})
+        if len(pending) >= BATCH:
+            flush()
+    flush()
+    return errors
 
 
 def register(app: typer.Typer) -> None:
     """Add the classifier commands to a Typer app."""
+
+    @app.command()
+    def classify(
+        input: Path = typer.Option(..., "--input", help="JSONL masukan: {id, title, text} per baris"),
+        output: Path = typer.Option(..., "--output", help="JSONL keluaran, urutan sama dengan masukan"),
+        model: Optional[Path] = typer.Option(None, "--model", help="Folder model (bawaan: models/default)"),
+        explain: int = typer.Option(0, "--explain", help="Sertakan N istilah teratas yang mendorong tiap kategori"),
+    ):
+        """Klasifikasikan berita: kategori konflik, skor, sinyal konflik, dan tempat di Kalteng."""
+        try:
+            classifier = load_classifier(str(model) if model else None)
+        except ModelIntegrityError as exc:
+            typer.echo(f"galat: {exc}", err=True)
+            raise typer.Exit(2)
+        try:
+            source = input.open(encoding="utf-8", errors="strict")
+        except OSError as exc:
+            typer.echo(f"galat: berkas masukan tidak bisa dibuka: {exc}", err=True)
+            raise typer.Exit(2)
+        with source, output.open("w", encoding="utf-8") as out:
+            try:
+                errors = classify_stream(classifier, source, out, sys.stderr, explain)
+            except UnicodeDecodeError as exc:
+                typer.echo(f"galat: masukan bukan UTF-8 ({exc})", err=True)
+                raise typer.Exit(2)
+        if errors:
+            typer.echo(f"{errors} baris masukan bermasalah; baris lain tetap diproses.", err=True)
+            raise typer.Exit(1)
+
+    @app.command()
+    def train(
+        labels: list[Path] = typer.Option([], "--labels", help="Berkas label analis (JSONL), boleh lebih dari satu"),
+        models_root: Path = typer.Option(MODELS_ROOT, "--models-root", help="Folder tempat versi model baru ditulis"),
+        version: Optional[str] = typer.Option(None, "--version", help="Nama versi (bawaan: cat-TANGGAL-JAM)"),
+        no_stem: bool = typer.Option(False, "--no-stem", help="Latih tanpa stemming"),
+    ):
+        """Latih model baru dari set benih ditambah label analis; tulis model dan kartunya."""
+        from classifiers.evaluation import evaluate_model
+        from classifiers.training import fit_model, merge_labels, train_and_save, training_items
+
+        try:
+            analyst = [item for path in labels for item in load_label_file(path)]
+        except (OSError, LabelFileError) as exc:
+            typer.echo(f"galat: {exc}", err=True)
+            raise typer.Exit(2)
+        taxonomy = load_taxonomy()
+        items = merge_labels(load_seed(), analyst)
+        config = ModelConfig(stem=not no_stem)
+        holdout = [item for item in items if item.split == "holdout" and not item.synthetic]
+        metrics = {}
+        if holdout:
+            model = fit_model(training_items(items), taxonomy, config)
+            metrics["holdout_slice"] = _headline(evaluate_model(model, holdout, taxonomy))
+        folder, card = train_and_save(items, taxonomy, models_root, config, version, metrics,
+                                      sources=["classifiers/data/seed"] + [str(p) for p in labels])
+        typer.echo(f"Model {card['version']} ditulis ke {folder} ({card['training_data']['items']} item latih).")
+
+    @app.command()
+    def evaluate(
+        labels: list[Path] = typer.Option([], "--labels", help="Berkas label analis tambahan (JSONL)"),
+        output_dir: Path = typer.Option(Path("var/evaluation"), "--output-dir", help="Folder untuk evaluation.md dan evaluation.json"),
+        no_stem: bool = typer.Option(False, "--no-stem", help="Konfigurasi utama tanpa stemming"),
+    ):
+        """Ukur mutu pada data yang tidak dilatih: penerbit ditahan, ablasi stemming, penanda tempat."""
+        from classifiers.evaluation import full_report, to_markdown, write_report
+        from classifiers.places import PlaceTagger
+        from classifiers.training import merge_labels
+
+        try:
+            analyst = [item for path in labels for item in load_label_file(path)]
+        except (OSError, LabelFileError) as exc:
+            typer.echo(f"galat: {exc}", err=True)
+            raise typer.Exit(2)
+        items = merge_labels(load_seed(), analyst)
+        report = full_report(items, load_taxonomy(), ModelConfig(stem=not no_stem), PlaceTagger.default())
+        json_path, md_path = write_report(report, output_dir)
+        typer.echo(to_markdown(report))
+        typer.echo(f"Laporan: {md_path} dan {json_path}")
+
+
+def _headline(report: dict) -> dict:
+    return {
+        "conflict_signal": report["conflict_signal"],
+        "macro_f1": report["macro_f1"],
+        "micro_f1": report["micro"]["f1"],
+        "per_label_f1": {k: v["f1"] for k, v in report["per_label"].items()},
+        "items": report["items"],
+    }

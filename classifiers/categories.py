@@ -1,0 +1,197 @@
+"""Multi-label conflict-category model: TF-IDF of stemmed words and word pairs, one linear model per label.
+
+Each label's logistic regression is calibrated with a Platt sigmoid fitted on out-of-fold decision
+values; the same out-of-fold probabilities choose a per-label threshold that favours precision
+(F-beta with beta < 1), as alerts should rather be missed than cried wolf. A separate binary model
+gives the overall conflict signal (any category except activity evidence such as `penanganan`).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Sequence
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from classifiers.text import analyze
+
+CONFLICT = "conflict"
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Hyper-parameters; all choices are recorded in the model card."""
+
+    stem: bool = True
+    ngram_max: int = 2
+    min_df: int = 2
+    max_features: int = 150_000
+    C: float = 8.0
+    folds: int = 4
+    precision_beta: float = 0.5
+    min_threshold: float = 0.2
+    seed: int = 13
+
+
+@dataclass
+class Prediction:
+    """One item's result: categories above threshold, every probability, and the conflict signal."""
+
+    categories: list[str]
+    scores: dict[str, float]
+    conflict: float
+    is_conflict: bool
+    explanation: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _best_threshold(y: np.ndarray, p: np.ndarray, beta: float, floor: float) -> float:
+    """Threshold on probabilities maximising F-beta (ties go to the higher, more precise threshold)."""
+    if y.sum() == 0:
+        return 0.5
+    best_score, best_t = -1.0, 0.5
+    for t in np.arange(floor, 0.96, 0.01):
+        predicted = p >= t
+        tp = float(np.sum(predicted & (y == 1)))
+        fp = float(np.sum(predicted & (y == 0)))
+        fn = float(np.sum(~predicted & (y == 1)))
+        denom = (1 + beta**2) * tp + beta**2 * fn + fp
+        score = (1 + beta**2) * tp / denom if denom else 0.0
+        if score >= best_score:
+            best_score, best_t = score, float(t)
+    return round(best_t, 2)
+
+
+class CategoryModel:
+    """Fit on texts and label sets; predict categories, probabilities and the conflict signal."""
+
+    def __init__(self, codes: Sequence[str], conflict_codes: Sequence[str], config: ModelConfig | None = None):
+        self.codes = list(codes)
+        self.conflict_codes = list(conflict_codes)
+        self.config = config or ModelConfig()
+        self.vectorizer: TfidfVectorizer | None = None
+        self.weights: np.ndarray | None = None  # (n_features, n_outputs): one column per label + conflict
+        self.bias: np.ndarray | None = None
+        self.calibration: np.ndarray | None = None  # (n_outputs, 2): Platt slope and intercept
+        self.thresholds: dict[str, float] = {}
+        self.training_metrics: dict[str, dict] = {}
+
+    @property
+    def outputs(self) -> list[str]:
+        return self.codes + [CONFLICT]
+
+    def prepare(self, texts: Sequence[str]) -> list[str]:
+        """Cleaned, stemmed token strings (the vectorizer splits them on spaces)."""
+        return [" ".join(analyze(text, stem=self.config.stem)) for text in texts]
+
+    def _targets(self, label_sets: Sequence[Sequence[str]]) -> np.ndarray:
+        y = np.zeros((len(label_sets), len(self.outputs)), dtype=int)
+        conflict = set(self.conflict_codes)
+        for i, labels in enumerate(label_sets):
+            for label in labels:
+                if label in self.codes:
+                    y[i, self.codes.index(label)] = 1
+            y[i, -1] = int(bool(conflict.intersection(labels)))
+        return y
+
+    def _new_estimator(self) -> LogisticRegression:
+        return LogisticRegression(C=self.config.C, class_weight="balanced", max_iter=3000, solver="liblinear")
+
+    def fit(self, texts: Sequence[str], label_sets: Sequence[Sequence[str]]) -> "CategoryModel":
+        """Train every label's model, its calibration and its threshold."""
+        cfg = self.config
+        self.vectorizer = TfidfVectorizer(
+            token_pattern=r"\S+", lowercase=False, ngram_range=(1, cfg.ngram_max), min_df=cfg.min_df,
+            max_features=cfg.max_features, sublinear_tf=True, dtype=np.float32,
+        )
+        X = self.vectorizer.fit_transform(self.prepare(texts))
+        y = self._targets(label_sets)
+        n_features, n_outputs = X.shape[1], len(self.outputs)
+        self.weights = np.zeros((n_features, n_outputs), dtype=np.float64)
+        self.bias = np.zeros(n_outputs)
+        self.calibration = np.tile([1.0, 0.0], (n_outputs, 1))
+        for j, name in enumerate(self.outputs):
+            positives = int(y[:, j].sum())
+            if positives == 0:
+                self.bias[j], self.calibration[j] = -10.0, (1.0, 0.0)
+                self.thresholds[name] = 0.99
+                self.training_metrics[name] = {"positives": 0}
+                continue
+            oof = self._out_of_fold_decisions(X, y[:, j])
+            platt = LogisticRegression(C=1e4, max_iter=1000).fit(oof.reshape(-1, 1), y[:, j])
+            slope, intercept = float(platt.coef_[0, 0]), float(platt.intercept_[0])
+            probabilities = _sigmoid(slope * oof + intercept)
+            self.thresholds[name] = _best_threshold(y[:, j], probabilities, cfg.precision_beta, cfg.min_threshold)
+            final = self._new_estimator().fit(X, y[:, j])
+            self.weights[:, j] = final.coef_[0]
+            self.bias[j] = final.intercept_[0]
+            self.calibration[j] = (slope, intercept)
+            self.training_metrics[name] = {"positives": positives}
+        return self
+
+    def _out_of_fold_decisions(self, X, y_col: np.ndarray) -> np.ndarray:
+        positives = int(y_col.sum())
+        folds = min(self.config.folds, positives, int(len(y_col) - positives))
+        decisions = np.zeros(len(y_col))
+        if folds < 2:
+            # too few examples to hold any out: fall back to in-sample decisions (recorded in the card)
+            return self._new_estimator().fit(X, y_col).decision_function(X)
+        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.config.seed)
+        for train, test in splitter.split(np.zeros(len(y_col)), y_col):
+            decisions[test] = self._new_estimator().fit(X[train], y_col[train]).decision_function(X[test])
+        return decisions
+
+    def _matrix(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        return self.vectorizer.transform(self.prepare(texts))
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated probabilities, shape (n_texts, n_labels + 1); the last column is the conflict signal."""
+        decisions = np.asarray(self._matrix(texts) @ self.weights) + self.bias
+        return _sigmoid(decisions * self.calibration[:, 0] + self.calibration[:, 1])
+
+    def predict(self, texts: Sequence[str], explain: int = 0) -> list[Prediction]:
+        """Predictions for texts; with explain=k, the k terms that pushed each predicted label most."""
+        X = self._matrix(texts)
+        probabilities = _sigmoid((np.asarray(X @ self.weights) + self.bias) * self.calibration[:, 0] + self.calibration[:, 1])
+        names = self.vectorizer.get_feature_names_out() if explain else None
+        results = []
+        for i, row in enumerate(probabilities):
+            scores = {code: round(float(row[j]), 4) for j, code in enumerate(self.codes)}
+            categories = [code for j, code in enumerate(self.codes) if row[j] >= self.thresholds[code]]
+            conflict = float(row[-1])
+            prediction = Prediction(categories, scores, round(conflict, 4), conflict >= self.thresholds[CONFLICT])
+            if explain:
+                prediction.explanation = {
+                    code: self._top_terms(X[i], self.outputs.index(code), names, explain)
+                    for code in categories + ([CONFLICT] if prediction.is_conflict else [])
+                }
+            results.append(prediction)
+        return results
+
+    def _top_terms(self, x_row, column: int, names, k: int) -> list[tuple[str, float]]:
+        row = x_row.tocsr()
+        contributions = row.data * self.weights[row.indices, column]
+        order = np.argsort(-contributions)[:k]
+        return [(str(names[row.indices[o]]), round(float(contributions[o]), 4)) for o in order if contributions[o] > 0]
+
+    def to_state(self) -> dict:
+        """Plain state for a skops artifact (sklearn and numpy objects, lists and dicts only)."""
+        return {
+            "codes": self.codes, "conflict_codes": self.conflict_codes, "config": asdict(self.config),
+            "vectorizer": self.vectorizer, "weights": self.weights, "bias": self.bias,
+            "calibration": self.calibration, "thresholds": self.thresholds,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict) -> "CategoryModel":
+        """Rebuild a model from `to_state` output."""
+        model = cls(state["codes"], state["conflict_codes"], ModelConfig(**state["config"]))
+        model.vectorizer, model.weights, model.bias = state["vectorizer"], state["weights"], state["bias"]
+        model.calibration, model.thresholds = state["calibration"], dict(state["thresholds"])
+        return model

@@ -1,0 +1,59 @@
+"""Which tagged places an item is about: LABELING.md tags places where events happen, not passing mentions.
+
+The place tagger finds every Kalteng mention. An item is taken to be about a unit when the unit
+(or a unit inside it) is named in the title, in the lead sentence (where Indonesian news puts
+the dateline and the scene), or at least twice. A province mention counts the same way.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from classifiers.places import PlaceTags
+from classifiers.text import compose_document
+
+LEAD_SENTENCE_CHARS = 250
+MIN_MENTIONS = 2
+_SENTENCE_END = re.compile(r"[.!?](\s|$)")
+
+
+def lead_end(text: str, title_length: int) -> int:
+    """Offset where the first sentence after the title ends (capped at LEAD_SENTENCE_CHARS)."""
+    body_start = title_length
+    match = _SENTENCE_END.search(text, body_start + 2)
+    end = match.end() if match else len(text)
+    return min(end, body_start + LEAD_SENTENCE_CHARS)
+
+
+def _units(code: str) -> list[str]:
+    """The code and its parents below the province: desa -> kecamatan -> kabupaten."""
+    parts = code.split(".")
+    return [".".join(parts[:n]) for n in range(len(parts), 1, -1)]
+
+
+def main_places(tags: PlaceTags, text: str, title_length: int) -> PlaceTags:
+    """Keep in kabupaten/kecamatan/desa/kalteng only the units the item is about; `places` keeps every mention."""
+    if not tags.places:
+        return tags
+    prominent_until = lead_end(text, title_length)
+    mentions: Counter[str] = Counter()
+    prominent: set[str] = set()
+    for place in tags.places:
+        for unit in _units(place.code) if place.level != "provinsi" else ["62"]:
+            mentions[unit] += 1
+            if place.span[0] < prominent_until:
+                prominent.add(unit)
+    salient = {unit for unit, count in mentions.items() if count >= MIN_MENTIONS} | prominent
+    return PlaceTags(
+        places=tags.places,
+        kabupaten=tuple(c for c in tags.kabupaten if c in salient),
+        kecamatan=tuple(c for c in tags.kecamatan if c in salient),
+        desa=tuple(c for c in tags.desa if c in salient),
+        kalteng=bool(salient),
+    )
+
+
+def tag_item(tagger, title: str, text: str) -> PlaceTags:
+    """Tag an item's places and keep as its units the ones it is about."""
+    document = compose_document(title, text)
+    return main_places(tagger.tag(document), document, len(title) + 2 if text else len(document))

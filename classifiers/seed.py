@@ -1,0 +1,79 @@
+"""The labeled data: the shipped seed set (package data) and analysts' labels from the product."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Iterable
+
+from classifiers.text import compose_document
+
+
+@dataclass(frozen=True)
+class LabeledItem:
+    """One labeled news item (title and lead only)."""
+
+    id: str
+    title: str
+    text: str
+    categories: tuple[str, ...]
+    kabupaten: tuple[str, ...] = ()
+    kalteng: bool = False
+    publisher: str = ""
+    synthetic: bool = False
+    split: str = "train"
+    url: str = ""
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def document(self) -> str:
+        """The text the model reads: title and lead."""
+        return compose_document(self.title, self.text)
+
+
+class LabelFileError(ValueError):
+    """A labels file has a bad line."""
+
+
+def _item(record: dict, origin: str, line: int) -> LabeledItem:
+    try:
+        return LabeledItem(
+            id=str(record["id"]), title=str(record.get("title", "")), text=str(record.get("lead", record.get("text", ""))),
+            categories=tuple(record.get("categories", [])), kabupaten=tuple(record.get("kabupaten", [])),
+            kalteng=bool(record.get("kalteng", False)), publisher=str(record.get("publisher", "")),
+            synthetic=bool(record.get("synthetic", False)), split=str(record.get("split", "train")),
+            url=str(record.get("url", "")),
+        )
+    except (KeyError, TypeError) as exc:
+        raise LabelFileError(f"{origin} baris {line}: rekaman label tidak lengkap ({exc})") from exc
+
+
+def read_labels(lines: Iterable[str], origin: str) -> list[LabeledItem]:
+    """Parse JSON lines of labeled items; a bad line raises LabelFileError naming it."""
+    items = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise LabelFileError(f"{origin} baris {number}: bukan JSON ({exc.msg})") from exc
+        items.append(_item(record, origin, number))
+    return items
+
+
+def load_seed() -> list[LabeledItem]:
+    """The shipped seed set: real corpus items (title + lead) and marked synthetic examples."""
+    folder = resources.files("classifiers").joinpath("data/seed")
+    items = []
+    for name in ("seed.jsonl", "synthetic.jsonl"):
+        with folder.joinpath(name).open(encoding="utf-8") as handle:
+            items.extend(read_labels(handle, name))
+    return items
+
+
+def load_label_file(path: Path) -> list[LabeledItem]:
+    """Analyst labels exported from the product (same record format)."""
+    with Path(path).open(encoding="utf-8") as handle:
+        return read_labels(handle, str(path))
