@@ -1,8 +1,9 @@
 """Which tagged places an item is about: LABELING.md tags places where events happen, not passing mentions.
 
 The place tagger finds every Kalteng mention. An item is taken to be about a unit when the unit
-(or a unit inside it) is named in the title, in the lead sentence (where Indonesian news puts
-the dateline and the scene), or at least twice. A province mention counts the same way.
+(or a unit inside it) is named in the title, in the dateline ("SAMPIT (ANTARA) - ..."), or at
+least twice. A province mention counts the same way. (Measured on the seed set: also counting
+the whole lead sentence lost precision to passing mentions such as flight routes.)
 """
 from __future__ import annotations
 
@@ -12,17 +13,15 @@ from collections import Counter
 from classifiers.places import PlaceTags
 from classifiers.text import compose_document
 
-LEAD_SENTENCE_CHARS = 250
+DATELINE_CHARS = 60
 MIN_MENTIONS = 2
-_SENTENCE_END = re.compile(r"[.!?](\s|$)")
+_DATELINE_END = re.compile(r"\s[-–—]\s|\)\s*[-–—:]")
 
 
-def lead_end(text: str, title_length: int) -> int:
-    """Offset where the first sentence after the title ends (capped at LEAD_SENTENCE_CHARS)."""
-    body_start = title_length
-    match = _SENTENCE_END.search(text, body_start + 2)
-    end = match.end() if match else len(text)
-    return min(end, body_start + LEAD_SENTENCE_CHARS)
+def dateline_end(text: str, title_length: int) -> int:
+    """Offset where the body's dateline ends ("PALANGKA RAYA (ANTARA) -"), or the title's end if none."""
+    match = _DATELINE_END.search(text, title_length, title_length + DATELINE_CHARS)
+    return match.end() if match else title_length
 
 
 def _units(code: str) -> list[str]:
@@ -35,7 +34,7 @@ def main_places(tags: PlaceTags, text: str, title_length: int) -> PlaceTags:
     """Keep in kabupaten/kecamatan/desa/kalteng only the units the item is about; `places` keeps every mention."""
     if not tags.places:
         return tags
-    prominent_until = lead_end(text, title_length)
+    prominent_until = dateline_end(text, title_length)
     mentions: Counter[str] = Counter()
     prominent: set[str] = set()
     for place in tags.places:

@@ -284,3 +284,7 @@ def article_record(article: Article) -> dict:
         "summary": article.summary_text, "published": iso(article.published_at), "fetched": iso(article.fetched_at),
         "story_cluster_id": article.cluster_id,
     }
+
+
+if __name__ == "__main__":
+    app()

@@ -66,6 +66,23 @@ def record_fetch_result(engine: Engine, feed_id: str, result: FetchResult, setti
         return outcome
 
 
+def record_store_failure(engine: Engine, feed_id: str, result: FetchResult, error: Exception, settings: Settings) -> FeedOutcome:
+    """The document's transaction was rolled back: record the failure in a fresh one and back off."""
+    message = f"gagal menyimpan: {type(error).__name__}: {error}"[:1000]
+    now = datetime.now(timezone.utc)
+    try:
+        with session_scope(engine) as session:
+            session.add(FetchAttempt(
+                feed_id=feed_id, started_at=now, finished_at=now, source="http", url=result.url,
+                final_url=result.final_url, outcome="error", http_status=result.status, error_kind="store_failed",
+                error_message=message, warnings=[], bytes_received=len(result.body or b""),
+            ))
+            polling.record_failure(session.get(Feed, feed_id), message, now, settings.poll)
+    except Exception as second:  # the database itself is unreachable: report, never raise out of the cycle
+        message = f"{message}; pencatatan galat juga gagal: {type(second).__name__}"
+    return FeedOutcome(feed_id, "error", message=message)
+
+
 def _apply_result(session, feed: Feed, attempt: FetchAttempt, result: FetchResult, settings: Settings, now) -> FeedOutcome:
     poll = settings.poll
     if result.outcome == "not_modified":
@@ -120,7 +137,7 @@ async def fetch_cycle(
             try:
                 outcome = record_fetch_result(engine, feed_id, result, settings)
             except Exception as exc:  # a storage failure of one feed must not end the cycle
-                outcome = FeedOutcome(feed_id, "error", message=f"gagal menyimpan: {type(exc).__name__}: {exc}")
+                outcome = record_store_failure(engine, feed_id, result, exc, settings)
             outcomes.append(outcome)
             if on_done:
                 on_done(outcome)

@@ -97,11 +97,12 @@ def parse_feed(body: bytes, headers: dict[str, str] | None, url: str, fetched_at
     warnings: list[str] = []
     if parsed.bozo:
         warnings.append(f"feed tidak rapi ({type(parsed.bozo_exception).__name__}): {parsed.bozo_exception}")
-    if not parsed.version and not parsed.entries:
+    version = parsed.get("version") or ""  # absent (not "") when the body is empty
+    if not version and not parsed.entries:
         raise NotAFeedError(_not_a_feed_reason(body, headers))
     feed_language = parsed.feed.get("language")
     result = ParsedFeed(
-        title=parsed.feed.get("title", ""), link=parsed.feed.get("link", ""), version=parsed.version or "", warnings=warnings
+        title=parsed.feed.get("title", ""), link=parsed.feed.get("link", ""), version=version, warnings=warnings
     )
     for position, entry in enumerate(parsed.entries):
         link = strip_tracking(entry.get("link") or "")

@@ -163,6 +163,22 @@ def sync_feeds(session: Session, sources: list[FeedSource], disable_missing: boo
 def append_feed(path: Path, source: FeedSource) -> None:
     """Append one source to a feeds file, keeping what is already written."""
     block = yaml.safe_dump([asdict(source)], allow_unicode=True, sort_keys=False)
-    indented = "".join("  " + line if line.strip() else line for line in block.splitlines(keepends=True))
+    # indent like the list already in the file ("- id:" at column 0 in the shipped feeds.yaml);
+    # a different indentation would end the list and break the file
+    column = _list_item_column(Path(path).read_text(encoding="utf-8"))
+    indented = "".join(" " * column + line if line.strip() else line for line in block.splitlines(keepends=True))
     with Path(path).open("a", encoding="utf-8") as handle:
         handle.write("\n" + indented)
+
+
+def _list_item_column(text: str) -> int:
+    """Column of the '-' of the items of the 'feeds' list (2 when the list is empty or unreadable)."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return 2
+    if isinstance(root, yaml.MappingNode):
+        for key, value in root.value:
+            if key.value == "feeds" and isinstance(value, yaml.SequenceNode) and value.value:
+                return value.start_mark.column
+    return 2

@@ -56,12 +56,12 @@ def assign_cluster(session: Session, article: Article, seen_at: datetime) -> Sto
     if minhash is not None:
         article.minhash = dedupe.to_bytes(minhash)
         bands = dedupe.band_hashes(minhash)
+        # ids in a subquery, not SELECT DISTINCT over whole rows: PostgreSQL's json type has no equality
+        candidate_ids = select(ArticleBand.article_id).where(
+            or_(*[and_(ArticleBand.band == i, ArticleBand.band_hash == h) for i, h in enumerate(bands)])
+        )
         candidates = session.scalars(
-            select(Article)
-            .join(ArticleBand, ArticleBand.article_id == Article.id)
-            .where(or_(*[and_(ArticleBand.band == i, ArticleBand.band_hash == h) for i, h in enumerate(bands)]))
-            .where(Article.id != article.id)
-            .distinct()
+            select(Article).where(Article.id.in_(candidate_ids)).where(Article.id != article.id).order_by(Article.id)
         ).all()
         for candidate in candidates:
             if candidate.minhash is None or candidate.cluster_id is None:

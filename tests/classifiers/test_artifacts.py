@@ -1,0 +1,47 @@
+"""Model files: skops artifact + card, sha256 check, trusted types only."""
+import json
+
+import pytest
+import skops.io as sio
+from skops.io.exceptions import UntrustedTypesFoundException
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from classifiers.artifacts import ModelIntegrityError, load_model, save_model, sha256_of
+
+
+def test_round_trip_keeps_predictions_and_writes_a_complete_card(tmp_path, small_model):
+    card = save_model(small_model, tmp_path / "v1", {"version": "v1", "training_data": {"items": 1200}})
+    for key in ("version", "created", "labels", "thresholds", "library_versions", "sha256", "training_data"):
+        assert key in card
+    assert card["sha256"] == sha256_of(tmp_path / "v1" / "model.skops")
+    loaded = load_model(tmp_path / "v1")
+    texts = ["Ratusan buruh mogok kerja menuntut THR dibayar", "Resep nasi goreng kampung"]
+    assert loaded.model.predict_proba(texts).tolist() == small_model.predict_proba(texts).tolist()
+    assert json.loads((tmp_path / "v1" / "card.json").read_text())["version"] == "v1"
+
+
+def test_a_changed_artifact_is_refused(tmp_path, small_model):
+    save_model(small_model, tmp_path / "v1", {"version": "v1"})
+    artifact = tmp_path / "v1" / "model.skops"
+    artifact.write_bytes(artifact.read_bytes() + b"\0")
+    with pytest.raises(ModelIntegrityError, match="sha256"):
+        load_model(tmp_path / "v1")
+
+
+def test_a_missing_or_broken_card_is_refused(tmp_path, small_model):
+    save_model(small_model, tmp_path / "v1", {"version": "v1"})
+    (tmp_path / "v1" / "card.json").write_text("{not json")
+    with pytest.raises(ModelIntegrityError):
+        load_model(tmp_path / "v1")
+
+
+def test_untrusted_types_are_refused_even_with_a_matching_card(tmp_path):
+    folder = tmp_path / "evil"
+    folder.mkdir()
+    # a pipeline calling an arbitrary function: exactly what must never be loaded blindly
+    sio.dump({"vectorizer": Pipeline([("f", FunctionTransformer(print))])}, folder / "model.skops")
+    (folder / "card.json").write_text(json.dumps({"version": "evil", "artifact": "model.skops",
+                                                  "sha256": sha256_of(folder / "model.skops")}))
+    with pytest.raises(UntrustedTypesFoundException):
+        load_model(folder)

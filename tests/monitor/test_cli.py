@@ -1,0 +1,221 @@
+"""`waspada` end to end, as a user runs it: a real process against the local feed server and a temp SQLite file."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from monitor.db.session import open_database
+from monitor.feeds.registry import load_feeds
+from tests.conftest import Response
+from tests.monitor.helpers import FEED_FIXTURES, articles, attempts, fixture_bytes, get_feed
+
+WAIT = 120
+
+
+def waspada_command() -> list[str]:
+    script = Path(sys.executable).with_name("waspada")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from monitor.cli import app; app()"]
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    """Run `waspada ARGS...` with its own SQLite file, in-process (typer's CliRunner) or, with
+    `real_process=True`, as a real `waspada` process. Both read their settings from the environment."""
+    from rich.console import Console
+    from typer.testing import CliRunner
+
+    import monitor.cli
+
+    db_path = tmp_path / "cli.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WASPADA_")}
+    env.update({
+        "WASPADA_DATABASE_URL": f"sqlite:///{db_path}",
+        "WASPADA_ALLOW_PRIVATE_NETWORKS": "1",
+        "WASPADA_PER_HOST_MIN_GAP": "0",
+        "WASPADA_READ_TIMEOUT": "2",
+        "WASPADA_CONNECT_TIMEOUT": "2",
+        "COLUMNS": "200",
+        "NO_COLOR": "1",
+    })
+    # wide, plain output in-process too (a real process reads COLUMNS itself)
+    monkeypatch.setattr(monitor.cli, "console", Console(width=200, no_color=True))
+    monkeypatch.setattr(monitor.cli, "err_console", Console(width=200, no_color=True, stderr=True))
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str, check: int | None = 0, real_process: bool = False) -> Run:
+        if real_process:
+            done = subprocess.run([*waspada_command(), *args], env=env, cwd=tmp_path, capture_output=True,
+                                  text=True, timeout=WAIT)
+            result = Run(done.returncode, done.stdout, done.stderr)
+        else:
+            unset = {k: None for k in os.environ if k.startswith("WASPADA_") and k not in env}
+            invoked = CliRunner().invoke(monitor.cli.app, list(args), env={**unset, **env}, catch_exceptions=False)
+            result = Run(invoked.exit_code, invoked.stdout, invoked.stderr)
+        if check is not None:
+            assert result.returncode == check, f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+        return result
+
+    run.db_url = env["WASPADA_DATABASE_URL"]
+    run.env = env
+    return run
+
+
+def write_feeds(path: Path, feeds: list[dict]) -> Path:
+    entries = [{"name": f["id"], "outlet": f["id"], "region": "62", "interval_minutes": 30, "enabled": True, **f} for f in feeds]
+    path.write_text(yaml.safe_dump({"feeds": entries}, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def engine_of(cli):
+    return open_database(cli.db_url)
+
+
+def test_fetch_once_then_list_and_export(cli, feed_server, tmp_path):
+    feeds = write_feeds(tmp_path / "feeds.yaml", [
+        {"id": "antara", "url": feed_server.feed("/antara.xml", fixture_bytes("antara_kalteng_terkini.xml"))},
+        {"id": "warta", "url": feed_server.feed("/atom.xml", fixture_bytes("atom_kalteng.xml"), content_type="application/atom+xml")},
+        {"id": "hilang", "url": feed_server.route("/hilang.xml", status=404)},
+        {"id": "kotim", "url": feed_server.feed("/kotim.xml", fixture_bytes("wib_dates.xml")), "region": "62.02"},
+    ])
+    result = cli("fetch", "--once", "--feeds", str(feeds), real_process=True)
+    assert "4 feed: 3 berhasil, 1 gagal; 9 artikel baru." in result.stdout
+    assert "HTTP 404" in result.stdout
+    for request in feed_server.requests:
+        assert request.headers["user-agent"].startswith("Waspada/")
+
+    engine = engine_of(cli)
+    try:
+        assert len(articles(engine)) == 9
+        assert get_feed(engine, "hilang").error_count == 1
+        assert get_feed(engine, "kotim").region == "62.02"
+        assert attempts(engine, "antara")[0].outcome == "ok"
+    finally:
+        engine.dispose()
+
+    again = cli("fetch", "--once", "--feeds", str(feeds))
+    assert "0 artikel baru" in again.stdout
+
+    listing = cli("feeds", "list", "--feeds", str(feeds))
+    for feed_id in ("antara", "warta", "hilang", "kotim"):
+        assert feed_id in listing.stdout
+    assert "HTTP 404" in listing.stdout  # the last error is shown
+
+    exported = cli("articles", "export", "--format", "jsonl")
+    records = [json.loads(line) for line in exported.stdout.splitlines() if line.strip()]
+    assert len(records) == 9
+    for record in records:
+        assert set(record) == {"id", "feed_id", "url", "title", "summary", "published", "fetched", "story_cluster_id"}
+        for key in ("published", "fetched"):
+            assert record[key].endswith("Z")
+            assert datetime.fromisoformat(record[key].replace("Z", "+00:00")).utcoffset().total_seconds() == 0
+        assert isinstance(record["story_cluster_id"], int)
+    sebabi = next(r for r in records if r["title"].startswith("Warga Desa Sebabi"))
+    assert sebabi["published"] == "2025-02-10T13:30:00Z"
+    assert sebabi["feed_id"] == "antara"
+    assert "utm_" not in sebabi["url"]
+    assert "<" not in sebabi["summary"]
+
+    out_file = tmp_path / "artikel.jsonl"
+    cli("articles", "export", "--format", "jsonl", "--output", str(out_file))
+    assert len(out_file.read_text(encoding="utf-8").splitlines()) == 9
+    assert cli("articles", "export", "--format", "csv", check=2).returncode == 2
+
+
+def test_fetch_refuses_local_server_without_the_setting(cli, feed_server, tmp_path):
+    feeds = write_feeds(tmp_path / "feeds.yaml", [{"id": "lokal", "url": feed_server.feed("/rss", fixture_bytes("wib_dates.xml"))}])
+    cli.env["WASPADA_ALLOW_PRIVATE_NETWORKS"] = "0"
+    result = cli("fetch", "--once", "--feeds", str(feeds))
+    assert "1 feed: 0 berhasil, 1 gagal" in result.stdout
+    assert feed_server.requests == []
+
+
+def test_fetch_with_a_broken_feeds_file(cli, tmp_path):
+    feeds = write_feeds(tmp_path / "feeds.yaml", [{"id": "rusak", "url": "ftp://x.example.id/rss"}])
+    result = cli("fetch", "--once", "--feeds", str(feeds), check=2)
+    assert "field 'url' must be an http(s) address" in result.stderr
+    assert "line 8" in result.stderr
+
+
+def test_ingest_folder_twice(cli, tmp_path):
+    folder = tmp_path / "arsip"
+    folder.mkdir()
+    for name in ("antara_kalteng_terkini.xml", "wordpress_kalteng.xml", "rss091_kalteng.xml"):
+        shutil.copy(FEED_FIXTURES / name, folder / name)
+    first = cli("ingest", str(folder), real_process=True)
+    assert "7 artikel baru" in first.stdout
+    second = cli("ingest", str(folder))
+    assert "3 feed: 3 berhasil, 0 gagal; 0 artikel baru." in second.stdout
+    engine = engine_of(cli)
+    try:
+        assert len(articles(engine)) == 7
+    finally:
+        engine.dispose()
+    assert cli("ingest", str(tmp_path / "kosong"), check=2).returncode == 2
+
+
+def test_feeds_check(cli, feed_server, tmp_path):
+    feeds = write_feeds(tmp_path / "feeds.yaml", [
+        {"id": "baik", "url": feed_server.feed("/baik", fixture_bytes("wordpress_kalteng.xml"))},
+        {"id": "halaman", "url": feed_server.feed("/halaman", fixture_bytes("site_page.html"), content_type="text/html")},
+        {"id": "gone", "url": feed_server.route("/gone", status=410)},
+    ])
+    only_good = cli("feeds", "check", "baik", "--feeds", str(feeds))
+    assert "baik" in only_good.stdout and "ok" in only_good.stdout
+    result = cli("feeds", "check", "--feeds", str(feeds), check=1)
+    assert "bukan feed" in result.stdout and "gone" in result.stdout and "410" in result.stdout
+    assert not (tmp_path / "cli.db").exists() or len(articles(engine_of(cli))) == 0  # nothing is stored
+
+
+def test_feeds_add_with_autodiscovery(cli, feed_server, tmp_path):
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text((Path(__file__).resolve().parents[2] / "feeds.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    before = load_feeds(feeds)
+    site = feed_server.route("/", Response(body=fixture_bytes("site_page.html"), headers={"Content-Type": "text/html; charset=utf-8"}))
+    feed_server.feed("/feed/", fixture_bytes("wordpress_kalteng.xml"))
+    result = cli("feeds", "add", site, "--id", "contoh-borneo-pos", "--region", "62.01", "--feeds", str(feeds))
+    assert "contoh-borneo-pos" in result.stdout and "(2 item)" in result.stdout
+    after = load_feeds(feeds)
+    assert len(after) == len(before) + 1
+    added = after[-1]
+    assert (added.id, added.url, added.region) == ("contoh-borneo-pos", feed_server.url("/feed/"), "62.01")
+    assert added.name == "Contoh Pos Sampit" and added.verified is True
+    assert [r.path for r in feed_server.requests] == ["/", "/feed/"]  # the first announced feed was enough
+    engine = engine_of(cli)
+    try:
+        assert get_feed(engine, "contoh-borneo-pos").url == feed_server.url("/feed/")
+    finally:
+        engine.dispose()
+    # adding it again is refused and leaves the file as it was
+    text = feeds.read_text(encoding="utf-8")
+    cli("feeds", "add", site, "--id", "contoh-borneo-pos", "--feeds", str(feeds), check=1)
+    assert feeds.read_text(encoding="utf-8") == text
+
+
+def test_feeds_add_direct_feed_url_and_no_feed(cli, feed_server, tmp_path):
+    feeds = write_feeds(tmp_path / "feeds.yaml", [{"id": "ada", "url": "https://ada.example.id/rss"}])
+    url = feed_server.feed("/atom.xml", fixture_bytes("atom_kalteng.xml"), content_type="application/atom+xml")
+    result = cli("feeds", "add", url, "--feeds", str(feeds))
+    assert "contoh-warta-katingan" in result.stdout
+    assert [s.id for s in load_feeds(feeds)] == ["ada", "contoh-warta-katingan"]
+    bare = feed_server.route("/polos", body=b"<html><head><title>x</title></head><body>tanpa feed</body></html>",
+                             headers={"Content-Type": "text/html"})
+    failed = cli("feeds", "add", bare, "--feeds", str(feeds), check=1)
+    assert "Tidak menemukan feed" in failed.stderr

@@ -1,0 +1,165 @@
+"""The ingest flow as a whole: idempotent re-runs, item and feed failures, crash safety, file ingest."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from sqlalchemy import select
+
+from monitor.db.models import Article, ArticleBand, Feed, FetchAttempt, RawDocument, StoryCluster
+from monitor.db.session import session_scope
+from monitor.feeds import store
+from monitor.pipeline import feed_files, ingest_file, run_fetch_cycle
+from tests.monitor.helpers import (
+    FEED_FIXTURES, add_feed, articles, attempts, count, counts, cycle, feed_state, fixture_bytes, get_feed,
+)
+
+
+def test_rerunning_a_cycle_is_idempotent(engine, settings, feed_server):
+    add_feed(engine, "antara", feed_server.feed("/1", fixture_bytes("antara_kalteng_terkini.xml")))
+    add_feed(engine, "pos", feed_server.feed("/2", fixture_bytes("wordpress_kalteng.xml")))
+    cycle(engine, settings)
+    before = counts(engine)
+    before_articles = [(a.id, a.feed_id, a.guid, a.cluster_id, a.title) for a in articles(engine)]
+    for _ in range(2):
+        outcomes = cycle(engine, settings)
+        assert {(o.outcome, o.n_new) for o in outcomes} == {("ok", 0)}
+    after = counts(engine)
+    assert after["articles"] == before["articles"] == 5
+    assert after["raw_documents"] == before["raw_documents"] == 2
+    assert after["story_clusters"] == before["story_clusters"]
+    assert after["fetch_attempts"] == before["fetch_attempts"] + 4  # every attempt is recorded
+    assert [(a.id, a.feed_id, a.guid, a.cluster_id, a.title) for a in articles(engine)] == before_articles
+
+
+def test_only_due_feeds_are_fetched(engine, settings, feed_server):
+    add_feed(engine, "antara", feed_server.feed("/1", fixture_bytes("antara_kalteng_terkini.xml")))
+    assert [o.feed_id for o in run_fetch_cycle(engine, settings)] == ["antara"]  # new feeds are due at once
+    assert run_fetch_cycle(engine, settings) == []  # the next check is in the future
+    assert len(feed_server.requests) == 1
+
+
+def test_a_failing_item_is_recorded_and_the_others_stored(engine, settings, feed_server, monkeypatch):
+    real_assign = store.assign_cluster
+
+    def assign_failing_on_flood(session, article, seen_at):
+        if article.title.startswith("Banjir"):
+            raise ValueError("simulated bad item")
+        return real_assign(session, article, seen_at)
+
+    monkeypatch.setattr(store, "assign_cluster", assign_failing_on_flood)
+    add_feed(engine, "antara", feed_server.feed("/rss", fixture_bytes("antara_kalteng_terkini.xml")))
+    [outcome] = cycle(engine, settings)
+    assert (outcome.outcome, outcome.n_entries, outcome.n_new, outcome.n_failed) == ("ok", 3, 2, 1)
+    assert "Banjir" not in " ".join(a.title for a in articles(engine))  # no half-written row
+    [attempt] = attempts(engine, "antara")
+    assert attempt.n_failed == 1
+    assert any("banjir-rendam-ratusan-rumah" in w and "simulated bad item" in w for w in attempt.warnings)
+    with session_scope(engine) as session:
+        # the failed item's savepoint took its band hashes with it
+        orphans = session.scalars(select(ArticleBand.article_id).where(~ArticleBand.article_id.in_(select(Article.id)))).all()
+        assert orphans == []
+    assert get_feed(engine, "antara").error_count == 0
+
+    monkeypatch.setattr(store, "assign_cluster", real_assign)
+    [again] = cycle(engine, settings)
+    assert (again.n_new, again.n_failed) == (1, 0)  # nothing is lost: the item comes in on the next run
+    assert count(engine, Article) == 3
+
+
+class SimulatedCrash(RuntimeError):
+    pass
+
+
+def test_crash_between_fetch_and_store_leaves_nothing_half_written(engine, settings, feed_server, monkeypatch):
+    add_feed(engine, "antara", feed_server.feed("/rss", fixture_bytes("antara_kalteng_terkini.xml"),
+                                                headers={"ETag": '"v1"'}))
+    add_feed(engine, "warta", feed_server.feed("/atom", fixture_bytes("atom_kalteng.xml"), content_type="application/atom+xml"))
+    before = feed_state(get_feed(engine, "antara"))
+    real_assign = store.assign_cluster
+    calls = {"antara": 0}
+
+    def crash_after_two_items(session, article, seen_at):
+        if article.feed_id == "antara":
+            calls["antara"] += 1
+            if calls["antara"] == 3:  # two items of the document are already flushed
+                raise SimulatedCrash("process killed mid-document")
+        return real_assign(session, article, seen_at)
+
+    monkeypatch.setattr(store, "assign_cluster", crash_after_two_items)
+    outcomes = {o.feed_id: o for o in cycle(engine, settings)}
+    assert outcomes["antara"].outcome == "error" and "SimulatedCrash" in outcomes["antara"].message
+    assert outcomes["warta"].outcome == "ok" and outcomes["warta"].n_new == 2  # the cycle went on
+    assert articles(engine, "antara") == []
+    with session_scope(engine) as session:
+        assert session.scalars(select(RawDocument.url).where(RawDocument.url.like("%/rss"))).all() == []
+        assert session.scalar(select(StoryCluster.id).where(~StoryCluster.id.in_(select(Article.cluster_id).where(Article.cluster_id.is_not(None))))) is None
+    # the failure itself is recorded in a fresh transaction, and the feed backs off
+    [attempt] = attempts(engine, "antara")
+    assert (attempt.outcome, attempt.error_kind, attempt.n_new) == ("error", "store_failed", 0)
+    assert "SimulatedCrash" in attempt.error_message
+    after = feed_state(get_feed(engine, "antara"))
+    assert after["etag"] is None and after["last_success_at"] == before["last_success_at"]
+    assert after["error_count"] == 1 and "SimulatedCrash" in after["last_error"]
+    assert after["next_check_at"] > before["next_check_at"]
+
+    monkeypatch.setattr(store, "assign_cluster", real_assign)
+    [retry] = cycle(engine, settings, feed_ids=["antara"])
+    assert (retry.outcome, retry.n_new) == ("ok", 3)
+    assert get_feed(engine, "antara").etag == '"v1"'
+
+
+def test_crash_during_file_ingest_rolls_back(engine, monkeypatch):
+    def crash(*args, **kwargs):
+        raise SimulatedCrash("disk full")
+
+    monkeypatch.setattr(store, "assign_cluster", crash)
+    with pytest.raises(SimulatedCrash):
+        ingest_file(engine, FEED_FIXTURES / "wordpress_kalteng.xml")
+    assert counts(engine) == {"articles": 0, "raw_documents": 0, "story_clusters": 0, "fetch_attempts": 0}
+    assert count(engine, Feed) == 0
+
+
+def test_ingest_file_twice_adds_nothing_the_second_time(engine):
+    path = FEED_FIXTURES / "antara_kalteng_terkini.xml"
+    first = ingest_file(engine, path)
+    second = ingest_file(engine, path)
+    assert (first.outcome, first.n_new) == ("ok", 3)
+    assert (second.outcome, second.n_entries, second.n_new) == ("ok", 3, 0)
+    assert first.feed_id == second.feed_id == "file-antara-kalteng-terkini"
+    assert count(engine, Article) == 3 and count(engine, RawDocument) == 1
+    feed = get_feed(engine, first.feed_id)
+    assert feed.enabled is False  # a file source is never polled
+    assert feed.name == "Contoh Kantor Berita Kalteng Terkini"
+    assert [a.source for a in attempts(engine, first.feed_id)] == ["file", "file"]
+    article = articles(engine)[0]
+    assert article.raw_entry["title"] == article.title
+    with session_scope(engine) as session:
+        raw = session.get(RawDocument, article.raw_document_id)
+        assert raw.body == path.read_bytes()
+
+
+def test_ingest_then_fetch_of_the_same_items_stores_once(engine, settings, feed_server):
+    ingest_file(engine, FEED_FIXTURES / "wordpress_kalteng.xml", feed_id="pos-sampit-arsip", outlet="Contoh Pos Sampit")
+    add_feed(engine, "pos-sampit", feed_server.feed("/feed/", fixture_bytes("wordpress_kalteng.xml")), outlet="Contoh Pos Sampit")
+    [outcome] = cycle(engine, settings)
+    assert (outcome.outcome, outcome.n_entries, outcome.n_new) == ("ok", 2, 0)
+    assert count(engine, Article) == 2 and count(engine, RawDocument) == 1  # the same bytes are kept once
+
+
+def test_ingest_a_folder_and_a_bad_file(engine, tmp_path):
+    folder = tmp_path / "arsip"
+    (folder / "sub").mkdir(parents=True)
+    shutil.copy(FEED_FIXTURES / "atom_kalteng.xml", folder / "atom_kalteng.xml")
+    shutil.copy(FEED_FIXTURES / "rss091_kalteng.xml", folder / "sub" / "rss091.rss")
+    shutil.copy(FEED_FIXTURES / "site_page.html", folder / "bukan-feed.xml")
+    (folder / "catatan.txt").write_text("bukan feed")
+    files = feed_files(folder)
+    assert [p.name for p in files] == ["atom_kalteng.xml", "bukan-feed.xml", "rss091.rss"]
+    outcomes = [ingest_file(engine, p) for p in files]
+    assert [(o.outcome, o.n_new) for o in outcomes] == [("ok", 2), ("error", 0), ("ok", 2)]
+    assert "HTML" in outcomes[1].message
+    with session_scope(engine) as session:
+        bad = session.scalars(select(FetchAttempt).where(FetchAttempt.feed_id == "file-bukan-feed")).one()
+        assert (bad.outcome, bad.error_kind) == ("error", "not_a_feed")
+    assert ingest_file(engine, tmp_path / "tidak-ada.xml").outcome == "error"

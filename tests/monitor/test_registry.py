@@ -1,0 +1,170 @@
+"""feeds.yaml: validation with line and field, the shipped file, syncing into the database."""
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from monitor.config import PROJECT_ROOT
+from monitor.db.models import Feed
+from monitor.db.session import session_scope
+from monitor.feeds.registry import FeedsFileError, FeedSource, append_feed, load_feeds, sync_feeds
+
+GOOD = """\
+feeds:
+- id: contoh-kalteng
+  name: Contoh Kalteng
+  url: https://kalteng.example.id/rss
+  outlet: Contoh Kalteng
+  region: '62'
+  interval_minutes: 30
+  enabled: true
+  verified: true
+  notes: Sumber uji.
+- id: contoh-kotim
+  name: Contoh Kotim
+  url: https://kotim.example.id/feed/
+  outlet: Contoh Kotim
+  region: 62.10
+  interval_minutes: 60
+"""
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "feeds.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def problems_of(path) -> list[str]:
+    with pytest.raises(FeedsFileError) as info:
+        load_feeds(path)
+    return info.value.problems
+
+
+def test_shipped_feeds_yaml_validates():
+    sources = load_feeds(PROJECT_ROOT / "feeds.yaml")
+    assert sources
+    assert len({s.id for s in sources}) == len(sources)
+    assert all(s.url.startswith(("http://", "https://")) for s in sources)
+    assert all(isinstance(s.region, str) and s.region.startswith("62") for s in sources)
+
+
+def test_good_file_and_region_kept_as_written(tmp_path):
+    sources = load_feeds(write(tmp_path, GOOD))
+    assert [s.id for s in sources] == ["contoh-kalteng", "contoh-kotim"]
+    assert sources[1].region == "62.10"  # not the float 62.1
+    assert sources[1].enabled is True and sources[1].verified is False and sources[1].notes == ""
+    assert sources[0].interval_minutes == 30
+
+
+def test_bad_url_reports_line_and_field(tmp_path):
+    path = write(tmp_path, GOOD.replace("https://kotim.example.id/feed/", "ftp://kotim.example.id/feed"))
+    assert problems_of(path) == ["line 13: field 'url' must be an http(s) address, got 'ftp://kotim.example.id/feed'"]
+
+
+def test_url_without_host(tmp_path):
+    problems = problems_of(write(tmp_path, GOOD.replace("https://kalteng.example.id/rss", "kalteng.example.id/rss")))
+    assert problems == ["line 4: field 'url' must be an http(s) address, got 'kalteng.example.id/rss'"]
+
+
+def test_duplicate_id_reports_both_lines(tmp_path):
+    path = write(tmp_path, GOOD.replace("id: contoh-kotim", "id: contoh-kalteng"))
+    assert problems_of(path) == ["line 11: field 'id' 'contoh-kalteng' repeats line 2"]
+
+
+def test_unknown_field_reports_its_line(tmp_path):
+    path = write(tmp_path, GOOD.replace("  interval_minutes: 60\n", "  interval_minutes: 60\n  intervall: 5\n"))
+    assert problems_of(path) == ["line 17: unknown field 'intervall'"]
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    text = GOOD + textwrap.dedent("""\
+    - id: Bad Id
+      name: X
+      url: notaurl
+      outlet: X
+      region: '63'
+      interval_minutes: 5
+      enabled: maybe
+    - name: tanpa id
+      url: https://x.example.id/rss
+      outlet: X
+      region: '62'
+    """)
+    problems = problems_of(write(tmp_path, text))
+    assert "line 17: field 'id' must be lower-case letters, digits, '-' or '_'" in problems
+    assert "line 19: field 'url' must be an http(s) address, got 'notaurl'" in problems
+    assert "line 21: field 'region' must be 62 or a kabupaten code like 62.02" in problems
+    assert "line 22: field 'interval_minutes' must be a whole number >= 10" in problems
+    assert "line 23: field 'enabled' must be true or false" in problems
+    assert "line 24: field 'id' is required" in problems
+
+
+def test_yaml_syntax_error_has_a_line(tmp_path):
+    problems = problems_of(write(tmp_path, "feeds:\n- id: a\n  name: [unclosed\n"))
+    assert len(problems) == 1 and problems[0].startswith("line ") and "not valid YAML" in problems[0]
+
+
+def test_missing_feeds_list(tmp_path):
+    assert problems_of(write(tmp_path, "sources: []\n")) == ["line 1: missing list 'feeds'"]
+
+
+def test_append_feed_keeps_file_valid(tmp_path):
+    path = write(tmp_path, GOOD)
+    append_feed(path, FeedSource(id="contoh-baru", name="Contoh Baru", url="https://baru.example.id/feed/",
+                                 outlet="Contoh Baru", region="62.02", notes="Ditambahkan: uji"))
+    sources = load_feeds(path)
+    assert [s.id for s in sources] == ["contoh-kalteng", "contoh-kotim", "contoh-baru"]
+    assert sources[-1].region == "62.02"
+    assert path.read_text(encoding="utf-8").startswith(GOOD)
+
+
+def test_append_feed_to_indented_list(tmp_path):
+    path = write(tmp_path, "feeds:\n" + "".join("  " + line + "\n" for line in GOOD.splitlines()[1:]))
+    append_feed(path, FeedSource(id="contoh-baru", name="Contoh Baru", url="https://baru.example.id/feed/",
+                                 outlet="Contoh Baru", region="62"))
+    assert [s.id for s in load_feeds(path)] == ["contoh-kalteng", "contoh-kotim", "contoh-baru"]
+
+
+def test_append_feed_to_shipped_layout(tmp_path):
+    path = tmp_path / "feeds.yaml"
+    path.write_text((PROJECT_ROOT / "feeds.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    before = len(load_feeds(path))
+    append_feed(path, FeedSource(id="contoh-baru", name="Contoh Baru", url="https://baru.example.id/feed/",
+                                 outlet="Contoh Baru", region="62"))
+    assert len(load_feeds(path)) == before + 1
+
+
+def test_sync_keeps_polling_state_and_learnt_url(engine, tmp_path):
+    sources = load_feeds(write(tmp_path, GOOD))
+    with session_scope(engine) as session:
+        sync_feeds(session, sources)
+    with session_scope(engine) as session:
+        feed = session.get(Feed, "contoh-kotim")
+        assert feed.region == "62.10" and feed.enabled and feed.next_check_at is not None
+        assert feed.current_interval_seconds == 3600
+        feed.url = "https://kotim.example.id/feed-baru/"  # learnt from a permanent redirect
+        feed.etag = '"abc"'
+        feed.error_count = 3
+        old = session.get(Feed, "contoh-kalteng")
+        old.disabled_reason, old.enabled = "HTTP 410", False
+    with session_scope(engine) as session:
+        sync_feeds(session, sources[1:])  # contoh-kalteng removed from the file
+    with session_scope(engine) as session:
+        kotim = session.get(Feed, "contoh-kotim")
+        assert kotim.url == "https://kotim.example.id/feed-baru/"
+        assert kotim.configured_url == "https://kotim.example.id/feed/"
+        assert kotim.etag == '"abc"' and kotim.error_count == 3
+        assert session.get(Feed, "contoh-kalteng").enabled is False
+    # a feed disabled by the fetcher stays disabled even though the file says enabled
+    with session_scope(engine) as session:
+        sync_feeds(session, sources)
+    with session_scope(engine) as session:
+        assert session.get(Feed, "contoh-kalteng").enabled is False
+    # a changed URL in the file wins over the learnt one
+    changed = [sources[0], FeedSource(**{**sources[1].__dict__, "url": "https://kotim.example.id/rss2"})]
+    with session_scope(engine) as session:
+        sync_feeds(session, changed)
+    with session_scope(engine) as session:
+        assert session.get(Feed, "contoh-kotim").url == "https://kotim.example.id/rss2"

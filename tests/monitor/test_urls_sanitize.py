@@ -1,0 +1,79 @@
+"""URL canonicalisation, tracking parameters, HTML sanitising and plain text."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from monitor.feeds.parse import content_hash, parse_feed
+from monitor.feeds.sanitize import html_to_text, sanitize_html
+from monitor.feeds.urls import canonical_url, strip_tracking
+from tests.monitor.helpers import fixture_bytes
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://a.example.id/berita/1?utm_source=rss&utm_medium=feed&utm_campaign=x", "https://a.example.id/berita/1"),
+        ("https://a.example.id/berita/1?id=5&fbclid=IwAR0abc&gclid=zz", "https://a.example.id/berita/1?id=5"),
+        ("https://a.example.id/berita/1?ref=rss#komentar", "https://a.example.id/berita/1"),
+        ("https://a.example.id/berita/1?mc_cid=1&_ga=2&pk_campaign=3&igshid=4", "https://a.example.id/berita/1"),
+        ("https://a.example.id/read?id=7&UTM_SOURCE=Twitter", "https://a.example.id/read?id=7"),
+    ],
+)
+def test_strip_tracking(url, expected):
+    assert strip_tracking(url) == expected
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "https://kalteng.example.id/berita/12/judul",
+        "http://kalteng.example.id/berita/12/judul",
+        "https://www.kalteng.example.id/berita/12/judul/",
+        "HTTPS://Kalteng.Example.ID:443/berita/12/judul?utm_source=facebook",
+        "https://kalteng.example.id/berita/12/judul/amp",
+        "https://kalteng.example.id/berita/12/judul#baca-juga",
+    ],
+)
+def test_canonical_url_one_spelling(variant):
+    assert canonical_url(variant) == "https://kalteng.example.id/berita/12/judul"
+
+
+def test_canonical_url_keeps_meaningful_query_sorted():
+    assert canonical_url("https://a.example.id/read.php?b=2&a=1") == "https://a.example.id/read.php?a=1&b=2"
+    assert canonical_url("https://a.example.id:8080/x") == "https://a.example.id:8080/x"
+
+
+def test_sanitize_removes_script_and_event_handlers():
+    dirty = (
+        '<p onclick="steal()">Warga <b>Sampit</b> berkumpul.</p><script>alert("x")</script>'
+        '<img src="x.gif" onerror="alert(1)"><iframe src="https://evil.example/"></iframe>'
+        '<a href="javascript:alert(1)">klik</a> <a href="https://kalteng.example.id/a" onmouseover="x()">baca</a>'
+        "<style>p{color:red}</style>"
+    )
+    clean = sanitize_html(dirty)
+    for bad in ("<script", "alert", "onerror", "onclick", "onmouseover", "<iframe", "<img", "javascript:", "<style"):
+        assert bad not in clean
+    assert "<b>Sampit</b>" in clean
+    assert 'href="https://kalteng.example.id/a"' in clean
+    assert "nofollow" in clean
+
+
+def test_html_to_text_is_plain():
+    text = html_to_text('<p>Banjir di&nbsp;Kapuas.</p><script>var x = "<b>iklan</b>";</script><p>Warga &amp; relawan <i>mengungsi</i>.</p>')
+    assert text == "Banjir di Kapuas.\n\nWarga & relawan mengungsi."
+
+
+def test_feed_html_is_sanitised_and_plain_text_stored():
+    parsed = parse_feed(fixture_bytes("antara_kalteng_terkini.xml"), {}, "https://kalteng.kantorberita.example.id/rss",
+                        fetched_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    flood = parsed.entries[1]
+    assert "<script" not in flood.summary_html and "onerror" not in flood.summary_html and "alert" not in flood.summary_html
+    assert "iklan" not in flood.summary_text and "<" not in flood.summary_text
+    assert "BPBD Kapuas mendirikan posko pengungsian." in flood.summary_text
+
+
+def test_content_hash_ignores_case_and_punctuation():
+    assert content_hash("Banjir di Kapuas!", "Warga  mengungsi.") == content_hash("banjir di kapuas", "warga mengungsi")
+    assert content_hash("Banjir di Kapuas", "x") != content_hash("Banjir di Katingan", "x")
