@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
@@ -17,8 +18,6 @@ ARTIFACT_NAME = "model.skops"
 CARD_NAME = "card.json"
 # Every type a CategoryModel state may contain. Anything else in a file is refused (no pickle fallback).
 TRUSTED_TYPES = [
-    "sklearn.feature_extraction.text.TfidfVectorizer",
-    "sklearn.feature_extraction.text.TfidfTransformer",
     "numpy.float32",
     "numpy.float64",
     "numpy.int64",
@@ -72,7 +71,7 @@ def save_model(model: CategoryModel, folder: Path, card_fields: dict) -> dict:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     artifact = folder / ARTIFACT_NAME
-    sio.dump(model.to_state(), artifact)
+    sio.dump(model.to_state(), artifact, compression=zipfile.ZIP_DEFLATED)
     card = {
         "version": card_fields.get("version", folder.name),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -1,9 +1,10 @@
 """Multi-label conflict-category model: TF-IDF of stemmed words and word pairs, one linear model per label.
 
 Each label's logistic regression is calibrated with a Platt sigmoid fitted on out-of-fold decision
-values; the same out-of-fold probabilities choose a per-label threshold that favours precision
-(F-beta with beta < 1), as alerts should rather be missed than cried wolf. A separate binary model
-gives the overall conflict signal (any category except activity evidence such as `penanganan`).
+values; the same out-of-fold probabilities choose a per-label threshold that leans to precision
+(F-beta, beta <= 1). The overall conflict signal (any category except activity evidence such as
+`penanganan`) averages two views: a binary model trained on "any conflict category" and the most
+probable conflict category. Measured on publisher-held-out data the average beat either view alone.
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ class ModelConfig:
     max_features: int = 150_000
     C: float = 8.0
     folds: int = 4
-    precision_beta: float = 0.5
+    precision_beta: float = 0.8
     min_threshold: float = 0.2
     seed: int = 13
 
@@ -80,15 +81,21 @@ class CategoryModel:
         self.bias: np.ndarray | None = None
         self.calibration: np.ndarray | None = None  # (n_outputs, 2): Platt slope and intercept
         self.thresholds: dict[str, float] = {}
-        self.training_metrics: dict[str, dict] = {}
 
     @property
     def outputs(self) -> list[str]:
         return self.codes + [CONFLICT]
 
-    def prepare(self, texts: Sequence[str]) -> list[str]:
-        """Cleaned, stemmed token strings (the vectorizer splits them on spaces)."""
-        return [" ".join(analyze(text, stem=self.config.stem)) for text in texts]
+    def prepare(self, texts: Sequence[str]) -> list[list[str]]:
+        """Cleaned, stemmed tokens of each text."""
+        return [analyze(text, stem=self.config.stem) for text in texts]
+
+    def _features(self, tokens: list[str]) -> list[str]:
+        # unigrams and word n-grams named as scikit-learn's word analyzer names them ("a b")
+        features = list(tokens)
+        for n in range(2, self.config.ngram_max + 1):
+            features.extend(map(" ".join, zip(*(tokens[k:] for k in range(n)))))
+        return features
 
     def _targets(self, label_sets: Sequence[Sequence[str]]) -> np.ndarray:
         y = np.zeros((len(label_sets), len(self.outputs)), dtype=int)
@@ -100,40 +107,49 @@ class CategoryModel:
             y[i, -1] = int(bool(conflict.intersection(labels)))
         return y
 
+    def _new_vectorizer(self, **fitting) -> TfidfVectorizer:
+        # documents arrive as prepared token lists; the n-grams are made here, faster than re-tokenising
+        return TfidfVectorizer(analyzer=self._features, sublinear_tf=True, dtype=np.float32, **fitting)
+
     def _new_estimator(self) -> LogisticRegression:
         return LogisticRegression(C=self.config.C, class_weight="balanced", max_iter=3000, solver="liblinear")
 
     def fit(self, texts: Sequence[str], label_sets: Sequence[Sequence[str]]) -> "CategoryModel":
         """Train every label's model, its calibration and its threshold."""
         cfg = self.config
-        self.vectorizer = TfidfVectorizer(
-            token_pattern=r"\S+", lowercase=False, ngram_range=(1, cfg.ngram_max), min_df=cfg.min_df,
-            max_features=cfg.max_features, sublinear_tf=True, dtype=np.float32,
-        )
+        self.vectorizer = self._new_vectorizer(min_df=cfg.min_df, max_features=cfg.max_features)
         X = self.vectorizer.fit_transform(self.prepare(texts))
         y = self._targets(label_sets)
         n_features, n_outputs = X.shape[1], len(self.outputs)
         self.weights = np.zeros((n_features, n_outputs), dtype=np.float64)
         self.bias = np.zeros(n_outputs)
         self.calibration = np.tile([1.0, 0.0], (n_outputs, 1))
+        out_of_fold = np.zeros(y.shape)
         for j, name in enumerate(self.outputs):
             positives = int(y[:, j].sum())
             if positives == 0:
                 self.bias[j], self.calibration[j] = -10.0, (1.0, 0.0)
-                self.thresholds[name] = 0.99
-                self.training_metrics[name] = {"positives": 0}
                 continue
             oof = self._out_of_fold_decisions(X, y[:, j])
             platt = LogisticRegression(C=1e4, max_iter=1000).fit(oof.reshape(-1, 1), y[:, j])
             slope, intercept = float(platt.coef_[0, 0]), float(platt.intercept_[0])
-            probabilities = _sigmoid(slope * oof + intercept)
-            self.thresholds[name] = _best_threshold(y[:, j], probabilities, cfg.precision_beta, cfg.min_threshold)
+            out_of_fold[:, j] = _sigmoid(slope * oof + intercept)
             final = self._new_estimator().fit(X, y[:, j])
             self.weights[:, j] = final.coef_[0]
             self.bias[j] = final.intercept_[0]
             self.calibration[j] = (slope, intercept)
-            self.training_metrics[name] = {"positives": positives}
+        for j, code in enumerate(self.codes):
+            self.thresholds[code] = _best_threshold(y[:, j], out_of_fold[:, j], cfg.precision_beta, cfg.min_threshold)
+        self.thresholds[CONFLICT] = _best_threshold(
+            y[:, -1], self._conflict_score(out_of_fold), cfg.precision_beta, cfg.min_threshold
+        )
         return self
+
+    def _conflict_score(self, probabilities: np.ndarray) -> np.ndarray:
+        """Mean of the conflict model's probability and the highest conflict-category probability."""
+        columns = [self.codes.index(code) for code in self.conflict_codes if code in self.codes]
+        strongest = probabilities[:, columns].max(axis=1) if columns else probabilities[:, -1]
+        return (probabilities[:, -1] + strongest) / 2
 
     def _out_of_fold_decisions(self, X, y_col: np.ndarray) -> np.ndarray:
         positives = int(y_col.sum())
@@ -150,15 +166,20 @@ class CategoryModel:
     def _matrix(self, texts: Sequence[str]) -> sparse.csr_matrix:
         return self.vectorizer.transform(self.prepare(texts))
 
+    def _probabilities(self, X) -> np.ndarray:
+        decisions = np.asarray(X @ self.weights) + self.bias
+        probabilities = _sigmoid(decisions * self.calibration[:, 0] + self.calibration[:, 1])
+        probabilities[:, -1] = self._conflict_score(probabilities)
+        return probabilities
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated probabilities, shape (n_texts, n_labels + 1); the last column is the conflict signal."""
-        decisions = np.asarray(self._matrix(texts) @ self.weights) + self.bias
-        return _sigmoid(decisions * self.calibration[:, 0] + self.calibration[:, 1])
+        return self._probabilities(self._matrix(texts))
 
     def predict(self, texts: Sequence[str], explain: int = 0) -> list[Prediction]:
         """Predictions for texts; with explain=k, the k terms that pushed each predicted label most."""
         X = self._matrix(texts)
-        probabilities = _sigmoid((np.asarray(X @ self.weights) + self.bias) * self.calibration[:, 0] + self.calibration[:, 1])
+        probabilities = self._probabilities(X)
         names = self.vectorizer.get_feature_names_out() if explain else None
         results = []
         for i, row in enumerate(probabilities):
@@ -181,10 +202,16 @@ class CategoryModel:
         return [(str(names[row.indices[o]]), round(float(contributions[o]), 4)) for o in order if contributions[o] > 0]
 
     def to_state(self) -> dict:
-        """Plain state for a skops artifact (sklearn and numpy objects, lists and dicts only)."""
+        """Plain state for a skops artifact: numpy arrays, lists, dicts and scalars only.
+
+        The vocabulary is stored as an array of terms in column order, not as the vectorizer object:
+        smaller on disk, and the file needs no scikit-learn class to be trusted.
+        """
+        terms = self.vectorizer.get_feature_names_out().astype(str)
         return {
             "codes": self.codes, "conflict_codes": self.conflict_codes, "config": asdict(self.config),
-            "vectorizer": self.vectorizer, "weights": self.weights, "bias": self.bias,
+            "terms": terms, "idf": self.vectorizer.idf_.astype(np.float32),
+            "weights": self.weights.astype(np.float32), "bias": self.bias,
             "calibration": self.calibration, "thresholds": self.thresholds,
         }
 
@@ -192,6 +219,8 @@ class CategoryModel:
     def from_state(cls, state: dict) -> "CategoryModel":
         """Rebuild a model from `to_state` output."""
         model = cls(state["codes"], state["conflict_codes"], ModelConfig(**state["config"]))
-        model.vectorizer, model.weights, model.bias = state["vectorizer"], state["weights"], state["bias"]
+        model.vectorizer = model._new_vectorizer(vocabulary={term: i for i, term in enumerate(state["terms"].tolist())})
+        model.vectorizer.idf_ = np.asarray(state["idf"], dtype=np.float64)
+        model.weights, model.bias = np.asarray(state["weights"], dtype=np.float64), state["bias"]
         model.calibration, model.thresholds = state["calibration"], dict(state["thresholds"])
         return model

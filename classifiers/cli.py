@@ -8,16 +8,15 @@ from typing import Optional
 
 import typer
 
-from classifiers.artifacts import ModelIntegrityError
-from classifiers.categories import ModelConfig
-from classifiers.seed import LabelFileError, load_label_file, load_seed
-from classifiers.service import MODELS_ROOT, Classifier, NewsItem, load_classifier
-from classifiers.taxonomy import load_taxonomy
+from classifiers.paths import MODELS_ROOT
 
+# scikit-learn, skops and the model load only inside the commands, so other `waspada` commands start fast
 BATCH = 1000
 
 
-def _parse_line(line: str, number: int) -> NewsItem:
+def _parse_line(line: str, number: int):
+    from classifiers.service import NewsItem
+
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -34,8 +33,10 @@ def _parse_line(line: str, number: int) -> NewsItem:
     return NewsItem(record["id"], title, text)
 
 
-def classify_stream(classifier: Classifier, lines, out, err, explain: int = 0) -> int:
+def classify_stream(classifier, lines, out, err, explain: int = 0) -> int:
     """Classify JSON lines from `lines` into `out` in order; bad lines get an error record. Returns the error count."""
+    from classifiers.service import NewsItem
+
     errors, pending = 0, []
 
     def flush():
@@ -72,6 +73,9 @@ def register(app: typer.Typer) -> None:
         explain: int = typer.Option(0, "--explain", help="Sertakan N istilah teratas yang mendorong tiap kategori"),
     ):
         """Klasifikasikan berita: kategori konflik, skor, sinyal konflik, dan tempat di Kalteng."""
+        from classifiers.artifacts import ModelIntegrityError
+        from classifiers.service import load_classifier
+
         try:
             classifier = load_classifier(str(model) if model else None)
         except ModelIntegrityError as exc:
@@ -98,25 +102,29 @@ def register(app: typer.Typer) -> None:
         models_root: Path = typer.Option(MODELS_ROOT, "--models-root", help="Folder tempat versi model baru ditulis"),
         version: Optional[str] = typer.Option(None, "--version", help="Nama versi (bawaan: cat-TANGGAL-JAM)"),
         no_stem: bool = typer.Option(False, "--no-stem", help="Latih tanpa stemming"),
+        with_publisher_eval: bool = typer.Option(
+            False, "--publisher-eval", help="Ukur juga dengan penerbit ditahan dan catat di kartu (sekitar 1-2 menit)"),
     ):
         """Latih model baru dari set benih ditambah label analis; tulis model dan kartunya."""
-        from classifiers.evaluation import evaluate_model
-        from classifiers.training import fit_model, merge_labels, train_and_save, training_items
+        from classifiers.categories import ModelConfig
+        from classifiers.evaluation import evaluate_model, publisher_held_out
+        from classifiers.taxonomy import load_taxonomy
+        from classifiers.training import train_and_save
 
-        try:
-            analyst = [item for path in labels for item in load_label_file(path)]
-        except (OSError, LabelFileError) as exc:
-            typer.echo(f"galat: {exc}", err=True)
-            raise typer.Exit(2)
         taxonomy = load_taxonomy()
-        items = merge_labels(load_seed(), analyst)
+        items = _labeled_items(labels)
         config = ModelConfig(stem=not no_stem)
         holdout = [item for item in items if item.split == "holdout" and not item.synthetic]
-        metrics = {}
-        if holdout:
-            model = fit_model(training_items(items), taxonomy, config)
-            metrics["holdout_slice"] = _headline(evaluate_model(model, holdout, taxonomy))
-        folder, card = train_and_save(items, taxonomy, models_root, config, version, metrics,
+
+        def measure(model) -> dict:
+            metrics = {}
+            if holdout:
+                metrics["holdout_slice"] = _headline(evaluate_model(model, holdout, taxonomy))
+            if with_publisher_eval:
+                metrics["publisher_held_out"] = _headline(publisher_held_out(items, taxonomy, config))
+            return metrics
+
+        folder, card = train_and_save(items, taxonomy, models_root, config, version, measure,
                                       sources=["classifiers/data/seed"] + [str(p) for p in labels])
         typer.echo(f"Model {card['version']} ditulis ke {folder} ({card['training_data']['items']} item latih).")
 
@@ -127,20 +135,29 @@ def register(app: typer.Typer) -> None:
         no_stem: bool = typer.Option(False, "--no-stem", help="Konfigurasi utama tanpa stemming"),
     ):
         """Ukur mutu pada data yang tidak dilatih: penerbit ditahan, ablasi stemming, penanda tempat."""
+        from classifiers.categories import ModelConfig
         from classifiers.evaluation import full_report, to_markdown, write_report
         from classifiers.places import PlaceTagger
-        from classifiers.training import merge_labels
+        from classifiers.taxonomy import load_taxonomy
 
-        try:
-            analyst = [item for path in labels for item in load_label_file(path)]
-        except (OSError, LabelFileError) as exc:
-            typer.echo(f"galat: {exc}", err=True)
-            raise typer.Exit(2)
-        items = merge_labels(load_seed(), analyst)
+        items = _labeled_items(labels)
         report = full_report(items, load_taxonomy(), ModelConfig(stem=not no_stem), PlaceTagger.default())
         json_path, md_path = write_report(report, output_dir)
         typer.echo(to_markdown(report))
         typer.echo(f"Laporan: {md_path} dan {json_path}")
+
+
+def _labeled_items(label_files: list[Path]):
+    """The seed set with analysts' labels from the given files merged in; exits with a message on a bad file."""
+    from classifiers.seed import LabelFileError, load_label_file, load_seed
+    from classifiers.training import merge_labels
+
+    try:
+        analyst = [item for path in label_files for item in load_label_file(path)]
+    except (OSError, LabelFileError) as exc:
+        typer.echo(f"galat: {exc}", err=True)
+        raise typer.Exit(2)
+    return merge_labels(load_seed(), analyst)
 
 
 def _headline(report: dict) -> dict:
@@ -148,6 +165,6 @@ def _headline(report: dict) -> dict:
         "conflict_signal": report["conflict_signal"],
         "macro_f1": report["macro_f1"],
         "micro_f1": report["micro"]["f1"],
-        "per_label_f1": {k: v["f1"] for k, v in report["per_label"].items()},
+        "per_label": {k: {"f1": v["f1"], "support": v["support"]} for k, v in report["per_label"].items() if v["support"]},
         "items": report["items"],
     }

@@ -1,7 +1,6 @@
 """Classify news items: categories from the model, places from the gazetteer tagger, in one record."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -12,12 +11,7 @@ from classifiers.places import PlaceTagger
 from classifiers.salience import tag_item
 from classifiers.text import compose_document
 
-MODELS_ROOT = Path(__file__).resolve().parent.parent / "models"
-
-
-def default_model_dir() -> Path:
-    """WASPADA_MODEL_DIR, else the shipped models/default."""
-    return Path(os.environ.get("WASPADA_MODEL_DIR") or MODELS_ROOT / "default")
+from classifiers.paths import default_model_dir
 
 
 @dataclass(frozen=True)

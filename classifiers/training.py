@@ -5,7 +5,7 @@ import hashlib
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from classifiers.artifacts import save_model
 from classifiers.categories import CategoryModel, ModelConfig
@@ -51,13 +51,17 @@ def train_and_save(
     models_root: Path,
     config: ModelConfig | None = None,
     version: str | None = None,
-    metrics: dict | None = None,
+    measure: Callable[[CategoryModel], dict] | None = None,
     sources: list[str] | None = None,
 ) -> tuple[Path, dict]:
-    """Train on the training items and write `models_root/<version>/` with model.skops and card.json."""
+    """Train on the training items and write `models_root/<version>/` with model.skops and card.json.
+
+    `measure`, if given, receives the trained model and returns the metrics recorded in the card.
+    """
     version = version or new_version()
     train = training_items(items)
     model = fit_model(train, taxonomy, config)
+    metrics = measure(model) if measure else {}
     counts = {code: sum(1 for item in train if code in item.categories) for code in taxonomy.codes}
     card = save_model(
         model,
@@ -71,7 +75,7 @@ def train_and_save(
                 "positives_per_label": counts,
                 "sha256": data_fingerprint(train),
             },
-            "metrics": metrics or {},
+            "metrics": metrics,
         },
     )
     return Path(models_root) / version, card
