@@ -172,7 +172,7 @@ class ArticleBand(Base):
     """MinHash LSH band hashes, so near-duplicate lookup works across processes."""
 
     __tablename__ = "article_bands"
-    __table_args__ = (Index("ix_article_bands_band", "band", "band_hash"),)
+    __table_args__ = (Index("ix_article_bands_band_hash", "band_hash"),)
 
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
     band: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -5,7 +5,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -52,26 +52,28 @@ def is_known(session: Session, feed: Feed, entry: ParsedEntry) -> bool:
 def assign_cluster(session: Session, article: Article, seen_at: datetime) -> StoryCluster:
     """Put an article into the story cluster of its nearest near-duplicate, or into a new cluster."""
     minhash = dedupe.signature(f"{article.title}\n{article.summary_text}")
-    best: tuple[float, Article] | None = None
+    best: tuple[float, int] | None = None  # (similarity, cluster id)
     if minhash is not None:
         article.minhash = dedupe.to_bytes(minhash)
         bands = dedupe.band_hashes(minhash)
-        # ids in a subquery, not SELECT DISTINCT over whole rows: PostgreSQL's json type has no equality
-        candidate_ids = select(ArticleBand.article_id).where(
-            or_(*[and_(ArticleBand.band == i, ArticleBand.band_hash == h) for i, h in enumerate(bands)])
-        )
-        candidates = session.scalars(
-            select(Article).where(Article.id.in_(candidate_ids)).where(Article.id != article.id).order_by(Article.id)
+        pairs = list(enumerate(bands))
+        # band hashes are SHA-1 of different MinHash slices, so matching on the hash alone (indexed)
+        # finds the same candidates as matching (band, hash); similarity is verified below anyway
+        candidate_ids = select(ArticleBand.article_id).where(ArticleBand.band_hash.in_(bands))
+        # only the columns needed: whole rows would drag the raw entry JSON along for every candidate
+        candidates = session.execute(
+            select(Article.id, Article.cluster_id, Article.minhash)
+            .where(Article.id.in_(candidate_ids), Article.id != article.id, Article.cluster_id.is_not(None),
+                   Article.minhash.is_not(None))
+            .order_by(Article.id)
         ).all()
-        for candidate in candidates:
-            if candidate.minhash is None or candidate.cluster_id is None:
-                continue
-            score = dedupe.similarity(minhash, dedupe.from_bytes(candidate.minhash))
+        for candidate_id, cluster_id, stored in candidates:
+            score = dedupe.similarity(minhash, dedupe.from_bytes(stored))
             if score >= dedupe.SIMILARITY_THRESHOLD and (best is None or score > best[0]):
-                best = (score, candidate)
-        session.add_all(ArticleBand(article_id=article.id, band=i, band_hash=h) for i, h in enumerate(bands))
+                best = (score, cluster_id)
+        session.execute(insert(ArticleBand), [{"article_id": article.id, "band": i, "band_hash": h} for i, h in pairs])
     if best is not None:
-        cluster = session.get(StoryCluster, best[1].cluster_id)
+        cluster = session.get(StoryCluster, best[1])
         cluster.size += 1
         cluster.last_seen_at = max(cluster.last_seen_at, seen_at)
         cluster.first_seen_at = min(cluster.first_seen_at, seen_at)
