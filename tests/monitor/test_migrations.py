@@ -6,10 +6,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select, text
 
 from monitor.db.models import Base, Feed
-from monitor.db.session import downgrade, make_engine, session_scope, upgrade
+from monitor.db.session import alembic_config, downgrade, make_engine, session_scope, upgrade
 
 TABLES = {"feeds", "fetch_attempts", "raw_documents", "story_clusters", "articles", "article_bands"}
 
@@ -23,6 +24,10 @@ def revision(engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def head_revision(engine) -> str:
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
 @pytest.fixture
 def bare_engine(db_url):
     engine = make_engine(db_url)
@@ -34,8 +39,10 @@ def test_upgrade_downgrade_upgrade(bare_engine):
     assert tables(bare_engine) == set()
     upgrade(bare_engine)
     assert TABLES <= tables(bare_engine)
-    assert revision(bare_engine) == "0001"
+    assert revision(bare_engine) == head_revision(bare_engine)
     upgrade(bare_engine)  # again: nothing to do
+    downgrade(bare_engine, "0001")  # each step down works on its own
+    assert revision(bare_engine) == "0001"
     downgrade(bare_engine)
     assert tables(bare_engine) & TABLES == set()
     assert revision(bare_engine) is None
