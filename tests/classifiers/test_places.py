@@ -14,7 +14,6 @@ import pytest
 
 from classifiers.places import Gazetteer, PlaceMatch, PlaceTagger, PlaceTags
 
-SHARED_GAZETTEER = Path("/work/shared/data/gazetteer")
 
 
 @pytest.fixture(scope="module")
@@ -62,10 +61,12 @@ def test_gazetteer_loads_package_data():
     assert Gazetteer.load() is gaz  # the packaged gazetteer is loaded once
 
 
-def test_gazetteer_loads_from_folder():
-    if not SHARED_GAZETTEER.exists():
-        pytest.skip("shared gazetteer folder not available")
-    gaz = Gazetteer.load(SHARED_GAZETTEER)
+def test_gazetteer_loads_from_folder(tmp_path):
+    # a deployment's own copy of the files, here the packaged ones copied elsewhere
+    package_folder = Path(__file__).resolve().parents[2] / "classifiers" / "data" / "gazetteer"
+    for csv_file in package_folder.glob("*.csv"):
+        (tmp_path / csv_file.name).write_bytes(csv_file.read_bytes())
+    gaz = Gazetteer.load(tmp_path)
     assert len(gaz.desa_rows) == 1571
     assert gaz.name_of("62.09") == "Kabupaten Lamandau"
 
