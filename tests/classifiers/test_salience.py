@@ -45,3 +45,9 @@ def test_two_separate_references_make_a_unit_salient():
     text = ("Pemerintah pusat membahas karhutla. Di lapangan, petugas Palangka Raya bekerja keras. "
             "Wali Kota Palangka Raya meminta bantuan helikopter.")
     assert tag_item(TAGGER, "Rapat karhutla nasional", text).kabupaten == ("62.71",)
+
+
+def test_residents_of_a_place_make_it_the_place_of_events():
+    # real corpus item c04513: haze in Palangkaraya, named once as "warga Palangkaraya"
+    text = "Kebakaran hutan membuat sebagian besar warga Palangkaraya terpaksa menghirup asap pekat."
+    assert tag_item(TAGGER, "Curhat warga Kalimantan diserang asap", text).kabupaten == ("62.71",)
