@@ -1,11 +1,12 @@
 """SQLAlchemy 2 models of the ingest half: feeds, fetch attempts, raw documents, articles, stories."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -177,3 +178,188 @@ class ArticleBand(Base):
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
     band: Mapped[int] = mapped_column(Integer, primary_key=True)
     band_hash: Mapped[str] = mapped_column(String(40))
+
+
+class ArticleClassification(Base):
+    """The classifier's reading of one article by one model version (a model change adds a row)."""
+
+    __tablename__ = "article_classifications"
+    __table_args__ = (UniqueConstraint("article_id", "model_version", name="uq_classification_article_model"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    model_version: Mapped[str] = mapped_column(String(100))
+    categories: Mapped[list] = mapped_column(JSON, default=list)
+    scores: Mapped[dict] = mapped_column(JSON, default=dict)
+    conflict: Mapped[float] = mapped_column(Float, default=0.0)
+    is_conflict: Mapped[bool] = mapped_column(Boolean, default=False)
+    kabupaten: Mapped[list] = mapped_column(JSON, default=list)
+    kecamatan: Mapped[list] = mapped_column(JSON, default=list)
+    desa: Mapped[list] = mapped_column(JSON, default=list)
+    kalteng: Mapped[bool] = mapped_column(Boolean, default=False)
+    places: Mapped[list] = mapped_column(JSON, default=list)
+    evidence: Mapped[list] = mapped_column(JSON, default=list)  # sentences that carry the signal
+    severity: Mapped[list] = mapped_column(JSON, default=list)  # severity cues found in the text
+    classified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Plan(Base):
+    """A RAD-PKS plan: one year, one kabupaten/kota or the province."""
+
+    __tablename__ = "plans"
+    __table_args__ = (UniqueConstraint("year", "region_code", name="uq_plans_year_region"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    year: Mapped[int] = mapped_column(Integer)
+    region_code: Mapped[str] = mapped_column(String(20))  # "62" or a kabupaten/kota code
+    title: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(30), default="draf")  # draf | berlaku | selesai
+    document_ref: Mapped[str] = mapped_column(Text, default="")
+    is_example: Mapped[bool] = mapped_column(Boolean, default=False)
+    source_file: Mapped[str] = mapped_column(Text, default="")
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actions: Mapped[list["PlanAction"]] = relationship(back_populates="plan", cascade="all, delete-orphan",
+                                                       order_by="PlanAction.id")
+
+
+class PlanAction(Base):
+    """One rencana aksi of a plan, with what it is about (categories, places, keywords)."""
+
+    __tablename__ = "plan_actions"
+    __table_args__ = (UniqueConstraint("plan_id", "code", name="uq_plan_actions_plan_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    bidang: Mapped[str] = mapped_column(String(20))  # pencegahan | penghentian | pemulihan
+    program: Mapped[str] = mapped_column(Text)
+    kegiatan: Mapped[str] = mapped_column(Text)
+    sasaran: Mapped[str] = mapped_column(Text, default="")
+    indikator: Mapped[str] = mapped_column(Text, default="")
+    target_b04: Mapped[str] = mapped_column(Text, default="")
+    target_b08: Mapped[str] = mapped_column(Text, default="")
+    target_b12: Mapped[str] = mapped_column(Text, default="")
+    penanggung_jawab: Mapped[str] = mapped_column(Text, default="")
+    instansi_terkait: Mapped[list] = mapped_column(JSON, default=list)
+    anggaran: Mapped[float | None] = mapped_column(Float)
+    sumber_anggaran: Mapped[str] = mapped_column(Text, default="")
+    categories: Mapped[list] = mapped_column(JSON, default=list)
+    places: Mapped[list] = mapped_column(JSON, default=list)  # kabupaten/kecamatan/desa codes
+    keywords: Mapped[list] = mapped_column(JSON, default=list)
+
+    plan: Mapped[Plan] = relationship(back_populates="actions")
+    realisations: Mapped[list["ActionRealisation"]] = relationship(back_populates="action", cascade="all, delete-orphan")
+
+
+class ActionRealisation(Base):
+    """Per reporting period (B04, B08, B12): realisation, achievement, obstacles, evidence."""
+
+    __tablename__ = "action_realisations"
+    __table_args__ = (UniqueConstraint("action_id", "period", name="uq_realisations_action_period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("plan_actions.id", ondelete="CASCADE"), index=True)
+    period: Mapped[str] = mapped_column(String(3))
+    realisasi: Mapped[str] = mapped_column(Text, default="")
+    capaian_persen: Mapped[float | None] = mapped_column(Float)
+    kendala: Mapped[str] = mapped_column(Text, default="")
+    evidence: Mapped[list] = mapped_column(JSON, default=list)  # links (URLs) to data dukung
+
+    action: Mapped[PlanAction] = relationship(back_populates="realisations")
+
+
+class Alert(Base):
+    """A deteksi dini alert: one story with a conflict signal in or about Kalimantan Tengah."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("story_clusters.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[str] = mapped_column(String(30), default="baru", index=True)
+    categories: Mapped[list] = mapped_column(JSON, default=list)
+    kabupaten: Mapped[list] = mapped_column(JSON, default=list)
+    kecamatan: Mapped[list] = mapped_column(JSON, default=list)
+    desa: Mapped[list] = mapped_column(JSON, default=list)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    severity: Mapped[list] = mapped_column(JSON, default=list)
+    evidence: Mapped[list] = mapped_column(JSON, default=list)
+    title: Mapped[str] = mapped_column(Text, default="")
+    n_sources: Mapped[int] = mapped_column(Integer, default=1)
+    plan_gap: Mapped[bool] = mapped_column(Boolean, default=False)
+    model_version: Mapped[str] = mapped_column(String(100), default="")
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    events: Mapped[list["AlertEvent"]] = relationship(back_populates="alert", order_by="AlertEvent.id",
+                                                      cascade="all, delete-orphan")
+
+
+class PlanLink(Base):
+    """A story linked to a plan action: as a threat the action addresses, or as evidence of realisation."""
+
+    __tablename__ = "plan_links"
+    __table_args__ = (UniqueConstraint("cluster_id", "action_id", name="uq_plan_links_cluster_action"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("story_clusters.id", ondelete="CASCADE"), index=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("plan_actions.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # alert | realisasi
+    matched_on: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AlertEvent(Base):
+    """Audit trail of an alert: who changed what, when, and why."""
+
+    __tablename__ = "alert_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    from_status: Mapped[str | None] = mapped_column(String(30))
+    to_status: Mapped[str | None] = mapped_column(String(30))
+    note: Mapped[str] = mapped_column(Text, default="")
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    alert: Mapped[Alert] = relationship(back_populates="events")
+
+
+class LabelCorrection(Base):
+    """An analyst's label for an article (correction or 'bukan konflik'), kept for retraining."""
+
+    __tablename__ = "label_corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    categories: Mapped[list] = mapped_column(JSON, default=list)
+    kabupaten: Mapped[list] = mapped_column(JSON, default=list)
+    kalteng: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class EscalationLevel(Base):
+    """The level of one kabupaten (and optionally one category) on one day, with the reason."""
+
+    __tablename__ = "escalation_levels"
+    __table_args__ = (UniqueConstraint("day", "kabupaten", "category", name="uq_levels_day_place_category"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    kabupaten: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(40), default="")  # "" = all categories
+    level: Mapped[str] = mapped_column(String(10))  # normal | waspada | siaga | awas
+    previous_level: Mapped[str | None] = mapped_column(String(10))
+    changed: Mapped[bool] = mapped_column(Boolean, default=False)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    baseline: Mapped[float] = mapped_column(Float, default=0.0)
+    p_value: Mapped[float] = mapped_column(Float, default=1.0)
+    severity: Mapped[list] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
