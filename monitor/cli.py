@@ -5,7 +5,7 @@ import asyncio
 import json
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Optional
 
@@ -16,6 +16,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from classifiers.cli import register as register_classifier_commands
+from monitor.alerts.cli import register as register_alert_commands
 from monitor.config import Settings
 from monitor.db.models import Article, Feed
 from monitor.db.session import open_database, session_scope
@@ -31,6 +32,7 @@ articles_app = typer.Typer(help="Artikel tersimpan.", no_args_is_help=True)
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(articles_app, name="articles")
 register_classifier_commands(app)
+register_alert_commands(app)
 console = Console()
 err_console = Console(stderr=True)
 
@@ -95,6 +97,33 @@ def fetch(
         task = progress.add_task("Mengambil feed", total=total)
         outcomes = run_fetch_cycle(engine, settings, only_due=due_only, on_done=lambda _o: progress.advance(task))
     _print_outcomes(outcomes)
+    _run_alert_stage(engine)
+
+
+def _run_alert_stage(engine, level_days: int | None = None) -> None:
+    """Classify what is new, refresh alerts and plan links, recompute recent levels; print a line."""
+    from monitor.alerts.stage import process, today_wib
+
+    today = today_wib()
+    summary = process(engine, level_from=today - timedelta(days=level_days) if level_days else None, level_to=today)
+    console.print(
+        f"Deteksi dini: {summary.classified} artikel diklasifikasi; {summary.alerts.created} peringatan baru, "
+        f"{summary.alerts.updated} diperbarui, {summary.alerts.plan_gaps} tanpa aksi RAD-PKS (celah rencana); "
+        f"{summary.alerts.realisations} berita penanganan terkait aksi."
+    )
+
+
+def _days_spanned(engine) -> int:
+    """Days from the oldest stored article to today, so levels cover ingested history."""
+    from sqlalchemy import func
+
+    with session_scope(engine) as session:
+        oldest = session.scalar(select(func.min(func.coalesce(Article.published_at, Article.fetched_at))))
+    if oldest is None:
+        return 1
+    if oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=timezone.utc)
+    return max(1, (datetime.now(timezone.utc) - oldest).days + 1)
 
 
 def _print_outcomes(outcomes) -> None:
@@ -124,6 +153,7 @@ def ingest(
     engine = open_database(_settings().database_url)
     outcomes = [ingest_file(engine, f, feed_id=feed_id) for f in files]
     _print_outcomes(outcomes)
+    _run_alert_stage(engine, level_days=_days_spanned(engine))
     if any(o.outcome == "error" for o in outcomes):
         raise typer.Exit(1)
 

@@ -16,6 +16,11 @@ CHECK_EVERY_SECONDS = 60
 def fetch_due_feeds(engine: Engine, settings: Settings) -> None:
     """One scheduler tick: fetch the feeds whose next check has come."""
     outcomes = run_fetch_cycle(engine, settings, only_due=True)
+    if any(o.n_new for o in outcomes):
+        from monitor.alerts.stage import process
+
+        summary = process(engine)
+        log.info("deteksi dini: %d diklasifikasi, %d peringatan baru", summary.classified, summary.alerts.created)
     if outcomes:
         new = sum(o.n_new for o in outcomes)
         failed = sum(1 for o in outcomes if o.outcome not in ("ok", "not_modified"))

@@ -1,0 +1,42 @@
+"""Evidence in an item's text: the sentences that carry its signal, and severity cues."""
+from __future__ import annotations
+
+import re
+
+# Severity cues raise an escalation level; each maps a name (shown to users) to its wording in news.
+SEVERITY_CUES = {
+    "korban jiwa": re.compile(r"\b(tewas|meninggal dunia|korban jiwa|terbunuh|menewaskan)\b", re.IGNORECASE),
+    "korban luka": re.compile(r"\b(luka-luka|terluka|luka berat|luka parah|dilarikan ke rumah sakit)\b", re.IGNORECASE),
+    "pembakaran": re.compile(r"\b(dibakar|membakar|pembakaran|dibakar massa)\b", re.IGNORECASE),
+    "bentrok": re.compile(r"\b(bentrok|bentrokan|ricuh|kericuhan|kerusuhan|rusuh|tawuran|saling serang)\b", re.IGNORECASE),
+    "blokade": re.compile(r"\b(blokade|memblokade|diblokade|pemortalan|memortal|portal jalan|menduduki|pendudukan)\b", re.IGNORECASE),
+}
+GRAVE_CUES = frozenset({"korban jiwa", "pembakaran"})
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'“])")
+MAX_EVIDENCE_SENTENCES = 3
+
+
+def severity_cues(text: str) -> list[str]:
+    """Names of the severity cues the text contains, in a fixed order."""
+    return [name for name, pattern in SEVERITY_CUES.items() if pattern.search(text)]
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of a news text (simple split on end punctuation before a capital)."""
+    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+
+
+def evidence_sentences(text: str, terms: list[str], limit: int = MAX_EVIDENCE_SENTENCES) -> list[str]:
+    """The sentences richest in the terms that pushed the prediction, or in severity cues; best first."""
+    from classifiers.text import analyze
+
+    wanted = {t for t in terms if " " not in t}
+    pairs = {t for t in terms if " " in t}
+    scored = []
+    for position, sentence in enumerate(sentences(text)):
+        tokens = analyze(sentence)
+        bigrams = {" ".join(p) for p in zip(tokens, tokens[1:])}
+        score = len(wanted.intersection(tokens)) + len(pairs & bigrams) + len(severity_cues(sentence))
+        if score:
+            scored.append((-score, position, sentence))
+    return [sentence for _score, _position, sentence in sorted(scored)[:limit]]

@@ -1,0 +1,112 @@
+"""Stories to alerts: a conflict signal in Kalimantan Tengah becomes an alert linked to plan actions;
+activity news (`penanganan`) becomes evidence of realisation for the actions it matches.
+
+Activity news names the conflict it handles ("mediasi sengketa plasma" is `perkebunan` and
+`penanganan`), so a story counts as activity when `penanganan` is confidently predicted and the
+story reports no violence; violence with police present ("bentrok ... petugas keamanan") stays an alert.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from monitor.alerts.matching import ACTIVITY_CATEGORY, match_actions
+from monitor.alerts.stories import Story
+from monitor.db.models import Alert, Article, ArticleClassification, PlanLink, StoryCluster
+from monitor.db.session import session_scope
+
+MAX_EVIDENCE = 5
+ACTIVITY_MIN_SCORE = 0.8
+VIOLENT_CUES = frozenset({"korban jiwa", "korban luka", "pembakaran", "bentrok"})
+
+
+@dataclass(frozen=True)
+class AlertRun:
+    """What one run of the alert stage did."""
+
+    stories: int
+    created: int
+    updated: int
+    realisations: int
+    plan_gaps: int
+
+
+def load_stories(session: Session, model_version: str, since: datetime | None = None) -> list[Story]:
+    """Stories with at least one article read by `model_version` (clusters seen since `since`)."""
+    query = (
+        select(Article, ArticleClassification)
+        .join(ArticleClassification, ArticleClassification.article_id == Article.id)
+        .where(ArticleClassification.model_version == model_version, Article.cluster_id.is_not(None))
+        .order_by(Article.cluster_id, Article.id)
+    )
+    if since is not None:
+        query = query.join(StoryCluster, StoryCluster.id == Article.cluster_id).where(StoryCluster.last_seen_at >= since)
+    stories: dict[int, Story] = {}
+    for article, classification in session.execute(query):
+        stories.setdefault(article.cluster_id, Story(article.cluster_id)).add(article, classification)
+    return list(stories.values())
+
+
+def _link(session: Session, story: Story, kind: str, existing: dict) -> int:
+    matches = match_actions(session, story.year, story.categories, story.places, story.text)
+    for match in matches:
+        link = existing.get((story.cluster_id, match.action_id))
+        if link is None:
+            session.add(PlanLink(cluster_id=story.cluster_id, action_id=match.action_id, kind=kind, matched_on=match.reason))
+        else:
+            link.kind, link.matched_on = kind, match.reason
+    return len(matches)
+
+
+def in_kalteng(story: Story) -> bool:
+    return story.kalteng or bool(story.kabupaten)
+
+
+def is_activity(story: Story) -> bool:
+    """News of conflict handling (evidence of a plan being carried out), not a new threat."""
+    return (ACTIVITY_CATEGORY in story.categories and story.scores.get(ACTIVITY_CATEGORY, 0.0) >= ACTIVITY_MIN_SCORE
+            and not story.severity & VIOLENT_CUES)
+
+
+def is_alert(story: Story) -> bool:
+    """A conflict signal in (or about) Kalimantan Tengah, and not activity news."""
+    return story.is_conflict and in_kalteng(story) and not is_activity(story)
+
+
+def update_alerts(engine: Engine, model_version: str, since: datetime | None = None) -> AlertRun:
+    """Create or refresh alerts and plan links for the stories; idempotent, keeps each alert's status."""
+    created = updated = realisations = gaps = 0
+    with session_scope(engine) as session:
+        stories = load_stories(session, model_version, since)
+        cluster_ids = [s.cluster_id for s in stories]
+        alerts = {a.cluster_id: a for a in session.scalars(select(Alert).where(Alert.cluster_id.in_(cluster_ids)))} if stories else {}
+        links = {(l.cluster_id, l.action_id): l for l in session.scalars(select(PlanLink).where(PlanLink.cluster_id.in_(cluster_ids)))} if stories else {}
+        for story in stories:
+            if is_activity(story) and in_kalteng(story):
+                realisations += bool(_link(session, story, "realisasi", links))
+                continue
+            if not is_alert(story):
+                continue
+            matched = _link(session, story, "alert", links)  # queries first: the alert must be complete when flushed
+            alert = alerts.get(story.cluster_id)
+            if alert is None:
+                alert = Alert(cluster_id=story.cluster_id, status="baru")
+                created += 1
+            else:
+                updated += 1
+            alert.categories = sorted(story.categories)
+            alert.kabupaten, alert.kecamatan, alert.desa = sorted(story.kabupaten), sorted(story.kecamatan), sorted(story.desa)
+            alert.score = round(story.conflict, 4)
+            alert.severity = sorted(story.severity)
+            alert.evidence = story.evidence[:MAX_EVIDENCE]
+            alert.title = story.title
+            alert.n_sources = len(story.sources)
+            alert.plan_gap = matched == 0
+            alert.model_version = model_version
+            alert.first_seen_at, alert.last_seen_at = story.first_seen, story.last_seen
+            session.add(alert)
+            gaps += alert.plan_gap
+    return AlertRun(len(stories), created, updated, realisations, gaps)

@@ -1,0 +1,43 @@
+"""The deteksi dini half of the flow, run after every fetch or ingest: classify, alert, level."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import Engine
+
+from classifiers.service import Classifier, load_classifier
+from monitor.alerts.classify_stage import classify_articles
+from monitor.alerts.generate import AlertRun, update_alerts
+from monitor.alerts.levels import LevelSettings, compute_levels
+from monitor.alerts.stories import WIB
+from monitor.db.session import session_scope
+
+RECENT_DAYS = 3
+
+
+@dataclass(frozen=True)
+class StageSummary:
+    """What one pass did."""
+
+    classified: int
+    alerts: AlertRun
+    level_rows: int
+
+
+def today_wib() -> date:
+    return datetime.now(timezone.utc).astimezone(WIB).date()
+
+
+def process(engine: Engine, classifier: Classifier | None = None, level_from: date | None = None,
+            level_to: date | None = None, settings: LevelSettings | None = None) -> StageSummary:
+    """Classify new articles, refresh alerts and plan links, recompute levels for recent days."""
+    classifier = classifier or load_classifier()
+    classified = classify_articles(engine, classifier)
+    run = update_alerts(engine, classifier.version)
+    level_to = level_to or today_wib()
+    level_from = level_from or level_to - timedelta(days=RECENT_DAYS)
+    with session_scope(engine) as session:
+        rows = compute_levels(session, level_from, level_to, settings)
+        count = len(rows)
+    return StageSummary(classified.classified, run, count)
