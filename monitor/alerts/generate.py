@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from monitor.alerts.matching import ACTIVITY_CATEGORY, match_actions
+from monitor.alerts.matching import ACTIVITY_CATEGORY, PlanIndex, match_actions
 from monitor.alerts.stories import Story
 from monitor.db.models import Alert, Article, ArticleClassification, PlanLink, StoryCluster
 from monitor.db.session import session_scope
@@ -50,8 +50,8 @@ def load_stories(session: Session, model_version: str, since: datetime | None = 
     return list(stories.values())
 
 
-def _link(session: Session, story: Story, kind: str, existing: dict) -> int:
-    matches = match_actions(session, story.year, story.categories, story.places, story.text)
+def _link(session: Session, plans: PlanIndex, story: Story, kind: str, existing: dict) -> int:
+    matches = match_actions(plans, story.year, story.categories, story.places, story.text)
     for match in matches:
         link = existing.get((story.cluster_id, match.action_id))
         if link is None:
@@ -81,16 +81,17 @@ def update_alerts(engine: Engine, model_version: str, since: datetime | None = N
     created = updated = realisations = gaps = 0
     with session_scope(engine) as session:
         stories = load_stories(session, model_version, since)
+        plans = PlanIndex(session)
         cluster_ids = [s.cluster_id for s in stories]
         alerts = {a.cluster_id: a for a in session.scalars(select(Alert).where(Alert.cluster_id.in_(cluster_ids)))} if stories else {}
         links = {(l.cluster_id, l.action_id): l for l in session.scalars(select(PlanLink).where(PlanLink.cluster_id.in_(cluster_ids)))} if stories else {}
         for story in stories:
             if is_activity(story) and in_kalteng(story):
-                realisations += bool(_link(session, story, "realisasi", links))
+                realisations += bool(_link(session, plans, story, "realisasi", links))
                 continue
             if not is_alert(story):
                 continue
-            matched = _link(session, story, "alert", links)  # queries first: the alert must be complete when flushed
+            matched = _link(session, plans, story, "alert", links)  # queries first: the alert must be complete when flushed
             alert = alerts.get(story.cluster_id)
             if alert is None:
                 alert = Alert(cluster_id=story.cluster_id, status="baru")

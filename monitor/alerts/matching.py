@@ -32,14 +32,28 @@ def _about_place(action: PlanAction, plan: Plan, places: set[str]) -> bool:
     return any(p == place or p.startswith(place + ".") or place.startswith(p + ".") for p in action.places for place in places)
 
 
-def match_actions(session: Session, year: int, categories: set[str], places: set[str], text: str) -> list[ActionMatch]:
+class PlanIndex:
+    """The plan actions of each year, loaded once per run."""
+
+    def __init__(self, session: Session):
+        self._session = session
+        self._by_year: dict[int, list[tuple[PlanAction, Plan]]] = {}
+
+    def actions(self, year: int) -> list[tuple[PlanAction, Plan]]:
+        if year not in self._by_year:
+            self._by_year[year] = [tuple(row) for row in self._session.execute(
+                select(PlanAction, Plan).join(Plan).where(Plan.year == year).order_by(PlanAction.id))]
+        return self._by_year[year]
+
+
+def match_actions(plans: PlanIndex, year: int, categories: set[str], places: set[str], text: str) -> list[ActionMatch]:
     """Actions of `year`'s plans for these places whose categories or keywords fit the story.
 
     Kabupaten (and finer) plans are tried first; only when none fits do the province's actions count.
     `penanganan` alone matches no category: activity news is matched on its other categories or keywords.
     """
     subject = categories - {ACTIVITY_CATEGORY}
-    rows = session.execute(select(PlanAction, Plan).join(Plan).where(Plan.year == year)).all()
+    rows = plans.actions(year)
     local, provincial = [], []
     for action, plan in rows:
         shared = sorted(subject & set(action.categories))
