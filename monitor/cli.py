@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from classifiers.cli import register as register_classifier_commands
 from monitor.alerts.cli import register as register_alert_commands
+from monitor.plans.cli import register as register_plan_commands
 from monitor.config import Settings
 from monitor.db.models import Article, Feed
 from monitor.db.session import open_database, session_scope
@@ -33,6 +34,7 @@ app.add_typer(feeds_app, name="feeds")
 app.add_typer(articles_app, name="articles")
 register_classifier_commands(app)
 register_alert_commands(app)
+register_plan_commands(app)
 console = Console()
 err_console = Console(stderr=True)
 
@@ -156,6 +158,27 @@ def ingest(
     _run_alert_stage(engine, level_days=_days_spanned(engine))
     if any(o.outcome == "error" for o in outcomes):
         raise typer.Exit(1)
+
+
+@app.command()
+def demo():
+    """Contoh lengkap tanpa internet: rencana RAD-PKS contoh dan berita contoh -> peringatan, level, celah rencana."""
+    from monitor.demo import run_demo
+
+    settings = _settings()
+    engine = open_database(settings.database_url)
+    result = run_demo(engine)
+    console.print(f"Basis data: {settings.database_url}")
+    console.print(f"Rencana RAD-PKS contoh dimuat: {len(result.plans)} rencana "
+                  f"({sum(p.n_actions for p in result.plans)} aksi).")
+    console.print(f"Berita contoh: {sum(o.n_entries for o in result.feeds)} item dari {len(result.feeds)} feed, "
+                  f"{sum(o.n_new for o in result.feeds)} baru; periode {result.first_day} s.d. {result.last_day}.")
+    alerts = result.stage.alerts
+    console.print(f"Deteksi dini: {result.stage.classified} artikel diklasifikasi; {alerts.created} peringatan baru "
+                  f"({alerts.plan_gaps} celah rencana); {alerts.realisations} berita penanganan terkait aksi; "
+                  f"{result.stage.level_rows} catatan level.")
+    console.print("Coba berikutnya:\n  waspada alerts list\n  waspada alerts show 1\n"
+                  f"  waspada levels --date {result.last_day}\n  waspada alerts list --level siaga\n  waspada coverage")
 
 
 @feeds_app.command("list")

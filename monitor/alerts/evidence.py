@@ -12,13 +12,25 @@ SEVERITY_CUES = {
     "blokade": re.compile(r"\b(blokade|memblokade|diblokade|pemortalan|memortal|portal jalan|menduduki|pendudukan)\b", re.IGNORECASE),
 }
 GRAVE_CUES = frozenset({"korban jiwa", "pembakaran"})
+# "tidak ada korban jiwa", "mencegah bentrok", "skenario bentrok" in a drill: the cue did not happen
+_NOT_HAPPENED = re.compile(
+    r"\b(tidak ada|tak ada|tanpa|bukan|belum ada|mencegah|cegah|menghindari|hindari|antisipasi|mengantisipasi|"
+    r"skenario|simulasi|potensi|rawan|isu)\W+(\w+\W+){0,2}$",
+    re.IGNORECASE,
+)
+NEGATION_WINDOW = 40
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'“])")
 MAX_EVIDENCE_SENTENCES = 3
 
 
+def _happened(text: str, match: re.Match) -> bool:
+    return not _NOT_HAPPENED.search(text[max(0, match.start() - NEGATION_WINDOW):match.start()])
+
+
 def severity_cues(text: str) -> list[str]:
-    """Names of the severity cues the text contains, in a fixed order."""
-    return [name for name, pattern in SEVERITY_CUES.items() if pattern.search(text)]
+    """Names of the severity cues the text reports as having happened, in a fixed order."""
+    return [name for name, pattern in SEVERITY_CUES.items()
+            if any(_happened(text, match) for match in pattern.finditer(text))]
 
 
 def sentences(text: str) -> list[str]:

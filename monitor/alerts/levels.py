@@ -27,6 +27,7 @@ from scipy.stats import poisson
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from monitor.alerts.coverage import kabupaten_names
 from monitor.alerts.evidence import GRAVE_CUES
 from monitor.alerts.stories import WIB
 from monitor.db.models import Alert, EscalationLevel
@@ -132,6 +133,7 @@ def compute_levels(session: Session, start: date, end: date, settings: LevelSett
     """
     settings = settings or LevelSettings()
     counts, cues = _series(session, end)
+    names = kabupaten_names()
     session.execute(delete(EscalationLevel).where(EscalationLevel.day >= start, EscalationLevel.day <= end))
     previous_rows = {
         (row.kabupaten, row.category): row
@@ -154,7 +156,7 @@ def compute_levels(session: Session, start: date, end: date, settings: LevelSett
                     day=day, kabupaten=kabupaten, category=category, level=result.level, previous_level=previous,
                     changed=result.level != previous, count=result.count, baseline=result.expected,
                     p_value=result.p_value, severity=list(result.cues),
-                    reason=reason_text(result, previous, kabupaten, category, settings),
+                    reason=reason_text(result, previous, names.get(kabupaten, kabupaten), category, settings),
                 )
                 session.add(row)
                 stored.append(row)
