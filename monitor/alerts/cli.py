@@ -17,7 +17,7 @@ from monitor.alerts.levels import LEVEL_NAMES, LEVELS, compute_levels, levels_on
 from monitor.alerts.lifecycle import LifecycleError, change_status, correct_labels, export_labels
 from monitor.alerts.stories import WIB
 from monitor.config import Settings
-from monitor.db.models import Alert, Article, EscalationLevel, Feed, PlanAction, PlanLink
+from monitor.db.models import Alert, Article, EscalationLevel, PlanAction, PlanLink
 from monitor.db.session import open_database, session_scope
 
 console = Console()
@@ -220,8 +220,37 @@ def coverage_command():
         console.print(table)
 
 
+def rescore(
+    since: str = typer.Option(..., help="Tanggal awal terbit (TTTT-BB-HH)"),
+    until: Optional[str] = typer.Option(None, help="Tanggal akhir terbit, tidak termasuk (bawaan: hari ini)"),
+    model: Optional[Path] = typer.Option(None, "--model", help="Folder model (bawaan: models/default)"),
+):
+    """Nilai ulang artikel satu rentang tanggal dengan model lain, lalu perbarui peringatan dan level."""
+    from classifiers.artifacts import ModelIntegrityError
+    from classifiers.service import load_classifier
+    from monitor.alerts.classify_stage import classify_articles
+    from monitor.alerts.generate import update_alerts
+
+    start = _parse_day(since, "--since")
+    end = _parse_day(until, "--until") or datetime.now(timezone.utc).astimezone(WIB).date() + timedelta(days=1)
+    try:
+        classifier = load_classifier(str(model) if model else None)
+    except ModelIntegrityError as exc:
+        err_console.print(f"galat: {exc}")
+        raise typer.Exit(2)
+    engine = _engine()
+    to_utc = lambda d: datetime(d.year, d.month, d.day, tzinfo=WIB).astimezone(timezone.utc)  # noqa: E731
+    done = classify_articles(engine, classifier, since=to_utc(start), until=to_utc(end))
+    run = update_alerts(engine, classifier.version)
+    with session_scope(engine) as session:
+        compute_levels(session, start, end)
+    console.print(f"Model {classifier.version}: {done.classified} artikel dinilai ulang; "
+                  f"{run.created} peringatan baru, {run.updated} diperbarui; level {start} s.d. {end} dihitung ulang.")
+
+
 def register(app: typer.Typer) -> None:
     """Add the alert commands to the main CLI."""
     app.add_typer(alerts_app, name="alerts")
     app.command("levels")(levels)
     app.command("coverage")(coverage_command)
+    app.command("rescore")(rescore)

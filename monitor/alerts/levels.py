@@ -14,13 +14,15 @@ Method (an EARS-like Poisson spike test, as ECDC's epitweetr does for its signal
 5. Level: Normal without a signal; Waspada with a signal; Siaga with a strong signal
    (p < alpha / 14 x `strong_factor`, default 1/100) or a signal with clashes, blockades or
    injuries in the window's stories; Awas with a signal and deaths or burning, or a strong signal
-   with clashes. A story with deaths raises a quiet kabupaten to Waspada on its day. Every level change stores the counts, baseline, p-value, cues and a reason
-   in Indonesian.
+   with clashes. A story with deaths raises a quiet kabupaten to Waspada on its day.
+6. Without a signal a raised level falls one step a day (Awas -> Siaga -> Waspada -> Normal), so a
+   crisis does not vanish from the board the day its count dips. Every level change stores the
+   counts, baseline, p-value, cues and a reason in Indonesian.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from scipy.stats import poisson
@@ -96,10 +98,23 @@ def assess(counts: dict[date, int], cues: dict[date, set[str]], day: date, signa
     return DayLevel(day, level, observed, round(expected, 3), p_value, tuple(sorted(window_cues)), signal)
 
 
+def step_down(result: DayLevel, previous: str) -> DayLevel:
+    """Without a signal a level falls one step a day (Awas -> Siaga -> Waspada -> Normal), not at once."""
+    floor = LEVELS[max(LEVELS.index(previous) - 1, 0)]
+    if result.signal or LEVELS.index(result.level) >= LEVELS.index(floor):
+        return result
+    return replace(result, level=floor)
+
+
 def reason_text(result: DayLevel, previous: str, place: str, category: str, settings: LevelSettings) -> str:
     """Why the level is what it is, in Indonesian."""
     subject = f"{place}" + (f", kategori {category}" if category else "")
-    head = f"{subject}: {LEVEL_NAMES[previous]} -> {LEVEL_NAMES[result.level]}."
+    if result.level == previous:
+        head = f"{subject}: tetap {LEVEL_NAMES[result.level]}."
+    elif not result.signal and LEVELS.index(result.level) < LEVELS.index(previous):
+        head = f"{subject}: {LEVEL_NAMES[previous]} -> {LEVEL_NAMES[result.level]} (tanpa sinyal, turun satu tingkat per hari)."
+    else:
+        head = f"{subject}: {LEVEL_NAMES[previous]} -> {LEVEL_NAMES[result.level]}."
     facts = (
         f" {result.count} berita konflik dalam {settings.window_days} hari terakhir; yang diharapkan {result.expected:.2f} "
         f"(rata-rata {settings.baseline_days} hari sebelumnya); p = {result.p_value:.2g} "
@@ -148,7 +163,7 @@ def compute_levels(session: Session, start: date, end: date, settings: LevelSett
         first_day = min(series)
         day = max(warmup, first_day)
         while day <= end:
-            result = assess(series, cues[(kabupaten, category)], day, signals, settings)
+            result = step_down(assess(series, cues[(kabupaten, category)], day, signals, settings), previous)
             if result.signal:
                 signals.add(day)
             if day >= start and (result.level != "normal" or previous != "normal"):
