@@ -27,11 +27,29 @@ def fetch_due_feeds(engine: Engine, settings: Settings) -> None:
         log.info("siklus: %d feed, %d item baru, %d gagal", len(outcomes), new, failed)
 
 
+def recompute_recent_levels(engine: Engine) -> None:
+    """Daily job: levels of the last days, so a quiet day still steps a raised level down."""
+    from datetime import timedelta
+
+    from monitor.alerts.levels import compute_levels
+    from monitor.alerts.stage import RECENT_DAYS, today_wib
+    from monitor.db.session import session_scope
+
+    today = today_wib()
+    with session_scope(engine) as session:
+        rows = compute_levels(session, today - timedelta(days=RECENT_DAYS), today)
+    log.info("level eskalasi dihitung ulang: %d catatan", len(rows))
+
+
 def build_scheduler(engine: Engine, settings: Settings) -> BlockingScheduler:
     """A scheduler with jobs defined in code; its in-memory job store is never shared between processes."""
     scheduler = BlockingScheduler(timezone="UTC")
     scheduler.add_job(
         fetch_due_feeds, "interval", seconds=CHECK_EVERY_SECONDS, args=(engine, settings),
         id="fetch_due_feeds", max_instances=1, coalesce=True, next_run_time=None,
+    )
+    scheduler.add_job(
+        recompute_recent_levels, "cron", hour=0, minute=5, timezone="Asia/Jakarta", args=(engine,),
+        id="recompute_recent_levels", max_instances=1, coalesce=True,
     )
     return scheduler
