@@ -21,6 +21,7 @@ class StageResult:
 
     classified: int
     model_version: str
+    cluster_ids: frozenset[int] = frozenset()  # stories whose articles were (re)classified
 
 
 def _record(classifier: Classifier, article: Article, result: dict) -> ArticleClassification:
@@ -49,7 +50,7 @@ def classify_articles(
     version adds its own rows, so re-scoring a date range after a model change is this call.
     """
     classifier = classifier or load_classifier()
-    done = 0
+    done, clusters = 0, set()
     while True:
         with session_scope(engine) as session:
             query = (
@@ -69,9 +70,10 @@ def classify_articles(
                 query = query.where(published < until)
             articles = list(session.scalars(query))
             if not articles:
-                return StageResult(done, classifier.version)
+                return StageResult(done, classifier.version, frozenset(clusters))
             results = classifier.classify(
                 [NewsItem(a.id, a.title, a.summary_text) for a in articles], explain=EXPLAIN_TERMS
             )
             session.add_all(_record(classifier, a, r) for a, r in zip(articles, results))
             done += len(articles)
+            clusters.update(a.cluster_id for a in articles if a.cluster_id is not None)

@@ -8,14 +8,14 @@ story reports no violence; violence with police present ("bentrok ... petugas ke
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from typing import Iterable
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from monitor.alerts.matching import ACTIVITY_CATEGORY, PlanIndex, match_actions
 from monitor.alerts.stories import Story
-from monitor.db.models import Alert, Article, ArticleClassification, PlanLink, StoryCluster
+from monitor.db.models import Alert, Article, ArticleClassification, PlanLink
 from monitor.db.session import session_scope
 
 MAX_EVIDENCE = 5
@@ -34,16 +34,16 @@ class AlertRun:
     plan_gaps: int
 
 
-def load_stories(session: Session, model_version: str, since: datetime | None = None) -> list[Story]:
-    """Stories with at least one article read by `model_version` (clusters seen since `since`)."""
+def load_stories(session: Session, model_version: str, cluster_ids: Iterable[int] | None = None) -> list[Story]:
+    """Stories with at least one article read by `model_version` (only the given clusters, if any)."""
     query = (
         select(Article, ArticleClassification)
         .join(ArticleClassification, ArticleClassification.article_id == Article.id)
         .where(ArticleClassification.model_version == model_version, Article.cluster_id.is_not(None))
         .order_by(Article.cluster_id, Article.id)
     )
-    if since is not None:
-        query = query.join(StoryCluster, StoryCluster.id == Article.cluster_id).where(StoryCluster.last_seen_at >= since)
+    if cluster_ids is not None:
+        query = query.where(Article.cluster_id.in_(list(cluster_ids)))
     stories: dict[int, Story] = {}
     for article, classification in session.execute(query):
         stories.setdefault(article.cluster_id, Story(article.cluster_id)).add(article, classification)
@@ -51,7 +51,12 @@ def load_stories(session: Session, model_version: str, since: datetime | None = 
 
 
 def _link(session: Session, plans: PlanIndex, story: Story, kind: str, existing: dict) -> int:
+    """Make the story's plan links exactly its current matches; returns how many there are."""
     matches = match_actions(plans, story.year, story.categories, story.places, story.text)
+    matched_ids = {match.action_id for match in matches}
+    for (cluster_id, action_id), link in existing.items():
+        if cluster_id == story.cluster_id and action_id not in matched_ids:
+            session.delete(link)  # the plan or the story changed since this link was made
     for match in matches:
         link = existing.get((story.cluster_id, match.action_id))
         if link is None:
@@ -76,11 +81,13 @@ def is_alert(story: Story) -> bool:
     return story.is_conflict and in_kalteng(story) and not is_activity(story)
 
 
-def update_alerts(engine: Engine, model_version: str, since: datetime | None = None) -> AlertRun:
-    """Create or refresh alerts and plan links for the stories; idempotent, keeps each alert's status."""
+def update_alerts(engine: Engine, model_version: str, cluster_ids: Iterable[int] | None = None) -> AlertRun:
+    """Create or refresh alerts and plan links for the stories (all, or the given clusters).
+
+    Idempotent, and keeps each alert's status."""
     created = updated = realisations = gaps = 0
     with session_scope(engine) as session:
-        stories = load_stories(session, model_version, since)
+        stories = load_stories(session, model_version, cluster_ids)
         plans = PlanIndex(session)
         cluster_ids = [s.cluster_id for s in stories]
         alerts = {a.cluster_id: a for a in session.scalars(select(Alert).where(Alert.cluster_id.in_(cluster_ids)))} if stories else {}

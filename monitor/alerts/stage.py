@@ -34,10 +34,17 @@ def process(engine: Engine, classifier: Classifier | None = None, level_from: da
     """Classify new articles, refresh alerts and plan links, recompute levels for recent days."""
     classifier = classifier or load_classifier()
     classified = classify_articles(engine, classifier)
-    run = update_alerts(engine, classifier.version)
+    # only the stories that changed: a cluster grows when a new copy of its story arrives
+    run = update_alerts(engine, classifier.version, classified.cluster_ids)
     level_to = level_to or today_wib()
     level_from = level_from or level_to - timedelta(days=RECENT_DAYS)
     with session_scope(engine) as session:
         rows = compute_levels(session, level_from, level_to, settings)
         count = len(rows)
     return StageSummary(classified.classified, run, count)
+
+
+def relink_alerts(engine: Engine, classifier: Classifier | None = None) -> AlertRun:
+    """Every story again against the stored plans, e.g. after a plan import changed the actions."""
+    classifier = classifier or load_classifier()
+    return update_alerts(engine, classifier.version)

@@ -119,6 +119,15 @@ def import_command(
                       f"{outcome.n_actions} rencana aksi{removed}", markup=False)
     n_actions = sum(o.n_actions for o in outcomes)
     console.print(f"{len(outcomes)} rencana diimpor ({n_actions} rencana aksi).")
+    from monitor.alerts.stage import relink_alerts
+
+    engine = _engine()
+    try:
+        run = relink_alerts(engine)
+    finally:
+        engine.dispose()
+    console.print(f"Keterkaitan peringatan dengan aksi RAD-PKS diperbarui: {run.updated} peringatan, "
+                  f"{run.plan_gaps} celah rencana.")
 
 
 @plans_app.command("export")

@@ -161,7 +161,7 @@ def test_rerunning_is_idempotent_and_a_new_model_version_rescores(engine, tmp_pa
     first = run_stage(engine, date(2026, 11, 10), date(2026, 11, 15))
     again = run_stage(engine, date(2026, 11, 10), date(2026, 11, 15))
     assert (first.classified, first.alerts.created) == (1, 1)
-    assert (again.classified, again.alerts.created, again.alerts.updated) == (0, 0, 1)
+    assert (again.classified, again.alerts.created, again.alerts.updated) == (0, 0, 0)  # nothing new: nothing touched
     shipped = load_classifier()
     newer = Classifier(replace(shipped.loaded, card={**shipped.loaded.card, "version": "uji-v2"}))
     rescored = process(engine, classifier=newer, level_from=date(2026, 11, 10), level_to=date(2026, 11, 15))
@@ -218,3 +218,20 @@ def test_coverage_counts_sources_and_the_last_item_per_kabupaten(engine, tmp_pat
     assert rows["62.05"].own_sources == 0
     assert rows["62.02"].last_item_at == at(date(2026, 11, 14)).astimezone(timezone.utc)
     assert rows["62.09"].last_item_at is None
+
+
+def test_a_plan_imported_later_closes_a_plan_gap(engine, tmp_path):
+    from monitor.alerts.stage import relink_alerts
+
+    ingest(engine, tmp_path, "peti", [item("peti", "Penambang emas tanpa izin di Puruk Cahu tolak penertiban, bentrok dengan aparat",
+                                           "PURUK CAHU - Puluhan penambang emas tanpa izin (PETI) di Murung Raya menolak penertiban "
+                                           "dan bentrok dengan aparat.", at(date(2026, 11, 5)))])
+    run_stage(engine, date(2026, 11, 1), date(2026, 11, 6))
+    assert [a.plan_gap for a in alerts(engine)] == [True]
+    with session_scope(engine) as session:
+        plan = Plan(year=2026, region_code="62.12", title="CONTOH RAD-PKS Murung Raya 2026", status="berlaku")
+        plan.actions.append(PlanAction(code="MURA-1", bidang="pencegahan", program="Pemetaan potensi konflik",
+                                       kegiatan="Penanganan konflik PETI", categories=["tambang"], keywords=["PETI"]))
+        session.add(plan)
+    assert relink_alerts(engine).plan_gaps == 0
+    assert [a.plan_gap for a in alerts(engine)] == [False]
