@@ -60,8 +60,12 @@ def _load_and_sync(settings: Settings):
     return engine
 
 
+WIB = timezone(timedelta(hours=7))
+
+
 def _when(value: Optional[datetime]) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+    """Times are stored in UTC and shown to users in WIB."""
+    return value.astimezone(WIB).strftime("%Y-%m-%d %H:%M WIB") if value else "-"
 
 
 @app.command()
