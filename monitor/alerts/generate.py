@@ -7,7 +7,7 @@ story reports no violence; violence with police present ("bentrok ... petugas ke
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Iterable
 
 from sqlalchemy import Engine, select
@@ -19,6 +19,7 @@ from monitor.db.models import Alert, Article, ArticleClassification, PlanLink
 from monitor.db.session import session_scope
 
 MAX_EVIDENCE = 5
+STORY_BATCH = 2000
 ACTIVITY_MIN_SCORE = 0.8
 VIOLENT_CUES = frozenset({"korban jiwa", "korban luka", "pembakaran", "bentrok"})
 
@@ -66,6 +67,13 @@ def _link(session: Session, plans: PlanIndex, story: Story, kind: str, existing:
     return len(matches)
 
 
+def _unlink(session: Session, story: Story, existing: dict) -> None:
+    """A story that is neither an alert nor activity news (any more) keeps no plan links."""
+    for (cluster_id, _action_id), link in existing.items():
+        if cluster_id == story.cluster_id:
+            session.delete(link)
+
+
 def in_kalteng(story: Story) -> bool:
     return story.kalteng or bool(story.kabupaten)
 
@@ -84,19 +92,36 @@ def is_alert(story: Story) -> bool:
 def update_alerts(engine: Engine, model_version: str, cluster_ids: Iterable[int] | None = None) -> AlertRun:
     """Create or refresh alerts and plan links for the stories (all, or the given clusters).
 
-    Idempotent, and keeps each alert's status."""
+    Idempotent and keeps each alert's status. Stories are handled in batches, each in its own
+    transaction, so memory stays bounded however long the history is.
+    """
+    if cluster_ids is None:
+        with session_scope(engine) as session:
+            cluster_ids = session.scalars(
+                select(Article.cluster_id).join(ArticleClassification, ArticleClassification.article_id == Article.id)
+                .where(ArticleClassification.model_version == model_version, Article.cluster_id.is_not(None)).distinct()
+            ).all()
+    ordered = sorted(set(cluster_ids))
+    total = AlertRun(0, 0, 0, 0, 0)
+    for start in range(0, len(ordered), STORY_BATCH):
+        run = _update_batch(engine, model_version, ordered[start:start + STORY_BATCH])
+        total = AlertRun(*(a + b for a, b in zip(astuple(total), astuple(run))))
+    return total
+
+
+def _update_batch(engine: Engine, model_version: str, cluster_ids: list[int]) -> AlertRun:
     created = updated = realisations = gaps = 0
     with session_scope(engine) as session:
         stories = load_stories(session, model_version, cluster_ids)
         plans = PlanIndex(session)
-        cluster_ids = [s.cluster_id for s in stories]
-        alerts = {a.cluster_id: a for a in session.scalars(select(Alert).where(Alert.cluster_id.in_(cluster_ids)))} if stories else {}
-        links = {(l.cluster_id, l.action_id): l for l in session.scalars(select(PlanLink).where(PlanLink.cluster_id.in_(cluster_ids)))} if stories else {}
+        alerts = {a.cluster_id: a for a in session.scalars(select(Alert).where(Alert.cluster_id.in_(cluster_ids)))}
+        links = {(l.cluster_id, l.action_id): l for l in session.scalars(select(PlanLink).where(PlanLink.cluster_id.in_(cluster_ids)))}
         for story in stories:
             if is_activity(story) and in_kalteng(story):
                 realisations += bool(_link(session, plans, story, "realisasi", links))
                 continue
             if not is_alert(story):
+                _unlink(session, story, links)
                 continue
             matched = _link(session, plans, story, "alert", links)  # queries first: the alert must be complete when flushed
             alert = alerts.get(story.cluster_id)
