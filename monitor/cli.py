@@ -228,19 +228,15 @@ def feeds_check(
         table.add_column(column)
     failures = 0
     for source, result in zip(sources, results):
-        entries, note = 0, result.error_message or ""
-        if result.outcome == "ok":
+        outcome, entries, note = result.outcome, 0, result.error_message or ""
+        if outcome == "ok":
             try:
                 parsed = parse_feed(result.body, result.headers, result.final_url or source.url)
                 entries, note = len(parsed.entries), "; ".join(parsed.warnings)[:80]
             except NotAFeedError as exc:
-                result_outcome, note = "bukan feed", str(exc)
-                failures += 1
-                table.add_row(source.id, str(result.status), result_outcome, "0", note)
-                continue
-        else:
-            failures += 1
-        table.add_row(source.id, str(result.status or "-"), result.outcome, str(entries), note)
+                outcome, note = "bukan feed", str(exc)
+        failures += outcome != "ok"
+        table.add_row(source.id, str(result.status or "-"), outcome, str(entries), note)
     console.print(table)
     if failures:
         raise typer.Exit(1)
