@@ -78,7 +78,7 @@ def stem_word(word: str) -> str:
 @lru_cache(maxsize=1)
 def protected_words() -> frozenset[str]:
     """Words of Kalteng place names and aliases, which the stemmer must not touch."""
-    from classifiers.places import Gazetteer
+    from classifiers.gazetteer import Gazetteer
 
     words: set[str] = set()
     for name in Gazetteer.load().all_names():

@@ -2,14 +2,13 @@
 so that a silent kabupaten is not mistaken for a calm one."""
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import resources
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from classifiers.gazetteer import Gazetteer
 from monitor.db.models import Article, ArticleClassification, Feed
 
 PROVINCE = "62"
@@ -28,8 +27,7 @@ class Coverage:
 
 def kabupaten_names() -> dict[str, str]:
     """Kemendagri code -> name of the 14 kabupaten/kota, from the packaged gazetteer."""
-    with resources.files("classifiers").joinpath("data/gazetteer/kabupaten.csv").open(encoding="utf-8") as handle:
-        return {row["code"]: row["name"] for row in csv.DictReader(handle)}
+    return {row["code"]: row["name"] for row in Gazetteer.load().kabupaten_rows}
 
 
 def coverage(session: Session) -> list[Coverage]:

@@ -24,7 +24,7 @@ _FALSE = {"tidak", "t", "false", "salah", "0", "no", "bukan"}
 
 @lru_cache(maxsize=1)
 def _gazetteer():
-    from classifiers.places import Gazetteer
+    from classifiers.gazetteer import Gazetteer
 
     return Gazetteer.load()
 
