@@ -100,12 +100,18 @@ def _apply_result(session, feed: Feed, attempt: FetchAttempt, result: FetchResul
         attempt.outcome, attempt.error_kind, attempt.error_message = "error", "not_a_feed", str(exc)
         polling.record_failure(feed, str(exc), now, poll)
         return FeedOutcome(feed.id, "error", message=str(exc))
-    raw = store_raw_document(session, result.final_url or result.url, result.headers, result.body, now)
+    outcome = _store_parsed(session, feed, attempt, parsed, result.headers, result.body, now)
+    feed.etag, feed.last_modified = result.etag, result.last_modified
+    polling.record_success(feed, outcome.n_new, now, poll)
+    return outcome
+
+
+def _store_parsed(session, feed: Feed, attempt: FetchAttempt, parsed, headers: dict, body: bytes, now) -> FeedOutcome:
+    """Raw bytes, then the new items; the attempt records the counts and warnings."""
+    raw = store_raw_document(session, attempt.final_url or attempt.url, headers, body, now)
     counts = store_document(session, feed, parsed, raw, attempt, now)
     attempt.n_entries, attempt.n_new, attempt.n_failed = counts.n_entries, counts.n_new, counts.n_failed
     attempt.warnings = list(attempt.warnings or []) + counts.warnings
-    feed.etag, feed.last_modified = result.etag, result.last_modified
-    polling.record_success(feed, counts.n_new, now, poll)
     return FeedOutcome(feed.id, "ok", counts.n_entries, counts.n_new, counts.n_failed,
                        "; ".join(counts.warnings)[:300] or None)
 
@@ -195,10 +201,6 @@ def ingest_file(engine: Engine, path: Path, feed_id: str | None = None, outlet: 
             attempt.outcome, attempt.error_kind, attempt.error_message = "error", "not_a_feed", error
             attempt.finished_at = datetime.now(timezone.utc)
             return FeedOutcome(feed.id, "error", message=f"{path}: {error}")
-        raw = store_raw_document(session, attempt.url, {}, body, now)
-        counts = store_document(session, feed, parsed, raw, attempt, now)
-        attempt.n_entries, attempt.n_new, attempt.n_failed = counts.n_entries, counts.n_new, counts.n_failed
-        attempt.warnings = counts.warnings
+        outcome = _store_parsed(session, feed, attempt, parsed, {}, body, now)
         attempt.finished_at = datetime.now(timezone.utc)
-        return FeedOutcome(feed.id, "ok", counts.n_entries, counts.n_new, counts.n_failed,
-                           "; ".join(counts.warnings)[:300] or None)
+        return outcome
