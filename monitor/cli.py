@@ -26,6 +26,7 @@ from monitor.feeds.fetch import Fetcher
 from monitor.feeds.parse import NotAFeedError, parse_feed
 from monitor.feeds.registry import FeedsFileError, FeedSource, append_feed, load_feeds, sync_feeds
 from monitor.pipeline import feed_files, ingest_file, run_fetch_cycle
+from monitor.timezones import format_wib
 
 app = typer.Typer(help="Waspada: deteksi dini konflik sosial dari berita daerah.", no_args_is_help=True)
 feeds_app = typer.Typer(help="Kelola sumber berita (feeds.yaml).", no_args_is_help=True)
@@ -58,14 +59,6 @@ def _load_and_sync(settings: Settings):
     with session_scope(engine) as session:
         sync_feeds(session, sources)
     return engine
-
-
-WIB = timezone(timedelta(hours=7))
-
-
-def _when(value: Optional[datetime]) -> str:
-    """Times are stored in UTC and shown to users in WIB."""
-    return value.astimezone(WIB).strftime("%Y-%m-%d %H:%M WIB") if value else "-"
 
 
 @app.command()
@@ -108,7 +101,8 @@ def fetch(
 
 def _run_alert_stage(engine, level_days: int | None = None) -> None:
     """Classify what is new, refresh alerts and plan links, recompute recent levels; print a line."""
-    from monitor.alerts.stage import process, today_wib
+    from monitor.alerts.stage import process
+    from monitor.timezones import today_wib
 
     today = today_wib()
     summary = process(engine, level_from=today - timedelta(days=level_days) if level_days else None, level_to=today)
@@ -196,8 +190,8 @@ def feeds_list(feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (b
         for feed in session.scalars(select(Feed).order_by(Feed.id)):
             table.add_row(
                 feed.id, "ya" if feed.enabled else "tidak", "ya" if feed.verified else "tidak",
-                _when(feed.last_success_at), str(feed.error_count),
-                (feed.disabled_reason or feed.last_error or "")[:60], _when(feed.next_check_at),
+                format_wib(feed.last_success_at), str(feed.error_count),
+                (feed.disabled_reason or feed.last_error or "")[:60], format_wib(feed.next_check_at),
             )
     console.print(table)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from monitor.alerts.stage import StageSummary, process
-from monitor.alerts.stories import WIB
+from monitor.timezones import WIB
 from monitor.db.models import Article
 from monitor.db.session import session_scope
 from monitor.pipeline import FeedOutcome, feed_files, ingest_file

@@ -15,10 +15,10 @@ from sqlalchemy import select
 from monitor.alerts.coverage import coverage, kabupaten_names
 from monitor.alerts.levels import LEVEL_NAMES, LEVELS, compute_levels, levels_on
 from monitor.alerts.lifecycle import LifecycleError, change_status, correct_labels, export_labels
-from monitor.alerts.stories import WIB
 from monitor.config import Settings
 from monitor.db.models import Alert, Article, EscalationLevel, PlanAction, PlanLink
 from monitor.db.session import open_database, session_scope
+from monitor.timezones import WIB, format_wib, today_wib
 
 console = Console()
 err_console = Console(stderr=True)
@@ -27,10 +27,6 @@ alerts_app = typer.Typer(help="Peringatan deteksi dini.", no_args_is_help=True)
 
 def _engine():
     return open_database(Settings.from_env().database_url)
-
-
-def _wib(value: datetime | None) -> str:
-    return value.astimezone(WIB).strftime("%Y-%m-%d %H:%M WIB") if value else "-"
 
 
 def _parse_day(value: Optional[str], option: str) -> Optional[date]:
@@ -95,7 +91,7 @@ def alerts_list(
         for column in ("id", "pertama terlihat", "status", "kabupaten", "kategori", "skor", "sumber", "RAD-PKS", "judul"):
             table.add_column(column)
         for a in alerts:
-            table.add_row(str(a.id), _wib(a.first_seen_at), a.status,
+            table.add_row(str(a.id), format_wib(a.first_seen_at), a.status,
                           ", ".join(names.get(k, k).replace("Kabupaten ", "") for k in a.kabupaten) or "Kalteng",
                           ", ".join(a.categories), f"{a.score:.2f}", str(a.n_sources),
                           "CELAH RENCANA" if a.plan_gap else "terkait", a.title[:60])
@@ -123,7 +119,7 @@ def alerts_show(alert_id: int):
         console.print(f"Wilayah: {', '.join(names.get(k, k) for k in alert.kabupaten) or 'Kalimantan Tengah'}"
                       + (f"; kecamatan {', '.join(alert.kecamatan)}" if alert.kecamatan else "")
                       + (f"; desa {', '.join(alert.desa)}" if alert.desa else ""))
-        console.print(f"Pertama terlihat {_wib(alert.first_seen_at)}, terakhir {_wib(alert.last_seen_at)}")
+        console.print(f"Pertama terlihat {format_wib(alert.first_seen_at)}, terakhir {format_wib(alert.last_seen_at)}")
         console.print("Bukti:")
         for sentence in alert.evidence:
             console.print(f"  - {sentence}", markup=False)
@@ -137,7 +133,7 @@ def alerts_show(alert_id: int):
         else:
             console.print("[yellow]Celah rencana: tidak ada aksi RAD-PKS yang mencakup peringatan ini.[/yellow]")
         for event in alert.events:
-            console.print(f"  {_wib(event.at)} {event.actor}: {event.from_status} -> {event.to_status} {event.note}", markup=False)
+            console.print(f"  {format_wib(event.at)} {event.actor}: {event.from_status} -> {event.to_status} {event.note}", markup=False)
 
 
 @alerts_app.command("status")
@@ -184,7 +180,7 @@ def levels(
     recompute_days: int = typer.Option(0, "--recompute-days", help="Hitung ulang level N hari sampai tanggal itu"),
 ):
     """Level eskalasi tiap kabupaten (Normal, Waspada, Siaga, Awas) dengan alasannya."""
-    target = _parse_day(day, "--date") or datetime.now(timezone.utc).astimezone(WIB).date()
+    target = _parse_day(day, "--date") or today_wib()
     with session_scope(_engine()) as session:
         if recompute_days:
             compute_levels(session, target - timedelta(days=recompute_days), target)
@@ -215,7 +211,7 @@ def coverage_command():
         for column in ("kode", "kabupaten/kota", "sumber khusus", "sumber provinsi", "berita terakhir"):
             table.add_column(column)
         for item in coverage(session):
-            last = _wib(item.last_item_at) if item.last_item_at else "[red]belum ada[/red]"
+            last = format_wib(item.last_item_at) if item.last_item_at else "[red]belum ada[/red]"
             table.add_row(item.code, item.name, str(item.own_sources), str(item.province_sources), last)
         console.print(table)
 
@@ -232,7 +228,7 @@ def rescore(
     from monitor.alerts.generate import update_alerts
 
     start = _parse_day(since, "--since")
-    end = _parse_day(until, "--until") or datetime.now(timezone.utc).astimezone(WIB).date() + timedelta(days=1)
+    end = _parse_day(until, "--until") or today_wib() + timedelta(days=1)
     try:
         classifier = load_classifier(str(model) if model else None)
     except ModelIntegrityError as exc:

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from monitor.alerts.coverage import kabupaten_names
 from monitor.alerts.evidence import GRAVE_CUES
-from monitor.alerts.stories import WIB
+from monitor.timezones import WIB
 from monitor.db.models import Alert, EscalationLevel
 
 LEVELS = ("normal", "waspada", "siaga", "awas")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 from sqlalchemy import Engine
 
@@ -10,8 +10,8 @@ from classifiers.service import Classifier, load_classifier
 from monitor.alerts.classify_stage import classify_articles
 from monitor.alerts.generate import AlertRun, update_alerts
 from monitor.alerts.levels import LevelSettings, compute_levels
-from monitor.alerts.stories import WIB
 from monitor.db.session import session_scope
+from monitor.timezones import today_wib
 
 RECENT_DAYS = 3
 
@@ -23,10 +23,6 @@ class StageSummary:
     classified: int
     alerts: AlertRun
     level_rows: int
-
-
-def today_wib() -> date:
-    return datetime.now(timezone.utc).astimezone(WIB).date()
 
 
 def process(engine: Engine, classifier: Classifier | None = None, level_from: date | None = None,

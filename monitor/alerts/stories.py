@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
-WIB = timezone(timedelta(hours=7))
+from monitor.timezones import WIB
 
 
 @dataclass

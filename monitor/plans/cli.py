@@ -5,7 +5,6 @@ monitor/cli.py adds these commands with ``register(app)``. The database is
 """
 from __future__ import annotations
 
-from datetime import timedelta, timezone
 from pathlib import Path
 from typing import List, Optional
 
@@ -15,8 +14,8 @@ from rich.table import Table
 
 from monitor.plans import example_plan_file
 from monitor.plans.schema import PlanFileError, Problem
+from monitor.timezones import WIB
 
-WIB = timezone(timedelta(hours=7), "WIB")  # no daylight saving; needs no tz database (Windows)
 
 plans_app = typer.Typer(help="Rencana Aksi Daerah Penanganan Konflik Sosial (RAD-PKS): periksa, impor, ekspor, daftar.",
                         no_args_is_help=True)

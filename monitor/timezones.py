@@ -1,0 +1,16 @@
+"""Times are stored in UTC and shown to users in WIB (Asia/Jakarta, UTC+7, no daylight saving)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+WIB = timezone(timedelta(hours=7), "WIB")  # a fixed offset: needs no tz database
+
+
+def format_wib(value: datetime | None) -> str:
+    """A stored time as users read it ("2026-11-14 09:30 WIB"), or "-"."""
+    return value.astimezone(WIB).strftime("%Y-%m-%d %H:%M WIB") if value else "-"
+
+
+def today_wib() -> date:
+    """Today's date in WIB."""
+    return datetime.now(timezone.utc).astimezone(WIB).date()
