@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import sys
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from classifiers.cli import register as register_classifier_commands
 from monitor.alerts.cli import register as register_alert_commands
 from monitor.plans.cli import register as register_plan_commands
-from monitor.config import Settings
+from monitor.config import Settings, masked_url
 from monitor.db.models import Article, Feed
 from monitor.db.session import open_database, session_scope
 from monitor.feeds.discover import discover_feed_links
@@ -43,7 +44,7 @@ err_console = Console(stderr=True)
 def _settings(feeds: Optional[Path] = None) -> Settings:
     settings = Settings.from_env()
     if feeds is not None:
-        settings = Settings(database_url=settings.database_url, feeds_path=feeds, fetch=settings.fetch, poll=settings.poll)
+        settings = dataclasses.replace(settings, feeds_path=feeds)
     return settings
 
 
@@ -64,13 +65,13 @@ def _load_and_sync(settings: Settings):
 @app.command()
 def run(feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)")):
     """Jalankan monitor: ambil feed yang jatuh tempo setiap menit sampai dihentikan (Ctrl+C)."""
-    from monitor.scheduler import build_scheduler, fetch_due_feeds
+    from monitor.scheduler import build_scheduler
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     settings = _settings(feeds)
     engine = _load_and_sync(settings)
-    console.print(f"Waspada berjalan. Basis data: {settings.database_url}. Hentikan dengan Ctrl+C.")
-    fetch_due_feeds(engine, settings)
+    console.print(f"Waspada berjalan. Basis data: {masked_url(settings.database_url)}. Feed yang jatuh tempo "
+                  f"dicek setiap {settings.check_seconds:g} detik. Hentikan dengan Ctrl+C.", markup=False)
     scheduler = build_scheduler(engine, settings)
     try:
         scheduler.start()
@@ -166,7 +167,7 @@ def demo():
     settings = _settings()
     engine = open_database(settings.database_url)
     result = run_demo(engine)
-    console.print(f"Basis data: {settings.database_url}")
+    console.print(f"Basis data: {masked_url(settings.database_url)}", markup=False)
     console.print(f"Rencana RAD-PKS contoh dimuat: {len(result.plans)} rencana "
                   f"({sum(p.n_actions for p in result.plans)} aksi).")
     console.print(f"Berita contoh: {sum(o.n_entries for o in result.feeds)} item dari {len(result.feeds)} feed, "

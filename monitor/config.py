@@ -25,6 +25,17 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def masked_url(url: str) -> str:
+    """A database URL fit to print or log: the password is replaced by ***."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(alamat basis data tidak terbaca)"
+
+
 def default_database_url() -> str:
     """SQLite file in WASPADA_DATA_DIR (default ./var), the embedded default store."""
     data_dir = Path(os.environ.get("WASPADA_DATA_DIR", "var"))
@@ -67,6 +78,7 @@ class Settings:
     feeds_path: Path
     fetch: FetchSettings = field(default_factory=FetchSettings)
     poll: PollSettings = field(default_factory=PollSettings)
+    check_seconds: float = 60.0  # how often the monitor looks for due feeds (each feed keeps its own interval)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -92,4 +104,5 @@ class Settings:
             feeds_path=Path(os.environ.get("WASPADA_FEEDS", PROJECT_ROOT / "feeds.yaml")),
             fetch=fetch,
             poll=poll,
+            check_seconds=_env_float("WASPADA_CHECK_SECONDS", cls.check_seconds),
         )

@@ -1,7 +1,8 @@
-"""The monitor process: APScheduler runs the due feeds every minute (and, later, the daily jobs)."""
+"""The monitor process: APScheduler looks for due feeds every `check_seconds` and runs the daily jobs."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine
@@ -10,21 +11,21 @@ from monitor.config import Settings
 from monitor.pipeline import run_fetch_cycle
 
 log = logging.getLogger("waspada.scheduler")
-CHECK_EVERY_SECONDS = 60
 
 
 def fetch_due_feeds(engine: Engine, settings: Settings) -> None:
-    """One scheduler tick: fetch the feeds whose next check has come."""
+    """One scheduler tick: fetch the feeds whose next check has come; log a line when it did work."""
     outcomes = run_fetch_cycle(engine, settings, only_due=True)
-    if any(o.n_new for o in outcomes):
+    if not outcomes:
+        return
+    new = sum(o.n_new for o in outcomes)
+    failed = sum(1 for o in outcomes if o.outcome not in ("ok", "not_modified"))
+    log.info("siklus: %d feed diambil, %d item baru, %d gagal", len(outcomes), new, failed)
+    if new:
         from monitor.alerts.stage import process
 
         summary = process(engine)
         log.info("deteksi dini: %d diklasifikasi, %d peringatan baru", summary.classified, summary.alerts.created)
-    if outcomes:
-        new = sum(o.n_new for o in outcomes)
-        failed = sum(1 for o in outcomes if o.outcome not in ("ok", "not_modified"))
-        log.info("siklus: %d feed, %d item baru, %d gagal", len(outcomes), new, failed)
 
 
 def recompute_recent_levels(engine: Engine) -> None:
@@ -42,11 +43,14 @@ def recompute_recent_levels(engine: Engine) -> None:
 
 
 def build_scheduler(engine: Engine, settings: Settings) -> BlockingScheduler:
-    """A scheduler with jobs defined in code; its in-memory job store is never shared between processes."""
+    """The monitor's jobs, defined in code: the fetch job runs at start, then every `settings.check_seconds`.
+
+    Its in-memory job store is never shared between processes.
+    """
     scheduler = BlockingScheduler(timezone="UTC")
     scheduler.add_job(
-        fetch_due_feeds, "interval", seconds=CHECK_EVERY_SECONDS, args=(engine, settings),
-        id="fetch_due_feeds", max_instances=1, coalesce=True, next_run_time=None,
+        fetch_due_feeds, "interval", seconds=settings.check_seconds, args=(engine, settings),
+        id="fetch_due_feeds", max_instances=1, coalesce=True, next_run_time=datetime.now(timezone.utc),
     )
     scheduler.add_job(
         recompute_recent_levels, "cron", hour=0, minute=5, timezone="Asia/Jakarta", args=(engine,),

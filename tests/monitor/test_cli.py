@@ -117,6 +117,7 @@ def test_fetch_once_then_list_and_export(cli, feed_server, tmp_path):
     for feed_id in ("antara", "warta", "hilang", "kotim"):
         assert feed_id in listing.stdout
     assert "HTTP 404" in listing.stdout  # the last error is shown
+    assert "WIB" in listing.stdout  # last success and next check, in the users' time
 
     exported = cli("articles", "export", "--format", "jsonl")
     records = [json.loads(line) for line in exported.stdout.splitlines() if line.strip()]
