@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from monitor.config import Settings
 from monitor.db.models import Feed, FetchAttempt
 from monitor.db.session import session_scope
+from monitor.db.statistics import note_new_articles
 from monitor.feeds import polling
 from monitor.feeds.fetch import Fetcher, FetchResult
 from monitor.feeds.parse import NotAFeedError, parse_feed
@@ -144,6 +145,7 @@ async def fetch_cycle(
                 outcome = record_fetch_result(engine, feed_id, result, settings)
             except Exception as exc:  # a storage failure of one feed must not end the cycle
                 outcome = record_store_failure(engine, feed_id, result, exc, settings)
+            note_new_articles(engine, outcome.n_new)
             outcomes.append(outcome)
             if on_done:
                 on_done(outcome)
@@ -203,4 +205,5 @@ def ingest_file(engine: Engine, path: Path, feed_id: str | None = None, outlet: 
             return FeedOutcome(feed.id, "error", message=f"{path}: {error}")
         outcome = _store_parsed(session, feed, attempt, parsed, {}, body, now)
         attempt.finished_at = datetime.now(timezone.utc)
-        return outcome
+    note_new_articles(engine, outcome.n_new)
+    return outcome

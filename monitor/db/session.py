@@ -7,8 +7,11 @@ from typing import Iterator
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.db.statistics import analyze
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -52,11 +55,20 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
     command.downgrade(alembic_config(engine), revision)
 
 
+def current_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at (None when it was never migrated)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
 def open_database(url: str, migrate: bool = True) -> Engine:
-    """Engine for `url`, migrated to head unless told otherwise."""
+    """Engine for `url`, migrated to head unless told otherwise; statistics are gathered after a migration."""
     engine = make_engine(url)
     if migrate:
+        before = current_revision(engine)
         upgrade(engine)
+        if current_revision(engine) != before:
+            analyze(engine)
     return engine
 
 

@@ -1,0 +1,51 @@
+"""PostgreSQL planner statistics are gathered after migrating and after a large ingest (SQLite: nothing to do)."""
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from monitor.db.session import open_database
+from monitor.db.statistics import ANALYZE_AFTER_NEW_ROWS, ROWS_PER_NEW_ARTICLE, note_new_articles
+from monitor.pipeline import ingest_file
+from tests.monitor.helpers import rss
+
+
+def _reltuples(engine, table: str) -> float:
+    """pg_class.reltuples of a table in the test's schema: -1 until ANALYZE (or VACUUM) has seen it."""
+    with engine.connect() as connection:
+        return connection.execute(text(
+            "SELECT c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relname = :table"), {"table": table}).scalar_one()
+
+
+def test_statistics_after_migrating_and_after_a_large_ingest(db_url, tmp_path):
+    engine = open_database(db_url)
+    try:
+        if engine.dialect.name != "postgresql":
+            assert note_new_articles(engine, 10**6) is False  # SQLite's planner needs no statistics
+            return
+        assert _reltuples(engine, "article_bands") == 0  # analysed (empty), not -1 "never analysed"
+        n_items = ANALYZE_AFTER_NEW_ROWS // ROWS_PER_NEW_ARTICLE + 20
+        items = [{"title": f"Berita nomor {i} tentang desa {i} di Kalimantan Tengah",
+                  "link": f"https://kalteng.example.id/berita/{i}", "guid": f"g{i}",
+                  "description": f"Isi berita {i} " + " ".join(f"kata{i}_{j}" for j in range(30))}
+                 for i in range(n_items)]
+        path = tmp_path / "besar.xml"
+        path.write_text(rss(items), encoding="utf-8")
+        outcome = ingest_file(engine, path)
+        assert outcome.n_new == n_items
+        assert _reltuples(engine, "articles") == n_items
+        assert _reltuples(engine, "article_bands") > ANALYZE_AFTER_NEW_ROWS * 0.9
+    finally:
+        engine.dispose()
+
+
+def test_small_writes_accumulate_until_the_threshold(db_url):
+    engine = open_database(db_url)
+    try:
+        per_call = ANALYZE_AFTER_NEW_ROWS // ROWS_PER_NEW_ARTICLE // 2
+        assert note_new_articles(engine, per_call) is False
+        assert note_new_articles(engine, per_call) is False
+        assert note_new_articles(engine, per_call) is (engine.dialect.name == "postgresql")
+        assert note_new_articles(engine, per_call) is False  # the count starts again after ANALYZE
+    finally:
+        engine.dispose()
