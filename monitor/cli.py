@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from sqlalchemy import select
@@ -27,6 +26,7 @@ from monitor.feeds.fetch import Fetcher
 from monitor.feeds.parse import NotAFeedError, parse_feed
 from monitor.feeds.registry import FeedsFileError, FeedSource, append_feed, load_feeds, sync_feeds
 from monitor.pipeline import feed_files, ingest_file, run_fetch_cycle
+from monitor.terminal import console, err_console
 from monitor.timezones import format_wib
 
 app = typer.Typer(help="Waspada: deteksi dini konflik sosial dari berita daerah.", no_args_is_help=True)
@@ -37,8 +37,6 @@ app.add_typer(articles_app, name="articles")
 register_classifier_commands(app)
 register_alert_commands(app)
 register_plan_commands(app)
-console = Console()
-err_console = Console(stderr=True)
 
 
 def _settings(feeds: Optional[Path] = None) -> Settings:
@@ -52,7 +50,7 @@ def _load_and_sync(settings: Settings):
     try:
         sources = load_feeds(settings.feeds_path)
     except FeedsFileError as exc:
-        err_console.print(f"[red]Berkas sumber {exc.path} bermasalah:[/red]")
+        err_console.print(f"Berkas sumber {exc.path} bermasalah:", style="red")
         for problem in exc.problems:
             err_console.print(f"  - {problem}")
         raise typer.Exit(2)
@@ -71,7 +69,7 @@ def run(feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: 
     settings = _settings(feeds)
     engine = _load_and_sync(settings)
     console.print(f"Waspada berjalan. Basis data: {masked_url(settings.database_url)}. Feed yang jatuh tempo "
-                  f"dicek setiap {settings.check_seconds:g} detik. Hentikan dengan Ctrl+C.", markup=False)
+                  f"dicek setiap {settings.check_seconds:g} detik. Hentikan dengan Ctrl+C.")
     scheduler = build_scheduler(engine, settings)
     try:
         scheduler.start()
@@ -167,7 +165,7 @@ def demo():
     settings = _settings()
     engine = open_database(settings.database_url)
     result = run_demo(engine)
-    console.print(f"Basis data: {masked_url(settings.database_url)}", markup=False)
+    console.print(f"Basis data: {masked_url(settings.database_url)}")
     console.print(f"Rencana RAD-PKS contoh dimuat: {len(result.plans)} rencana "
                   f"({sum(p.n_actions for p in result.plans)} aksi).")
     console.print(f"Berita contoh: {sum(o.n_entries for o in result.feeds)} item dari {len(result.feeds)} feed, "

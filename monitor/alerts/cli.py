@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import select
 
 from monitor.alerts.coverage import coverage, kabupaten_names
@@ -18,10 +18,9 @@ from monitor.alerts.lifecycle import LifecycleError, change_status, correct_labe
 from monitor.config import Settings
 from monitor.db.models import Alert, Article, EscalationLevel, PlanAction, PlanLink
 from monitor.db.session import open_database, session_scope
+from monitor.terminal import console, err_console, plain
 from monitor.timezones import WIB, format_wib, today_wib
 
-console = Console()
-err_console = Console(stderr=True)
 alerts_app = typer.Typer(help="Peringatan deteksi dini.", no_args_is_help=True)
 
 
@@ -114,7 +113,7 @@ def alerts_show(alert_id: int):
             raise typer.Exit(1)
         record = alert_record(session, alert)
         names = kabupaten_names()
-        console.print(f"[bold]Peringatan #{alert.id}[/bold] ({alert.status}) - {alert.title}")
+        console.print(Text.assemble((f"Peringatan #{alert.id}", "bold"), f" ({alert.status}) - {plain(alert.title)}"))
         console.print(f"Kategori: {', '.join(alert.categories)}; skor {alert.score:.2f}; keparahan: {', '.join(alert.severity) or '-'}")
         console.print(f"Wilayah: {', '.join(names.get(k, k) for k in alert.kabupaten) or 'Kalimantan Tengah'}"
                       + (f"; kecamatan {', '.join(alert.kecamatan)}" if alert.kecamatan else "")
@@ -131,7 +130,7 @@ def alerts_show(alert_id: int):
             for action in record["actions"]:
                 console.print(f"  - {action['code']}: {action['kegiatan']} ({action['matched_on']})", markup=False)
         else:
-            console.print("[yellow]Celah rencana: tidak ada aksi RAD-PKS yang mencakup peringatan ini.[/yellow]")
+            console.print("Celah rencana: tidak ada aksi RAD-PKS yang mencakup peringatan ini.", style="yellow")
         for event in alert.events:
             console.print(f"  {format_wib(event.at)} {event.actor}: {event.from_status} -> {event.to_status} {event.note}", markup=False)
 
@@ -211,7 +210,7 @@ def coverage_command():
         for column in ("kode", "kabupaten/kota", "sumber khusus", "sumber provinsi", "berita terakhir"):
             table.add_column(column)
         for item in coverage(session):
-            last = format_wib(item.last_item_at) if item.last_item_at else "[red]belum ada[/red]"
+            last = format_wib(item.last_item_at) if item.last_item_at else Text("belum ada", style="red")
             table.add_row(item.code, item.name, str(item.own_sources), str(item.province_sources), last)
         console.print(table)
 

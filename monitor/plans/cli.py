@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from monitor.plans import example_plan_file
 from monitor.plans.schema import PlanFileError, Problem
+from monitor.terminal import PlainConsole
 from monitor.timezones import WIB
 
 
@@ -26,8 +26,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(plans_app, name="plans")
 
 
-def _console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+def _console(stderr: bool = False) -> PlainConsole:
+    return PlainConsole(stderr=stderr, soft_wrap=True)
 
 
 def _engine():

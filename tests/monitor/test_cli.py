@@ -39,10 +39,10 @@ class Run:
 def cli(tmp_path, monkeypatch):
     """Run `waspada ARGS...` with its own SQLite file, in-process (typer's CliRunner) or, with
     `real_process=True`, as a real `waspada` process. Both read their settings from the environment."""
-    from rich.console import Console
     from typer.testing import CliRunner
 
     import monitor.cli
+    from monitor.terminal import PlainConsole
 
     db_path = tmp_path / "cli.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith("WASPADA_")}
@@ -56,8 +56,8 @@ def cli(tmp_path, monkeypatch):
         "NO_COLOR": "1",
     })
     # wide, plain output in-process too (a real process reads COLUMNS itself)
-    monkeypatch.setattr(monitor.cli, "console", Console(width=200, no_color=True))
-    monkeypatch.setattr(monitor.cli, "err_console", Console(width=200, no_color=True, stderr=True))
+    monkeypatch.setattr(monitor.cli, "console", PlainConsole(width=200, no_color=True))
+    monkeypatch.setattr(monitor.cli, "err_console", PlainConsole(width=200, no_color=True, stderr=True))
     monkeypatch.chdir(tmp_path)
 
     def run(*args: str, check: int | None = 0, real_process: bool = False) -> Run:
