@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -21,6 +22,14 @@ from monitor.config import FetchSettings
 
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 PERMANENT_REDIRECTS = {301, 308}
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+AddressPolicy = Callable[[IPAddress], bool]
+
+
+def is_public_address(address: IPAddress) -> bool:
+    """The default address policy: only globally reachable addresses may be fetched."""
+    return address.is_global
 
 
 class FetchError(Exception):
@@ -97,8 +106,8 @@ class HostLimiter:
             self._last_start[host] = time.monotonic()
 
 
-async def check_address(url: str, allow_private: bool) -> None:
-    """Refuse URLs whose host resolves to a private, loopback, link-local or otherwise non-public address."""
+async def check_address(url: str, allow_private: bool, is_allowed: AddressPolicy = is_public_address) -> None:
+    """Refuse URLs whose host resolves to an address the policy refuses (by default any non-public one)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FetchError("bad_url", f"alamat tidak sah: {url}")
@@ -111,7 +120,7 @@ async def check_address(url: str, allow_private: bool) -> None:
         raise FetchError("dns", f"nama host tidak ditemukan: {host} ({exc})") from exc
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
+        if not is_allowed(address):
             # checked before connecting; a resolver that changes its answer in between is out of scope here
             raise FetchError("private_address", f"alamat {address} milik jaringan privat/lokal, ditolak demi keamanan")
 
@@ -119,9 +128,11 @@ async def check_address(url: str, allow_private: bool) -> None:
 class Fetcher:
     """Fetches feeds with one shared AsyncClient, a global and a per-host concurrency limit."""
 
-    def __init__(self, settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(self, settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None,
+                 address_allowed: AddressPolicy = is_public_address):
         self.settings = settings
         self._transport = transport
+        self._address_allowed = address_allowed
         self._client: httpx.AsyncClient | None = None
         self._global = asyncio.Semaphore(settings.global_concurrency)
         self._hosts = HostLimiter(settings.per_host_concurrency, settings.per_host_min_gap)
@@ -163,7 +174,7 @@ class Fetcher:
             conditional["If-Modified-Since"] = last_modified
         current, visited, all_permanent = url, [url], True
         for _hop in range(self.settings.max_redirects + 1):
-            await check_address(current, self.settings.allow_private_networks)
+            await check_address(current, self.settings.allow_private_networks, self._address_allowed)
             host = urlsplit(current).netloc.lower()
             async with self._hosts.semaphore(host):
                 await self._hosts.wait_turn(host)
