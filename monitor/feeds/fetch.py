@@ -3,6 +3,12 @@
 Every call returns a FetchResult whatever happens, so one bad feed never stops a cycle
 (the pattern of lemon24/reader's RetrieveResult). Redirects are followed by hand so that each
 hop's address is checked and a permanent redirect can update the stored feed URL.
+
+Each hop's host name is resolved once, by the check, and the request is sent to a checked
+address (the URL's host replaced by that address, the Host header and the TLS server name kept
+as the name, so certificates are still verified against it). The HTTP client never resolves a
+name itself, so a name that answers differently a moment later (DNS rebinding) cannot move the
+connection to an address that was not checked.
 """
 from __future__ import annotations
 
@@ -106,23 +112,35 @@ class HostLimiter:
             self._last_start[host] = time.monotonic()
 
 
-async def check_address(url: str, allow_private: bool, is_allowed: AddressPolicy = is_public_address) -> None:
-    """Refuse URLs whose host resolves to an address the policy refuses (by default any non-public one)."""
+@dataclass(frozen=True)
+class CheckedAddress:
+    """A feed address that passed the checks, and the resolved addresses it may be fetched from."""
+
+    url: httpx.URL
+    addresses: tuple[IPAddress, ...]  # in the resolver's order of preference, never empty
+
+
+async def check_address(url: str, allow_private: bool, is_allowed: AddressPolicy = is_public_address) -> CheckedAddress:
+    """Resolve the URL's host once; refuse it if any address is one the policy refuses (by default any non-public one)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FetchError("bad_url", f"alamat tidak sah: {url}")
-    if allow_private:
-        return
-    host = parts.hostname
+    target = httpx.URL(url)
+    host = target.raw_host.decode("ascii")  # the IDNA-encoded name (or address literal) the client would use
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
+        infos = await asyncio.get_running_loop().getaddrinfo(
+            host, target.port or (443 if target.scheme == "https" else 80), type=socket.SOCK_STREAM
+        )
     except socket.gaierror as exc:
         raise FetchError("dns", f"nama host tidak ditemukan: {host} ({exc})") from exc
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not is_allowed(address):
-            # checked before connecting; a resolver that changes its answer in between is out of scope here
-            raise FetchError("private_address", f"alamat {address} milik jaringan privat/lokal, ditolak demi keamanan")
+    addresses = tuple(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))
+    if not addresses:
+        raise FetchError("dns", f"nama host tidak ditemukan: {host} (tanpa alamat)")
+    if not allow_private:
+        for address in addresses:
+            if not is_allowed(address):
+                raise FetchError("private_address", f"alamat {address} milik jaringan privat/lokal, ditolak demi keamanan")
+    return CheckedAddress(target, addresses)
 
 
 class Fetcher:
@@ -144,6 +162,13 @@ class Fetcher:
         self._client = httpx.AsyncClient(
             timeout=timeout,
             follow_redirects=False,
+            # Requests go to checked addresses, so the pool keys connections by address: no keep-alive,
+            # lest a TLS connection verified for one name on a shared address serve another name.
+            limits=httpx.Limits(max_keepalive_connections=0),
+            # No proxy from the environment: a proxy would resolve the name again itself. The trusted
+            # CA certificates still follow SSL_CERT_FILE / SSL_CERT_DIR when set.
+            trust_env=False,
+            verify=httpx.create_ssl_context(),
             headers={"User-Agent": self.settings.user_agent, "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"},
             transport=self._transport,
         )
@@ -174,11 +199,11 @@ class Fetcher:
             conditional["If-Modified-Since"] = last_modified
         current, visited, all_permanent = url, [url], True
         for _hop in range(self.settings.max_redirects + 1):
-            await check_address(current, self.settings.allow_private_networks, self._address_allowed)
+            checked = await check_address(current, self.settings.allow_private_networks, self._address_allowed)
             host = urlsplit(current).netloc.lower()
             async with self._hosts.semaphore(host):
                 await self._hosts.wait_turn(host)
-                result = await self._request(current, conditional)
+                result = await self._request_checked(current, checked, conditional)
             if isinstance(result, FetchResult):
                 permanent = current if all_permanent and current != url else None
                 return replace(result, url=url, final_url=current, permanent_redirect=permanent)
@@ -190,9 +215,21 @@ class Fetcher:
             visited.append(current)
         raise FetchError("too_many_redirects", f"terlalu banyak pengalihan (> {self.settings.max_redirects})")
 
-    async def _request(self, url: str, headers: dict[str, str]) -> FetchResult | tuple[int, str]:
+    async def _request_checked(self, url: str, checked: CheckedAddress, headers: dict[str, str]) -> FetchResult | tuple[int, str]:
+        """Request `url` from its checked addresses in turn, moving on only when a connection cannot be made."""
+        for address in checked.addresses[:-1]:
+            try:
+                return await self._request(url, checked.url, address, headers)
+            except (httpx.ConnectError, httpx.ConnectTimeout):
+                continue
+        return await self._request(url, checked.url, checked.addresses[-1], headers)
+
+    async def _request(self, url: str, target: httpx.URL, address: IPAddress, headers: dict[str, str]) -> FetchResult | tuple[int, str]:
         now = datetime.now(timezone.utc)
-        async with self._client.stream("GET", url, headers=headers) as response:
+        pinned = target.copy_with(host=str(address))
+        headers = {**headers, "Host": target.netloc.decode("ascii")}
+        server_name = {"sni_hostname": target.raw_host.decode("ascii")}  # TLS: SNI and certificate check use the name
+        async with self._client.stream("GET", pinned, headers=headers, extensions=server_name) as response:
             status = response.status_code
             response_headers = {k.lower(): v for k, v in response.headers.items()}
             if status in REDIRECT_STATUSES:
