@@ -13,6 +13,7 @@ import socket
 import ssl
 import threading
 
+import httpx
 import pytest
 import trustme
 
@@ -182,3 +183,72 @@ def test_https_is_pinned_and_verified_against_the_host_name(engine, strict, tls_
     assert outcomes["palsu"].outcome == "error" and "CERTIFICATE_VERIFY_FAILED" in outcomes["palsu"].message
     assert [(r.path, r.headers["host"]) for r in tls_public.requests] == [("/rss", f"kabar.test:{port}")]
     assert [a.title for a in articles(engine)] == [PUBLIC_ITEM["title"]]
+
+
+# --------------------------------------------------------------------------- malformed addresses
+
+MALFORMED = [  # (name, address, a word the message must contain)
+    ("port", "http://kalteng.example:99999/rss", "port"),
+    ("port-nol", "http://kalteng.example:0/rss", "port"),
+    ("ipv6", "http://[::1/rss", "IPv6"),
+    ("ipv6-isi", "http://[zz::1]/rss", "IPv6"),
+    ("host-kosong", "http:///rss", "nama host"),
+    ("skema", "ftp://kalteng.example/rss", "http"),
+    ("spasi", "http://kalteng example/rss", "spasi"),
+    ("kendali", "http://kalteng.example/r\tss", "kendali"),
+    ("panjang", "http://kalteng.example/" + "a" * 5000, "panjang"),
+    ("idna", "http://xn--n3h.example/rss", "nama host"),
+    ("oktal", "http://0177.0.0.1/rss", "nama host"),
+]
+
+
+def test_malformed_addresses_are_errors_of_their_feed_only(engine, settings, feed_server):
+    add_feed(engine, "sehat", feed_server.feed("/sehat.xml", rss([PUBLIC_ITEM])))
+    for name, address, _ in MALFORMED:
+        add_feed(engine, f"url-{name}", address)  # configured so
+        add_feed(engine, f"alih-{name}", feed_server.route(f"/alih-{name}", status=302, headers={"Location": address}))
+
+    outcomes = {o.feed_id: o for o in cycle(engine, settings)}
+
+    assert len(outcomes) == 1 + 2 * len(MALFORMED)  # the cycle went through every feed
+    assert (outcomes["sehat"].outcome, outcomes["sehat"].n_new) == ("ok", 1)
+    assert [a.title for a in articles(engine)] == [PUBLIC_ITEM["title"]] and count(engine, RawDocument) == 1
+    for name, _, word in MALFORMED:
+        for feed_id, status in ((f"url-{name}", None), (f"alih-{name}", 302)):
+            [attempt] = attempts(engine, feed_id)
+            assert (attempt.outcome, attempt.error_kind, attempt.http_status) == ("error", "bad_url", status), attempt.error_message
+            assert "alamat tidak sah" in attempt.error_message and word in attempt.error_message, attempt.error_message
+            assert len(attempt.error_message) < 400
+            feed = get_feed(engine, feed_id)
+            assert feed.enabled and feed.error_count == 1 and feed.last_error == attempt.error_message
+        assert attempts(engine, f"alih-{name}")[0].error_message.startswith("pengalihan HTTP 302")
+    # nothing but the healthy feed and the redirecting pages was requested
+    assert sorted(r.path for r in feed_server.requests) == sorted(["/sehat.xml"] + [f"/alih-{n}" for n, _, _ in MALFORMED])
+
+
+def test_an_unforeseen_fault_is_an_error_of_that_feed_only(engine, settings):
+    # a fault no rule above foresees, played by an HTTP transport that raises for one path
+    body = rss([PUBLIC_ITEM]).encode()
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/rusak":
+            raise RuntimeError("galat di dalam pustaka HTTP")
+        return httpx.Response(200, content=body, headers={"Content-Type": "application/rss+xml"})
+
+    add_feed(engine, "sehat", "http://127.0.0.1:9/sehat.xml")
+    add_feed(engine, "rusak", "http://127.0.0.1:9/rusak")
+    outcomes = {o.feed_id: o.outcome for o in cycle(engine, settings, transport=httpx.MockTransport(answer))}
+    assert outcomes == {"sehat": "ok", "rusak": "error"}
+    [attempt] = attempts(engine, "rusak")
+    assert attempt.error_kind == "internal" and "RuntimeError" in attempt.error_message
+    assert get_feed(engine, "rusak").error_count == 1 and len(articles(engine, "sehat")) == 1
+
+
+def test_max_url_length_from_env(engine, settings, monkeypatch):
+    from monitor.config import Settings
+
+    monkeypatch.setenv("WASPADA_MAX_URL_LENGTH", "40")
+    assert Settings.from_env().fetch.max_url_length == 40
+    add_feed(engine, "panjang", "http://127.0.0.1:9/" + "b" * 30)
+    [outcome] = cycle(engine, with_fetch(settings, max_url_length=40))
+    assert outcome.outcome == "error" and "batas 40" in outcome.message
