@@ -52,6 +52,7 @@ class FetchSettings:
     total_timeout: float = 90.0
     max_body_bytes: int = 5 * 1024 * 1024
     max_redirects: int = 5
+    max_url_length: int = 2048  # longer feed or redirect addresses are refused as malformed
     global_concurrency: int = 20
     per_host_concurrency: int = 2
     per_host_min_gap: float = 1.0
@@ -89,6 +90,7 @@ class Settings:
             read_timeout=_env_float("WASPADA_READ_TIMEOUT", FetchSettings.read_timeout),
             total_timeout=_env_float("WASPADA_TOTAL_TIMEOUT", FetchSettings.total_timeout),
             max_body_bytes=_env_int("WASPADA_MAX_BODY_BYTES", FetchSettings.max_body_bytes),
+            max_url_length=_env_int("WASPADA_MAX_URL_LENGTH", FetchSettings.max_url_length),
             global_concurrency=_env_int("WASPADA_CONCURRENCY", FetchSettings.global_concurrency),
             per_host_concurrency=_env_int("WASPADA_PER_HOST_CONCURRENCY", FetchSettings.per_host_concurrency),
             per_host_min_gap=_env_float("WASPADA_PER_HOST_MIN_GAP", FetchSettings.per_host_min_gap),

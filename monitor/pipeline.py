@@ -19,7 +19,7 @@ from monitor.db.models import Feed, FetchAttempt
 from monitor.db.session import session_scope
 from monitor.db.statistics import note_new_articles
 from monitor.feeds import polling
-from monitor.feeds.fetch import Fetcher, FetchResult
+from monitor.feeds.fetch import AddressPolicy, Fetcher, FetchResult, is_public_address
 from monitor.feeds.parse import NotAFeedError, parse_feed
 from monitor.feeds.store import store_document, store_raw_document
 
@@ -124,6 +124,7 @@ async def fetch_cycle(
     feed_ids: Iterable[str] | None = None,
     on_done: Callable[[FeedOutcome], None] | None = None,
     transport=None,
+    address_allowed: AddressPolicy = is_public_address,
 ) -> list[FeedOutcome]:
     """Fetch the due (or all enabled, or the named) feeds concurrently and store each result as it arrives."""
     now = datetime.now(timezone.utc)
@@ -134,7 +135,7 @@ async def fetch_cycle(
             feeds = [feed for feed in feeds if feed.id in wanted]
         jobs = [(feed.id, feed.url, feed.etag, feed.last_modified) for feed in feeds]
     outcomes: list[FeedOutcome] = []
-    async with Fetcher(settings.fetch, transport=transport) as fetcher:
+    async with Fetcher(settings.fetch, transport=transport, address_allowed=address_allowed) as fetcher:
 
         async def one(feed_id, url, etag, last_modified):
             return feed_id, await fetcher.fetch(url, etag, last_modified)

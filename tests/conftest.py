@@ -1,6 +1,7 @@
 """Shared fixtures of the test suite: a local feed server, databases (SQLite and PostgreSQL), settings.
 
-`feed_server` is a real threaded HTTP server on 127.0.0.1 (ephemeral port). Each test registers
+`feed_server` is a real threaded HTTP server on 127.0.0.1 (ephemeral port); `FeedServer` itself can
+also listen on another loopback address or port, and speak TLS with a given context. Each test registers
 responses by path (status, headers, body, delay, gzip, chunked, or a handler computing the response
 from the request) and can read back every request it received: path, headers and arrival time.
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import gzip as gzip_module
 import os
+import ssl
 import threading
 import time
 import uuid
@@ -59,7 +61,9 @@ Handler = Callable[[RecordedRequest], Response]
 class FeedServer:
     """A real HTTP server with a route table; see the module docstring."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None) -> None:
+        self.host = host
+        self.scheme = "https" if tls else "http"
         self._routes: dict[str, Response | Handler | list[Response]] = {}
         self._lock = threading.Lock()
         self.requests: list[RecordedRequest] = []
@@ -109,8 +113,10 @@ class FeedServer:
                     self.wfile.write(body)
                 self.wfile.flush()
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = ThreadingHTTPServer((host, port), _Handler)
         self._server.daemon_threads = True
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="feed-server", daemon=True
@@ -133,7 +139,7 @@ class FeedServer:
         return self.route(path, Response(body=body, headers=headers, **kwargs))
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{self.scheme}://{self.host}:{self.port}{path}"
 
     def requests_to(self, path: str) -> list[RecordedRequest]:
         with self._lock:
