@@ -1,14 +1,19 @@
-"""Pipeline stage: classify and place-tag each stored article once per model version."""
+"""Pipeline stage: classify and place-tag each stored article once per model version.
+
+Each batch is one transaction that stores the readings and marks their stories as waiting for
+the alert stage (`StoryCluster.needs_alert_refresh`), so a process killed at any point leaves
+nothing half done and nothing forgotten.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Engine, and_, func, select, update
 
 from classifiers.service import Classifier, NewsItem, load_classifier
 from monitor.alerts.evidence import evidence_sentences, severity_cues
-from monitor.db.models import Article, ArticleClassification
+from monitor.db.models import Article, ArticleClassification, StoryCluster
 from monitor.db.session import session_scope
 
 BATCH = 500
@@ -21,7 +26,6 @@ class StageResult:
 
     classified: int
     model_version: str
-    cluster_ids: frozenset[int] = frozenset()  # stories whose articles were (re)classified
 
 
 def _record(classifier: Classifier, article: Article, result: dict) -> ArticleClassification:
@@ -50,7 +54,7 @@ def classify_articles(
     version adds its own rows, so re-scoring a date range after a model change is this call.
     """
     classifier = classifier or load_classifier()
-    done, clusters = 0, set()
+    done = 0
     while True:
         with session_scope(engine) as session:
             query = (
@@ -70,10 +74,12 @@ def classify_articles(
                 query = query.where(published < until)
             articles = list(session.scalars(query))
             if not articles:
-                return StageResult(done, classifier.version, frozenset(clusters))
+                return StageResult(done, classifier.version)
             results = classifier.classify(
                 [NewsItem(a.id, a.title, a.summary_text) for a in articles], explain=EXPLAIN_TERMS
             )
             session.add_all(_record(classifier, a, r) for a, r in zip(articles, results))
+            clusters = {a.cluster_id for a in articles if a.cluster_id is not None}
+            if clusters:
+                session.execute(update(StoryCluster).where(StoryCluster.id.in_(clusters)).values(needs_alert_refresh=True))
             done += len(articles)
-            clusters.update(a.cluster_id for a in articles if a.cluster_id is not None)
