@@ -20,7 +20,8 @@ def fetch_due_feeds(engine: Engine, settings: Settings) -> None:
         from monitor.alerts.stage import process
 
         summary = process(engine)
-        log.info("deteksi dini: %d diklasifikasi, %d peringatan baru", summary.classified, summary.alerts.created)
+        log.info("deteksi dini: %d diklasifikasi, %d gagal diklasifikasi, %d peringatan baru", summary.classified,
+                 summary.failed, summary.alerts.created)
     if outcomes:
         new = sum(o.n_new for o in outcomes)
         failed = sum(1 for o in outcomes if o.outcome not in ("ok", "not_modified"))

@@ -16,6 +16,7 @@ from classifiers.service import Classifier, load_classifier
 from monitor.alerts.classify_stage import classify_articles
 from monitor.alerts.generate import AlertRun, update_alerts, update_pending_alerts
 from monitor.alerts.levels import LevelSettings, compute_levels
+from monitor.config import StageSettings
 from monitor.db.session import session_scope
 from monitor.timezones import today_wib
 
@@ -29,13 +30,15 @@ class StageSummary:
     classified: int
     alerts: AlertRun
     level_rows: int
+    failed: int  # articles the classifier failed on in this pass (recorded in classification_failures)
 
 
 def process(engine: Engine, classifier: Classifier | None = None, level_from: date | None = None,
-            level_to: date | None = None, settings: LevelSettings | None = None) -> StageSummary:
+            level_to: date | None = None, settings: LevelSettings | None = None,
+            stage_settings: StageSettings | None = None) -> StageSummary:
     """Classify new articles, refresh alerts and plan links, recompute levels for recent days."""
     classifier = classifier or load_classifier()
-    classified = classify_articles(engine, classifier)
+    classified = classify_articles(engine, classifier, settings=stage_settings)
     # only the stories marked as changed (a cluster grows when a new copy of its story arrives),
     # including those a killed run marked and never refreshed
     run = update_pending_alerts(engine, classifier.version)
@@ -44,7 +47,7 @@ def process(engine: Engine, classifier: Classifier | None = None, level_from: da
     with session_scope(engine) as session:
         rows = compute_levels(session, level_from, level_to, settings)
         count = len(rows)
-    return StageSummary(classified.classified, run, count)
+    return StageSummary(classified.classified, run, count, classified.failed)
 
 
 def relink_alerts(engine: Engine, classifier: Classifier | None = None) -> AlertRun:

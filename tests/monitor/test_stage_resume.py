@@ -1,4 +1,4 @@
-"""The deteksi dini stage survives kill -9 at any point.
+"""The deteksi dini stage survives kill -9 at any point, and a poison article does not stall it.
 
 The stage runs in a child process that is killed with SIGKILL a few commits into its work, again
 and again; one clean run afterwards must leave exactly the alerts, plan links and levels of a
@@ -23,7 +23,8 @@ from sqlalchemy import event, func, insert, select
 from classifiers.service import Classifier, load_classifier
 from monitor.alerts import classify_stage, generate
 from monitor.alerts.stage import process
-from monitor.db.models import (Alert, Article, ArticleClassification, EscalationLevel, Feed, Plan,
+from monitor.config import StageSettings
+from monitor.db.models import (Alert, Article, ArticleClassification, ClassificationFailure, EscalationLevel, Feed, Plan,
                                PlanAction, PlanLink, StoryCluster)
 from monitor.db.session import make_engine, open_database, session_scope
 
@@ -207,3 +208,55 @@ def test_killing_the_stage_at_random_points_loses_no_alert(db_url, reference, tm
     assert got == expected
     assert len(phases) >= 5 and {"classify", "alerts"} <= set(phases), phases
 
+
+class FailingOn(Classifier):
+    """The shipped model under its own version, raising on any call that holds one of `failing` (a classifier bug)."""
+
+    def __init__(self, failing: set[int]):
+        shipped = load_classifier()
+        super().__init__(replace(shipped.loaded, card={**shipped.loaded.card, "version": "uji-rapuh"}), shipped.tagger)
+        self.failing = failing
+
+    def classify(self, items, explain=0):
+        if any(item.id in self.failing for item in items):
+            raise ValueError("teks tak terbaca")
+        return super().classify(items, explain)
+
+
+def failures(engine) -> dict[int, ClassificationFailure]:
+    with session_scope(engine) as session:
+        return {f.article_id: f for f in session.scalars(select(ClassificationFailure))}
+
+
+def test_an_article_the_classifier_fails_on_is_recorded_and_the_others_are_classified(engine):
+    seed(engine, n_stories=40)
+    with session_scope(engine) as session:
+        total = session.scalar(select(func.count()).select_from(Article))
+    poison, transient = 3, 7  # in the same batch as every other article
+    classifier = FailingOn({poison, transient})
+    limits = StageSettings(classify_max_attempts=2)
+    run = lambda c: process(engine, classifier=c, level_from=LEVEL_FROM, level_to=LEVEL_TO, stage_settings=limits)  # noqa: E731
+
+    first = run(classifier)
+    assert (first.classified, first.failed) == (total - 2, 2)
+    assert first.alerts.created > 10  # the stage went on to alert the other stories
+    recorded = failures(engine)
+    assert set(recorded) == {poison, transient}
+    assert recorded[poison].error == "gagal diklasifikasi: ValueError: teks tak terbaca"
+    assert recorded[poison].attempts == 1 and recorded[poison].model_version == "uji-rapuh"
+    assert recorded[poison].first_failed_at == recorded[poison].last_failed_at is not None
+
+    classifier.failing.discard(transient)  # read on the next pass: its failure row goes
+    second = run(classifier)
+    assert (second.classified, second.failed) == (1, 1)
+    assert set(failures(engine)) == {poison} and failures(engine)[poison].attempts == 2
+    assert failures(engine)[poison].last_failed_at > failures(engine)[poison].first_failed_at
+
+    third = run(classifier)  # the limit is reached: left aside, not retried on every pass
+    assert (third.classified, third.failed) == (0, 0) and failures(engine)[poison].attempts == 2
+
+    newer = process(engine, level_from=LEVEL_FROM, level_to=LEVEL_TO, stage_settings=limits)  # a new model version tries again
+    assert (newer.classified, newer.failed) == (total, 0)
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count()).select_from(ArticleClassification)
+                              .where(ArticleClassification.article_id == poison)) == 1
