@@ -182,7 +182,7 @@ def reference(tmp_path_factory):
     return template, result
 
 
-def test_killing_the_stage_at_random_points_loses_no_alert(db_url, reference, tmp_path):
+def test_killing_the_stage_at_random_points_loses_no_alert(db_url, reference):
     template, expected = reference
     assert len(expected["alerts"]) > 100 and expected["links"] and expected["levels"]
     if db_url.startswith("sqlite"):
