@@ -5,6 +5,8 @@ kabupaten, about 15 % with a conflict signal, story clusters of one to three cop
 example-like plans), then timed side by side:
   - baseline: reading the same joined rows with a plain SELECT (the floor any stage pays);
   - `update_alerts` over every story;
+  - `update_pending_alerts`, the running monitor's pass: 1 % of the stories marked as newly
+    classified, then with nothing marked;
   - `compute_levels` for the whole year (every kabupaten and kabupaten x category series).
 
     .venv/bin/python benchmarks/bench_alerts.py               # 100,000 articles
@@ -19,9 +21,9 @@ import tempfile
 import time
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select, update
 
-from monitor.alerts.generate import update_alerts
+from monitor.alerts.generate import update_alerts, update_pending_alerts
 from monitor.alerts.levels import compute_levels
 from monitor.db.models import Article, ArticleClassification, Feed, Plan, PlanAction, StoryCluster
 from monitor.db.session import open_database, session_scope
@@ -92,6 +94,15 @@ def main() -> None:
     started = time.perf_counter()
     run = update_alerts(engine, VERSION)
     alerting = time.perf_counter() - started
+    with session_scope(engine) as session:
+        stories = session.scalar(select(func.count()).select_from(StoryCluster))
+        session.execute(update(StoryCluster).where(StoryCluster.id % 100 == 0).values(needs_alert_refresh=True))
+    started = time.perf_counter()
+    pending = update_pending_alerts(engine, VERSION)
+    refreshing = time.perf_counter() - started
+    started = time.perf_counter()
+    update_pending_alerts(engine, VERSION)
+    idle = time.perf_counter() - started
     started = time.perf_counter()
     with session_scope(engine) as session:
         stored = len(compute_levels(session, date(2026, 1, 1), date(2026, 12, 31)))
@@ -100,6 +111,9 @@ def main() -> None:
     print(f"  stories {run.stories:,}; alerts {run.created:,} ({run.plan_gaps:,} plan gaps); realisation links {run.realisations:,}")
     print(f"  {'baseline: SELECT of the joined rows':<44} {baseline:7.2f} s   1.00x   ({len(rows):,} rows)")
     print(f"  {'update_alerts (stories, alerts, plan links)':<44} {alerting:7.2f} s  {alerting / baseline:5.2f}x")
+    print(f"  {'update_pending_alerts, 1 % marked':<44} {refreshing:7.2f} s  {refreshing / baseline:5.2f}x   "
+          f"({pending.stories:,} of {stories:,} stories)")
+    print(f"  {'update_pending_alerts, nothing marked':<44} {idle:7.2f} s  {idle / baseline:5.2f}x")
     print(f"  {'compute_levels, one year, every series':<44} {levelling:7.2f} s  {levelling / baseline:5.2f}x   ({stored:,} level rows)")
     print(f"  peak RSS {peak:.0f} MiB")
 

@@ -72,6 +72,20 @@ class PollSettings:
 
 
 @dataclass(frozen=True)
+class StageSettings:
+    """Limits of the deteksi dini stage (classify, alert, level)."""
+
+    # an article the classifier fails on is tried this many times per model version, then left
+    # aside (its failure stays recorded) until a new model version reads it
+    classify_max_attempts: int = 3
+
+    @classmethod
+    def from_env(cls) -> "StageSettings":
+        """Read WASPADA_CLASSIFY_MAX_ATTEMPTS (at least 1)."""
+        return cls(classify_max_attempts=max(1, _env_int("WASPADA_CLASSIFY_MAX_ATTEMPTS", cls.classify_max_attempts)))
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings; build with `Settings.from_env()`."""
 

@@ -25,7 +25,8 @@ def fetch_due_feeds(engine: Engine, settings: Settings) -> None:
         from monitor.alerts.stage import process
 
         summary = process(engine)
-        log.info("deteksi dini: %d diklasifikasi, %d peringatan baru", summary.classified, summary.alerts.created)
+        log.info("deteksi dini: %d diklasifikasi, %d gagal diklasifikasi, %d peringatan baru", summary.classified,
+                 summary.failed, summary.alerts.created)
 
 
 def recompute_recent_levels(engine: Engine) -> None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import astuple, dataclass
 from typing import Iterable
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from monitor.alerts.matching import ACTIVITY_CATEGORY, PlanIndex, match_actions
 from monitor.alerts.stories import Story
-from monitor.db.models import Alert, Article, ArticleClassification, PlanLink
+from monitor.db.models import Alert, Article, ArticleClassification, PlanLink, StoryCluster
 from monitor.db.session import session_scope
 
 MAX_EVIDENCE = 5
@@ -93,7 +93,8 @@ def update_alerts(engine: Engine, model_version: str, cluster_ids: Iterable[int]
     """Create or refresh alerts and plan links for the stories (all, or the given clusters).
 
     Idempotent and keeps each alert's status. Stories are handled in batches, each in its own
-    transaction, so memory stays bounded however long the history is.
+    transaction, so memory stays bounded however long the history is; each batch also clears its
+    stories' `needs_alert_refresh` mark.
     """
     if cluster_ids is None:
         with session_scope(engine) as session:
@@ -109,9 +110,31 @@ def update_alerts(engine: Engine, model_version: str, cluster_ids: Iterable[int]
     return total
 
 
+def update_pending_alerts(engine: Engine, model_version: str) -> AlertRun:
+    """Refresh the stories marked `needs_alert_refresh` (by classification), batch by batch, until none is left.
+
+    The marks are the stage's to-do list in the database: a run killed half way leaves the
+    unfinished stories marked, and the next run, in any process, takes them up. Only marked
+    stories are read, so a pass costs what changed, not the whole history.
+    """
+    total = AlertRun(0, 0, 0, 0, 0)
+    while True:
+        with session_scope(engine) as session:
+            batch = session.scalars(select(StoryCluster.id).where(StoryCluster.needs_alert_refresh)
+                                    .order_by(StoryCluster.id).limit(STORY_BATCH)).all()
+        if not batch:
+            return total
+        run = _update_batch(engine, model_version, list(batch))
+        total = AlertRun(*(a + b for a, b in zip(astuple(total), astuple(run))))
+
+
 def _update_batch(engine: Engine, model_version: str, cluster_ids: list[int]) -> AlertRun:
     created = updated = realisations = gaps = 0
     with session_scope(engine) as session:
+        # Cleared first, in the transaction that writes the alerts: the write lock (SQLite) or the
+        # row locks (PostgreSQL) make a classification committed meanwhile either visible to the
+        # reads below or wait and mark the story again after this commit; nothing is lost.
+        session.execute(update(StoryCluster).where(StoryCluster.id.in_(cluster_ids)).values(needs_alert_refresh=False))
         stories = load_stories(session, model_version, cluster_ids)
         plans = PlanIndex(session)
         alerts = {a.cluster_id: a for a in session.scalars(select(Alert).where(Alert.cluster_id.in_(cluster_ids)))}

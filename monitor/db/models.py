@@ -17,6 +17,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -126,11 +128,19 @@ class StoryCluster(Base):
     """Copies of one story across outlets (near-duplicates)."""
 
     __tablename__ = "story_clusters"
+    __table_args__ = (
+        # only the few stories waiting for the alert stage are indexed
+        Index("ix_story_clusters_needs_alert_refresh", "id", postgresql_where=text("needs_alert_refresh"),
+              sqlite_where=text("needs_alert_refresh = 1")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     size: Mapped[int] = mapped_column(Integer, default=1)
+    # set in the transaction that stores a classification of one of its articles, cleared in the
+    # transaction that refreshes its alert and plan links: the alert stage's to-do list
+    needs_alert_refresh: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     articles: Mapped[list["Article"]] = relationship(back_populates="cluster")
 
@@ -201,6 +211,21 @@ class ArticleClassification(Base):
     evidence: Mapped[list] = mapped_column(JSON, default=list)  # sentences that carry the signal
     severity: Mapped[list] = mapped_column(JSON, default=list)  # severity cues found in the text
     classified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ClassificationFailure(Base):
+    """An article the classifier failed on (per model version): the error, when, how many attempts."""
+
+    __tablename__ = "classification_failures"
+    __table_args__ = (UniqueConstraint("article_id", "model_version", name="uq_classification_failure_article_model"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    model_version: Mapped[str] = mapped_column(String(100))
+    error: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    first_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Plan(Base):
