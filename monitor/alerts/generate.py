@@ -19,6 +19,7 @@ from monitor.db.models import Alert, Article, ArticleClassification, PlanLink, S
 from monitor.db.session import session_scope
 
 MAX_EVIDENCE = 5
+MANUAL_LINK = "manual"  # a link an operator made: kept whatever the matching says
 STORY_BATCH = 2000
 ACTIVITY_MIN_SCORE = 0.8
 VIOLENT_CUES = frozenset({"korban jiwa", "korban luka", "pembakaran", "bentrok"})
@@ -52,19 +53,24 @@ def load_stories(session: Session, model_version: str, cluster_ids: Iterable[int
 
 
 def _link(session: Session, plans: PlanIndex, story: Story, kind: str, existing: dict) -> int:
-    """Make the story's plan links exactly its current matches; returns how many there are."""
+    """Make the story's plan links its current matches plus the links people made by hand; returns how many."""
     matches = match_actions(plans, story.year, story.categories, story.places, story.text)
     matched_ids = {match.action_id for match in matches}
+    manual = 0
     for (cluster_id, action_id), link in existing.items():
-        if cluster_id == story.cluster_id and action_id not in matched_ids:
+        if cluster_id != story.cluster_id:
+            continue
+        if link.kind == MANUAL_LINK:
+            manual += action_id not in matched_ids
+        elif action_id not in matched_ids:
             session.delete(link)  # the plan or the story changed since this link was made
     for match in matches:
         link = existing.get((story.cluster_id, match.action_id))
         if link is None:
             session.add(PlanLink(cluster_id=story.cluster_id, action_id=match.action_id, kind=kind, matched_on=match.reason))
-        else:
+        elif link.kind != MANUAL_LINK:
             link.kind, link.matched_on = kind, match.reason
-    return len(matches)
+    return len(matches) + manual
 
 
 def _unlink(session: Session, story: Story, existing: dict) -> None:

@@ -1,7 +1,7 @@
-"""SQLAlchemy 2 models of the ingest half: feeds, fetch attempts, raw documents, articles, stories."""
+"""SQLAlchemy 2 models: ingest (feeds, attempts, documents, articles, stories), deteksi dini, users and digest."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import (
     JSON,
@@ -20,7 +20,8 @@ from sqlalchemy import (
     false,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 
 def utcnow() -> datetime:
@@ -314,12 +315,15 @@ class Alert(Base):
     plan_gap: Mapped[bool] = mapped_column(Boolean, default=False)
     model_version: Mapped[str] = mapped_column(String(100), default="")
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    first_seen_day: Mapped[date | None] = mapped_column(Date, index=True)  # in WIB, joins the day's levels
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     events: Mapped[list["AlertEvent"]] = relationship(back_populates="alert", order_by="AlertEvent.id",
                                                       cascade="all, delete-orphan")
+    place_rows: Mapped[list["AlertPlace"]] = relationship(cascade="all, delete-orphan")
+    category_rows: Mapped[list["AlertCategory"]] = relationship(cascade="all, delete-orphan")
 
 
 class PlanLink(Base):
@@ -373,7 +377,8 @@ class EscalationLevel(Base):
     """The level of one kabupaten (and optionally one category) on one day, with the reason."""
 
     __tablename__ = "escalation_levels"
-    __table_args__ = (UniqueConstraint("day", "kabupaten", "category", name="uq_levels_day_place_category"),)
+    __table_args__ = (UniqueConstraint("day", "kabupaten", "category", name="uq_levels_day_place_category"),
+                      Index("ix_levels_place_category_day", "kabupaten", "category", "day"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     day: Mapped[date] = mapped_column(Date, index=True)
@@ -388,3 +393,130 @@ class EscalationLevel(Base):
     severity: Mapped[list] = mapped_column(JSON, default=list)
     reason: Mapped[str] = mapped_column(Text, default="")
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AlertPlace(Base):
+    """Index of an alert's kabupaten, so the alert list filters in SQL (kept in step with `Alert.kabupaten`)."""
+
+    __tablename__ = "alert_places"
+    __table_args__ = (Index("ix_alert_places_code_alert", "code", "alert_id"),)
+
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class AlertCategory(Base):
+    """Index of an alert's categories (kept in step with `Alert.categories`)."""
+
+    __tablename__ = "alert_categories"
+    __table_args__ = (Index("ix_alert_categories_category_alert", "category", "alert_id"),)
+
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class User(Base):
+    """A person who signs in to the web app, with one role."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(320), default="")
+    role: Mapped[str] = mapped_column(String(20))  # staff | operator | analyst | admin
+    region_code: Mapped[str] = mapped_column(String(20), default="62")  # the province or one kabupaten/kota
+    password_hash: Mapped[str] = mapped_column(Text)  # argon2
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEntry(Base):
+    """Every change made through a front door: who, when, what, on which record."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(60))  # e.g. alert.status, feed.add, user.role
+    target: Mapped[str] = mapped_column(String(120), default="")  # e.g. alert:12, feed:antara-kalteng
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    address: Mapped[str] = mapped_column(String(64), default="")  # client address for web changes
+
+
+class LoginFailure(Base):
+    """A failed sign-in, for throttling by account and by client address across processes."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    username: Mapped[str] = mapped_column(String(80), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class SetupToken(Base):
+    """A one-time set-up link for the first admin (only its sha256 is stored)."""
+
+    __tablename__ = "setup_tokens"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DigestSubscription(Base):
+    """Which kabupaten and categories a user's daily digest covers (empty lists mean all)."""
+
+    __tablename__ = "digest_subscriptions"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    kabupaten: Mapped[list] = mapped_column(JSON, default=list)
+    categories: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class DigestDelivery(Base):
+    """One user's digest of one day: claimed once (unique), then sent, retried and recorded."""
+
+    __tablename__ = "digest_deliveries"
+    __table_args__ = (UniqueConstraint("user_id", "day", name="uq_digest_deliveries_user_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="menunggu")  # menunggu | terkirim | gagal
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+WIB_OFFSET = timedelta(hours=7)
+
+
+def _sync_rows(rows: list, wanted: set[str], attribute: str, make) -> None:
+    """Make the index rows exactly `wanted`: keep the ones still wanted, drop the rest, add the missing."""
+    have = {getattr(row, attribute) for row in rows}
+    rows[:] = [row for row in rows if getattr(row, attribute) in wanted] + [make(v) for v in sorted(wanted - have)]
+
+
+@event.listens_for(Session, "before_flush")
+def _index_alerts(session: Session, _context, _instances) -> None:
+    """Keep each alert's place and category index rows and its WIB first day in step, wherever it changes."""
+    for alert in [obj for obj in (*session.new, *session.dirty) if isinstance(obj, Alert)]:
+        state = inspect(alert)
+        changed = lambda name: state.pending or state.attrs[name].history.has_changes()  # noqa: E731
+        if changed("kabupaten"):
+            _sync_rows(alert.place_rows, set(alert.kabupaten or []), "code", lambda c: AlertPlace(code=c))
+        if changed("categories"):
+            _sync_rows(alert.category_rows, set(alert.categories or []), "category",
+                       lambda c: AlertCategory(category=c))
+        if changed("first_seen_at") and alert.first_seen_at is not None:
+            alert.first_seen_day = (alert.first_seen_at.astimezone(timezone.utc) + WIB_OFFSET).date()

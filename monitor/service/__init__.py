@@ -1,0 +1,7 @@
+"""The one service layer every front door calls (CLI, scheduler, demo, web app, digest, API).
+
+Modules, by concern: `flow` (fetch, ingest and the deteksi dini stage), `alerts` (list, detail,
+lifecycle), `board` (levels, dashboard), `feeds` (sources and their health), `articles` (export),
+`audit` (who changed what). Functions take an Engine and return plain frozen records, so no
+caller holds ORM objects or writes its own queries; filtering, sorting and paging happen in SQL.
+"""

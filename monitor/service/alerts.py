@@ -1,0 +1,234 @@
+"""Alerts for every front door: filtered, sorted and paged in SQL; detail; lifecycle changes with audit."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from monitor.alerts.generate import MANUAL_LINK
+from monitor.alerts.levels import LEVELS
+from monitor.alerts.lifecycle import LifecycleError, change_status, correct_labels
+from monitor.db.models import (
+    Alert,
+    AlertCategory,
+    AlertEvent,
+    AlertPlace,
+    Article,
+    ArticleClassification,
+    EscalationLevel,
+    Plan,
+    PlanAction,
+    PlanLink,
+)
+from monitor.service import audit
+from monitor.service.paging import Page, PageRequest
+
+SORTS = {
+    "terbaru": (Alert.first_seen_at.desc(), Alert.id.desc()),
+    "terlama": (Alert.first_seen_at.asc(), Alert.id.asc()),
+    "skor": (Alert.score.desc(), Alert.id.desc()),
+    "sumber": (Alert.n_sources.desc(), Alert.id.desc()),
+}
+
+
+@dataclass(frozen=True)
+class AlertFilters:
+    """What the alert list shows; every field is optional. Days are WIB dates, `until` inclusive."""
+
+    since: date | None = None
+    until: date | None = None
+    kabupaten: str | None = None
+    category: str | None = None
+    level: str | None = None  # at least this level in one of the alert's kabupaten on its first day
+    status: str | None = None
+    feed_id: str | None = None
+    text: str | None = None
+    plan_gap: bool | None = None
+    sort: str = "terbaru"
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """An alert as a list shows it."""
+
+    id: int
+    title: str
+    status: str
+    categories: list[str]
+    kabupaten: list[str]
+    score: float
+    severity: list[str]
+    n_sources: int
+    plan_gap: bool
+    first_seen_at: datetime
+    last_seen_at: datetime
+
+
+@dataclass(frozen=True)
+class SourceArticle:
+    """One report of the alert's story."""
+
+    id: int
+    feed_id: str
+    outlet: str
+    url: str
+    title: str
+    summary: str
+    published_at: datetime | None
+    scores: dict = field(default_factory=dict)
+    places: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LinkedAction:
+    """A RAD-PKS action the alert is linked to."""
+
+    id: int
+    code: str
+    kegiatan: str
+    program: str
+    bidang: str
+    plan_year: int
+    plan_region: str
+    matched_on: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    actor: str
+    from_status: str | None
+    to_status: str | None
+    note: str
+    changes: dict
+
+
+@dataclass(frozen=True)
+class AlertDetail:
+    """Everything about one alert: the row, evidence, places, reports, plan actions, history."""
+
+    row: AlertRow
+    kecamatan: list[str]
+    desa: list[str]
+    evidence: list[str]
+    model_version: str
+    articles: list[SourceArticle]
+    actions: list[LinkedAction]
+    history: list[HistoryEntry]
+
+
+def _row(alert: Alert) -> AlertRow:
+    return AlertRow(alert.id, alert.title, alert.status, list(alert.categories), list(alert.kabupaten), alert.score,
+                    list(alert.severity), alert.n_sources, alert.plan_gap, alert.first_seen_at, alert.last_seen_at)
+
+
+def _level_condition(level: str):
+    """The alert has a kabupaten whose stored level on the alert's first day is at least `level`."""
+    wanted = LEVELS[LEVELS.index(level):]
+    latest = aliased(EscalationLevel)
+    latest_day = (select(func.max(latest.day))
+                  .where(latest.kabupaten == AlertPlace.code, latest.category == "", latest.day <= Alert.first_seen_day)
+                  .correlate(AlertPlace, Alert).scalar_subquery())
+    return exists(
+        select(AlertPlace.alert_id)
+        .join(EscalationLevel, and_(EscalationLevel.kabupaten == AlertPlace.code, EscalationLevel.category == ""))
+        .where(AlertPlace.alert_id == Alert.id, EscalationLevel.day == latest_day, EscalationLevel.level.in_(wanted))
+    )
+
+
+def filtered_query(filters: AlertFilters):
+    """The SELECT of alerts matching `filters` (no order, no paging)."""
+    query = select(Alert)
+    if filters.since:
+        query = query.where(Alert.first_seen_day >= filters.since)
+    if filters.until:
+        query = query.where(Alert.first_seen_day <= filters.until)
+    if filters.kabupaten:
+        query = query.where(exists().where(AlertPlace.alert_id == Alert.id, AlertPlace.code == filters.kabupaten))
+    if filters.category:
+        query = query.where(exists().where(AlertCategory.alert_id == Alert.id,
+                                           AlertCategory.category == filters.category))
+    if filters.status:
+        query = query.where(Alert.status == filters.status)
+    if filters.plan_gap is not None:
+        query = query.where(Alert.plan_gap.is_(filters.plan_gap))
+    if filters.feed_id:
+        query = query.where(exists().where(Article.cluster_id == Alert.cluster_id, Article.feed_id == filters.feed_id))
+    if filters.text:
+        pattern = f"%{filters.text.strip()}%"
+        query = query.where(or_(Alert.title.ilike(pattern),
+                                exists().where(Article.cluster_id == Alert.cluster_id, Article.title.ilike(pattern))))
+    if filters.level and filters.level != "normal":
+        query = query.where(_level_condition(filters.level))
+    return query
+
+
+def list_alerts(session: Session, filters: AlertFilters, page: PageRequest = PageRequest()) -> Page[AlertRow]:
+    """One page of the alerts matching `filters`, in the chosen order, with the total."""
+    if filters.level is not None and filters.level not in LEVELS:
+        raise ValueError(f"level harus salah satu dari {', '.join(LEVELS)}")
+    query = filtered_query(filters)
+    total = session.scalar(select(func.count()).select_from(query.with_only_columns(Alert.id).subquery()))
+    order = SORTS.get(filters.sort, SORTS["terbaru"])
+    alerts = session.scalars(query.order_by(*order).offset(page.offset).limit(page.size))
+    return Page([_row(alert) for alert in alerts], total, page)
+
+
+def alert_detail(session: Session, alert_id: int) -> AlertDetail | None:
+    """The whole alert, or None when there is no such alert."""
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        return None
+    rows = session.execute(
+        select(Article, ArticleClassification)
+        .outerjoin(ArticleClassification, and_(ArticleClassification.article_id == Article.id,
+                                               ArticleClassification.model_version == alert.model_version))
+        .where(Article.cluster_id == alert.cluster_id).order_by(Article.published_at, Article.id)
+    ).all()
+    articles = [SourceArticle(a.id, a.feed_id, a.feed.outlet, a.url, a.title, a.summary_text, a.published_at,
+                              dict(c.scores) if c else {}, list(c.places) if c else []) for a, c in rows]
+    links = session.execute(
+        select(PlanLink, PlanAction, Plan).join(PlanAction, PlanAction.id == PlanLink.action_id)
+        .join(Plan, Plan.id == PlanAction.plan_id).where(PlanLink.cluster_id == alert.cluster_id)
+        .order_by(PlanAction.code)
+    ).all()
+    actions = [LinkedAction(action.id, action.code, action.kegiatan, action.program, action.bidang, plan.year,
+                            plan.region_code, link.matched_on, link.kind) for link, action, plan in links]
+    history = [HistoryEntry(e.at, e.actor, e.from_status, e.to_status, e.note, dict(e.changes or {}))
+               for e in session.scalars(select(AlertEvent).where(AlertEvent.alert_id == alert.id).order_by(AlertEvent.id))]
+    return AlertDetail(_row(alert), list(alert.kecamatan), list(alert.desa), list(alert.evidence), alert.model_version,
+                       articles, actions, history)
+
+
+def set_status(session: Session, alert_id: int, status: str, actor: str, note: str = "", address: str = "") -> None:
+    """Move an alert along its lifecycle (raises LifecycleError with an Indonesian message); audited."""
+    event = change_status(session, alert_id, status, actor, note)
+    audit.record(session, actor, "alert.status", f"alert:{alert_id}",
+                 {"from": event.from_status, "to": event.to_status, "note": note}, address)
+
+
+def correct(session: Session, alert_id: int, actor: str, categories: list[str], kabupaten: list[str],
+            known_categories: tuple[str, ...], note: str = "", address: str = "") -> None:
+    """Correct an alert's categories and kabupaten; stored as labels for retraining; audited."""
+    event = correct_labels(session, alert_id, actor, categories, kabupaten, note, known_categories)
+    audit.record(session, actor, "alert.correct", f"alert:{alert_id}", dict(event.changes), address)
+
+
+def link_action(session: Session, alert_id: int, action_id: int, actor: str, note: str = "", address: str = "") -> None:
+    """Link an alert to a plan action by hand (kept across re-runs as a manual link); audited."""
+    alert = session.get(Alert, alert_id)
+    action = session.get(PlanAction, action_id)
+    if alert is None or action is None:
+        raise LifecycleError("peringatan atau aksi RAD-PKS tidak ada")
+    existing = session.scalar(select(PlanLink).where(PlanLink.cluster_id == alert.cluster_id,
+                                                     PlanLink.action_id == action_id))
+    if existing is None:
+        session.add(PlanLink(cluster_id=alert.cluster_id, action_id=action_id, kind=MANUAL_LINK,
+                             matched_on=f"ditautkan oleh {actor}"))
+    alert.plan_gap = False
+    session.add(AlertEvent(alert_id=alert.id, actor=actor, from_status=alert.status, to_status=alert.status,
+                           note=note or f"ditautkan ke aksi {action.code}", changes={"action": action.code}))
+    audit.record(session, actor, "alert.link_action", f"alert:{alert_id}", {"action": action.code}, address)
