@@ -2,21 +2,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from monitor.alerts.stage import StageSummary, process
-from monitor.timezones import WIB
 from monitor.db.models import Article
 from monitor.db.session import session_scope
-from monitor.pipeline import FeedOutcome, feed_files, ingest_file
+from monitor.pipeline import FeedOutcome
 from monitor.plans import example_plan_file
 from monitor.plans.store import ImportOutcome, import_plan_files
-
-SETTLE_DAYS = 7  # levels are computed a week past the last example item, so the fall-back shows
+from monitor.service.flow import StagePass, ingest_paths
+from monitor.timezones import WIB
 
 
 def demo_feeds_folder() -> Path:
@@ -30,18 +28,16 @@ class DemoResult:
 
     plans: list[ImportOutcome]
     feeds: list[FeedOutcome]
-    stage: StageSummary
+    stage: StagePass
     first_day: date
     last_day: date
 
 
 def run_demo(engine: Engine) -> DemoResult:
-    """Import the example plans, ingest the example feeds, then classify, alert and level their period."""
+    """Import the example plans, ingest the example feeds, then classify, alert and level their period to today."""
     plans = import_plan_files(engine, [example_plan_file()])
-    feeds = [ingest_file(engine, path) for path in feed_files(demo_feeds_folder())]
+    report = ingest_paths(engine, [demo_feeds_folder()])
     with session_scope(engine) as session:
         first, last = session.execute(select(func.min(Article.published_at), func.max(Article.published_at))
                                       .where(Article.feed_id.like("file-contoh%"))).one()
-    first_day, last_day = first.astimezone(WIB).date(), last.astimezone(WIB).date()
-    stage = process(engine, level_from=first_day, level_to=last_day + timedelta(days=SETTLE_DAYS))
-    return DemoResult(plans, feeds, stage, first_day, last_day)
+    return DemoResult(plans, report.feeds, report.stage, first.astimezone(WIB).date(), last.astimezone(WIB).date())

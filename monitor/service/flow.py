@@ -1,0 +1,111 @@
+"""The flow as front doors start it: fetch or ingest, then the deteksi dini stage, with one rule for levels.
+
+The rule: levels are recomputed from the earliest WIB day of any alert created or changed in the
+pass (and at least the last RECENT_DAYS days) up to today, so a fetch of today's news, an ingest
+of last year's saved feeds, the demo and a plan import all leave the levels consistent.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+from sqlalchemy import Engine, func, select
+
+from classifiers.service import Classifier, load_classifier
+from monitor.alerts.classify_stage import classify_articles
+from monitor.alerts.generate import AlertRun, update_alerts, update_pending_alerts
+from monitor.alerts.levels import LevelSettings, compute_levels
+from monitor.alerts.stage import RECENT_DAYS
+from monitor.config import Settings, StageSettings
+from monitor.db.models import Alert
+from monitor.db.session import session_scope
+from monitor.pipeline import FeedOutcome, feed_files, ingest_file, run_fetch_cycle
+from monitor.timezones import WIB, today_wib
+
+
+@dataclass(frozen=True)
+class StagePass:
+    """What one pass of the deteksi dini stage did."""
+
+    classified: int
+    failed: int
+    alerts: AlertRun
+    level_from: date
+    level_to: date
+    level_rows: int
+
+
+@dataclass(frozen=True)
+class CycleReport:
+    """A fetch or ingest and the stage pass after it (None when nothing new needed one)."""
+
+    feeds: list[FeedOutcome]
+    stage: StagePass | None
+
+    @property
+    def n_new(self) -> int:
+        return sum(o.n_new for o in self.feeds)
+
+    @property
+    def n_failed(self) -> int:
+        return sum(1 for o in self.feeds if o.outcome not in ("ok", "not_modified"))
+
+
+def _earliest_changed_day(engine: Engine, since: datetime) -> date | None:
+    with session_scope(engine) as session:
+        return session.scalar(select(func.min(Alert.first_seen_day)).where(Alert.updated_at >= since))
+
+
+def recompute_levels(engine: Engine, start: date, end: date | None = None,
+                     settings: LevelSettings | None = None) -> int:
+    """Levels of every kabupaten (and kabupaten x category) from `start` to `end` (default today); rows stored."""
+    with session_scope(engine) as session:
+        return len(compute_levels(session, start, end or today_wib(), settings))
+
+
+def stage_pass(engine: Engine, classifier: Classifier | None = None, relink_all: bool = False,
+               stage_settings: StageSettings | None = None, level_settings: LevelSettings | None = None) -> StagePass:
+    """Classify what has no reading by the current model, refresh the marked stories (or all), then levels."""
+    started = datetime.now(timezone.utc)
+    classifier = classifier or load_classifier()
+    classified = classify_articles(engine, classifier, settings=stage_settings)
+    run = update_alerts(engine, classifier.version) if relink_all else update_pending_alerts(engine, classifier.version)
+    today = today_wib()
+    level_from = today - timedelta(days=RECENT_DAYS)
+    earliest = _earliest_changed_day(engine, started)
+    if earliest is not None:
+        level_from = min(level_from, earliest)
+    rows = recompute_levels(engine, level_from, today, level_settings)
+    return StagePass(classified.classified, classified.failed, run, level_from, today, rows)
+
+
+def run_cycle(engine: Engine, settings: Settings, only_due: bool = True, feed_ids: Iterable[str] | None = None,
+              on_done: Callable[[FeedOutcome], None] | None = None, classifier: Classifier | None = None) -> CycleReport:
+    """Fetch the due (or all, or the named) feeds; when anything new arrived, run the stage."""
+    outcomes = run_fetch_cycle(engine, settings, only_due=only_due, feed_ids=feed_ids, on_done=on_done)
+    stage = stage_pass(engine, classifier) if any(o.n_new for o in outcomes) else None
+    return CycleReport(outcomes, stage)
+
+
+def ingest_paths(engine: Engine, paths: Iterable[Path], feed_id: str | None = None,
+                 classifier: Classifier | None = None) -> CycleReport:
+    """Saved feed files (files or folders) through parse-dedupe-store, then the stage (always: re-runs are cheap)."""
+    outcomes = [ingest_file(engine, path, feed_id=feed_id) for root in paths for path in feed_files(Path(root))]
+    return CycleReport(outcomes, stage_pass(engine, classifier))
+
+
+def rescore(engine: Engine, start: date, end: date, model_dir: str | None = None) -> StagePass:
+    """Read articles published from `start` to `end` (WIB, end exclusive) again with a model, then alerts and levels."""
+    classifier = load_classifier(model_dir)
+    to_utc = lambda d: datetime(d.year, d.month, d.day, tzinfo=WIB).astimezone(timezone.utc)  # noqa: E731
+    done = classify_articles(engine, classifier, since=to_utc(start), until=to_utc(end))
+    run = update_alerts(engine, classifier.version)
+    rows = recompute_levels(engine, start, end)
+    return StagePass(done.classified, done.failed, run, start, end, rows)
+
+
+def relink(engine: Engine, classifier: Classifier | None = None) -> StagePass:
+    """Every story against the stored plans again (after a plan import), then levels where alerts changed."""
+    return stage_pass(engine, classifier, relink_all=True)
