@@ -11,6 +11,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from sqlalchemy import select
@@ -51,9 +52,9 @@ def _load_and_sync(settings: Settings):
     try:
         sources = load_feeds(settings.feeds_path)
     except FeedsFileError as exc:
-        err_console.print(f"[red]Berkas sumber {exc.path} bermasalah:[/red]")
+        err_console.print(f"[red]Berkas sumber {escape(str(exc.path))} bermasalah:[/red]")
         for problem in exc.problems:
-            err_console.print(f"  - {problem}")
+            err_console.print(f"  - {problem}", markup=False)
         raise typer.Exit(2)
     engine = open_database(settings.database_url)
     with session_scope(engine) as session:
@@ -131,7 +132,9 @@ def _print_outcomes(outcomes) -> None:
     for column in ("feed", "hasil", "item", "baru", "gagal", "keterangan"):
         table.add_column(column)
     for o in sorted(outcomes, key=lambda o: o.feed_id):
-        table.add_row(o.feed_id, o.outcome, str(o.n_entries), str(o.n_new), str(o.n_failed), (o.message or "")[:80])
+        # messages quote feeds (titles, dates, links): never read them as Rich markup
+        table.add_row(escape(o.feed_id), o.outcome, str(o.n_entries), str(o.n_new), str(o.n_failed),
+                      escape((o.message or "")[:80]))
     console.print(table)
     ok = sum(1 for o in outcomes if o.outcome in ("ok", "not_modified"))
     console.print(
@@ -191,7 +194,7 @@ def feeds_list(feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (b
             table.add_row(
                 feed.id, "ya" if feed.enabled else "tidak", "ya" if feed.verified else "tidak",
                 format_wib(feed.last_success_at), str(feed.error_count),
-                (feed.disabled_reason or feed.last_error or "")[:60], format_wib(feed.next_check_at),
+                escape((feed.disabled_reason or feed.last_error or "")[:60]), format_wib(feed.next_check_at),
             )
     console.print(table)
 
@@ -207,7 +210,7 @@ def feeds_check(
         sources = load_feeds(settings.feeds_path)
     except FeedsFileError as exc:
         for problem in exc.problems:
-            err_console.print(f"- {problem}")
+            err_console.print(f"- {problem}", markup=False)
         raise typer.Exit(2)
     if feed_ids:
         sources = [s for s in sources if s.id in set(feed_ids)]
@@ -230,7 +233,7 @@ def feeds_check(
             except NotAFeedError as exc:
                 outcome, note = "bukan feed", str(exc)
         failures += outcome != "ok"
-        table.add_row(source.id, str(result.status or "-"), outcome, str(entries), note)
+        table.add_row(source.id, str(result.status or "-"), outcome, str(entries), escape(note))
     console.print(table)
     if failures:
         raise typer.Exit(1)
@@ -267,7 +270,8 @@ def feeds_add(
 
     result, feed_url, parsed = asyncio.run(find())
     if feed_url is None:
-        err_console.print(f"Tidak menemukan feed di {url}: {result.error_message or 'tidak ada <link rel=alternate> yang berisi feed'}")
+        err_console.print(f"Tidak menemukan feed di {url}: {result.error_message or 'tidak ada <link rel=alternate> yang berisi feed'}",
+                          markup=False)
         raise typer.Exit(1)
     title = parsed.title or feed_url
     new_id = feed_id or _slug(title)
@@ -275,12 +279,12 @@ def feeds_add(
                         enabled=True, verified=True, notes=f"Ditambahkan lewat penemuan feed dari {url}.")
     existing = load_feeds(settings.feeds_path)
     if any(s.id == new_id or s.url == feed_url for s in existing):
-        err_console.print(f"Sumber {new_id} ({feed_url}) sudah ada di {settings.feeds_path}")
+        err_console.print(f"Sumber {new_id} ({feed_url}) sudah ada di {settings.feeds_path}", markup=False)
         raise typer.Exit(1)
     append_feed(settings.feeds_path, source)
     load_feeds(settings.feeds_path)  # the file must still validate
     _load_and_sync(settings)
-    console.print(f"Ditambahkan: {new_id} -> {feed_url} ({len(parsed.entries)} item)")
+    console.print(f"Ditambahkan: {new_id} -> {feed_url} ({len(parsed.entries)} item)", markup=False)
 
 
 @feeds_app.command("enable")
