@@ -170,3 +170,19 @@ def test_wrong_declared_encoding_is_read_with_a_warning():
     assert parsed.warnings  # the mismatch is recorded
     assert len(parsed.entries) == 1
     assert "Palangka Raya" in parsed.entries[0].title
+
+
+@pytest.mark.parametrize("value", ["01 Januari 0001 00:00 WIB", "31 Desember 9999 23:59 -12:00"])
+def test_dates_at_the_ends_of_the_calendar_are_unreadable_not_a_crash(value):
+    assert parse_indonesian_date(value) is None
+
+
+def test_a_date_that_is_not_a_date_is_a_warning():
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Kabar</title>'
+        "<item><title>Bentrok warga</title><link>https://kabar.example.id/1</link><pubDate>[/] kemarin</pubDate></item>"
+        "</channel></rss>"
+    ).encode()
+    parsed = parse_feed(body, {}, "https://kabar.example.id/rss", fetched_at=FETCHED)
+    assert [e.published_at for e in parsed.entries] == [None]
+    assert "tanggal tidak terbaca: '[/] kemarin'" in parsed.warnings
