@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import sys
@@ -44,7 +45,7 @@ err_console = Console(stderr=True)
 def _settings(feeds: Optional[Path] = None) -> Settings:
     settings = Settings.from_env()
     if feeds is not None:
-        settings = Settings(database_url=settings.database_url, feeds_path=feeds, fetch=settings.fetch, poll=settings.poll)
+        settings = dataclasses.replace(settings, feeds_path=feeds)
     return settings
 
 
@@ -153,8 +154,9 @@ def ingest(
     if not files or not all(f.exists() for f in files):
         err_console.print(f"Tidak ada berkas feed di {path}")
         raise typer.Exit(2)
-    engine = open_database(_settings().database_url)
-    outcomes = [ingest_file(engine, f, feed_id=feed_id) for f in files]
+    settings = _settings()
+    engine = open_database(settings.database_url)
+    outcomes = [ingest_file(engine, f, feed_id=feed_id, limits=settings.parse) for f in files]
     _print_outcomes(outcomes)
     _run_alert_stage(engine, level_days=_days_spanned(engine))
     if any(o.outcome == "error" for o in outcomes):
@@ -228,7 +230,7 @@ def feeds_check(
         outcome, entries, note = result.outcome, 0, result.error_message or ""
         if outcome == "ok":
             try:
-                parsed = parse_feed(result.body, result.headers, result.final_url or source.url)
+                parsed = parse_feed(result.body, result.headers, result.final_url or source.url, limits=settings.parse)
                 entries, note = len(parsed.entries), "; ".join(parsed.warnings)[:80]
             except NotAFeedError as exc:
                 outcome, note = "bukan feed", str(exc)
