@@ -130,6 +130,7 @@ def _print_outcomes(outcomes) -> None:
     for column in ("feed", "hasil", "item", "baru", "gagal", "keterangan"):
         table.add_column(column)
     for o in sorted(outcomes, key=lambda o: o.feed_id):
+        # messages quote feeds (titles, dates, links): never read them as Rich markup
         table.add_row(o.feed_id, o.outcome, str(o.n_entries), str(o.n_new), str(o.n_failed), (o.message or "")[:80])
     console.print(table)
     ok = sum(1 for o in outcomes if o.outcome in ("ok", "not_modified"))
@@ -149,8 +150,9 @@ def ingest(
     if not files or not all(f.exists() for f in files):
         err_console.print(f"Tidak ada berkas feed di {path}")
         raise typer.Exit(2)
-    engine = open_database(_settings().database_url)
-    outcomes = [ingest_file(engine, f, feed_id=feed_id) for f in files]
+    settings = _settings()
+    engine = open_database(settings.database_url)
+    outcomes = [ingest_file(engine, f, feed_id=feed_id, limits=settings.parse) for f in files]
     _print_outcomes(outcomes)
     _run_alert_stage(engine, level_days=_days_spanned(engine))
     if any(o.outcome == "error" for o in outcomes):
@@ -224,7 +226,7 @@ def feeds_check(
         outcome, entries, note = result.outcome, 0, result.error_message or ""
         if outcome == "ok":
             try:
-                parsed = parse_feed(result.body, result.headers, result.final_url or source.url)
+                parsed = parse_feed(result.body, result.headers, result.final_url or source.url, limits=settings.parse)
                 entries, note = len(parsed.entries), "; ".join(parsed.warnings)[:80]
             except NotAFeedError as exc:
                 outcome, note = "bukan feed", str(exc)

@@ -60,6 +60,15 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class ParseSettings:
+    """Limits on what one fetched document may cost to parse, sanitise and store."""
+
+    max_items_per_document: int = 500  # the first N items in document order are kept
+    max_item_html_chars: int = 100_000  # longer markup of one field is cut before sanitising
+    max_item_html_depth: int = 64  # tags nested deeper are dropped (their text kept) before sanitising
+
+
+@dataclass(frozen=True)
 class PollSettings:
     """Bounds of adaptive polling and of error back-off."""
 
@@ -94,6 +103,7 @@ class Settings:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     poll: PollSettings = field(default_factory=PollSettings)
     check_seconds: float = 60.0  # how often the monitor looks for due feeds (each feed keeps its own interval)
+    parse: ParseSettings = field(default_factory=ParseSettings)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -115,10 +125,16 @@ class Settings:
             ceiling_seconds=_env_int("WASPADA_POLL_CEILING_SECONDS", PollSettings.ceiling_seconds),
             max_consecutive_failures=_env_int("WASPADA_MAX_FAILURES", PollSettings.max_consecutive_failures),
         )
+        parse = ParseSettings(
+            max_items_per_document=_env_int("WASPADA_MAX_ITEMS_PER_DOCUMENT", ParseSettings.max_items_per_document),
+            max_item_html_chars=_env_int("WASPADA_MAX_ITEM_HTML_CHARS", ParseSettings.max_item_html_chars),
+            max_item_html_depth=_env_int("WASPADA_MAX_ITEM_HTML_DEPTH", ParseSettings.max_item_html_depth),
+        )
         return cls(
             database_url=os.environ.get("WASPADA_DATABASE_URL") or default_database_url(),
             feeds_path=Path(os.environ.get("WASPADA_FEEDS", PROJECT_ROOT / "feeds.yaml")),
             fetch=fetch,
             poll=poll,
             check_seconds=_env_float("WASPADA_CHECK_SECONDS", cls.check_seconds),
+            parse=parse,
         )

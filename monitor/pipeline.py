@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from monitor.config import Settings
+from monitor.config import ParseSettings, Settings
 from monitor.db.models import Feed, FetchAttempt
 from monitor.db.session import session_scope
 from monitor.db.statistics import note_new_articles
@@ -84,6 +84,14 @@ def record_store_failure(engine: Engine, feed_id: str, result: FetchResult, erro
     return FeedOutcome(feed_id, "error", message=message)
 
 
+def _record(engine: Engine, feed_id: str, result: FetchResult, settings: Settings) -> FeedOutcome:
+    """Record one fetch result; a storage failure of one feed is recorded too and never ends the cycle."""
+    try:
+        return record_fetch_result(engine, feed_id, result, settings)
+    except Exception as exc:
+        return record_store_failure(engine, feed_id, result, exc, settings)
+
+
 def _apply_result(session, feed: Feed, attempt: FetchAttempt, result: FetchResult, settings: Settings, now) -> FeedOutcome:
     poll = settings.poll
     if result.outcome == "not_modified":
@@ -96,21 +104,22 @@ def _apply_result(session, feed: Feed, attempt: FetchAttempt, result: FetchResul
         polling.record_failure(feed, result.error_message, now, poll, retry_after=result.retry_after)
         return FeedOutcome(feed.id, result.outcome, message=result.error_message)
     try:
-        parsed = parse_feed(result.body, result.headers, result.final_url or result.url, fetched_at=now)
+        parsed = parse_feed(result.body, result.headers, result.final_url or result.url, fetched_at=now, limits=settings.parse)
     except NotAFeedError as exc:
         attempt.outcome, attempt.error_kind, attempt.error_message = "error", "not_a_feed", str(exc)
         polling.record_failure(feed, str(exc), now, poll)
         return FeedOutcome(feed.id, "error", message=str(exc))
-    outcome = _store_parsed(session, feed, attempt, parsed, result.headers, result.body, now)
+    outcome = _store_parsed(session, feed, attempt, parsed, result.headers, result.body, now, settings.parse)
     feed.etag, feed.last_modified = result.etag, result.last_modified
     polling.record_success(feed, outcome.n_new, now, poll)
     return outcome
 
 
-def _store_parsed(session, feed: Feed, attempt: FetchAttempt, parsed, headers: dict, body: bytes, now) -> FeedOutcome:
+def _store_parsed(session, feed: Feed, attempt: FetchAttempt, parsed, headers: dict, body: bytes, now,
+                  limits: ParseSettings) -> FeedOutcome:
     """Raw bytes, then the new items; the attempt records the counts and warnings."""
     raw = store_raw_document(session, attempt.final_url or attempt.url, headers, body, now)
-    counts = store_document(session, feed, parsed, raw, attempt, now)
+    counts = store_document(session, feed, parsed, raw, attempt, now, limits)
     attempt.n_entries, attempt.n_new, attempt.n_failed = counts.n_entries, counts.n_new, counts.n_failed
     attempt.warnings = list(attempt.warnings or []) + counts.warnings
     return FeedOutcome(feed.id, "ok", counts.n_entries, counts.n_new, counts.n_failed,
@@ -142,10 +151,9 @@ async def fetch_cycle(
 
         for finished in asyncio.as_completed([one(*job) for job in jobs]):
             feed_id, result = await finished
-            try:
-                outcome = record_fetch_result(engine, feed_id, result, settings)
-            except Exception as exc:  # a storage failure of one feed must not end the cycle
-                outcome = record_store_failure(engine, feed_id, result, exc, settings)
+            # parsing, sanitising and storing are CPU and database work: a worker thread keeps the event
+            # loop free, so the other feeds' requests go on (and meet their timeouts) meanwhile
+            outcome = await asyncio.to_thread(_record, engine, feed_id, result, settings)
             note_new_articles(engine, outcome.n_new)
             outcomes.append(outcome)
             if on_done:
@@ -171,7 +179,8 @@ def _file_feed_id(path: Path) -> str:
     return f"file-{slug}"
 
 
-def ingest_file(engine: Engine, path: Path, feed_id: str | None = None, outlet: str | None = None) -> FeedOutcome:
+def ingest_file(engine: Engine, path: Path, feed_id: str | None = None, outlet: str | None = None,
+                limits: ParseSettings = ParseSettings()) -> FeedOutcome:
     """Ingest one saved feed file through the same parse-dedupe-store path as a fetch."""
     path = Path(path)
     now = datetime.now(timezone.utc)
@@ -183,7 +192,7 @@ def ingest_file(engine: Engine, path: Path, feed_id: str | None = None, outlet: 
     with session_scope(engine) as session:
         feed = session.get(Feed, feed_id)
         try:
-            parsed = parse_feed(body, {}, path.resolve().as_uri(), fetched_at=now)
+            parsed = parse_feed(body, {}, path.resolve().as_uri(), fetched_at=now, limits=limits)
         except NotAFeedError as exc:
             parsed, error = None, str(exc)
         if feed is None:
@@ -204,7 +213,7 @@ def ingest_file(engine: Engine, path: Path, feed_id: str | None = None, outlet: 
             attempt.outcome, attempt.error_kind, attempt.error_message = "error", "not_a_feed", error
             attempt.finished_at = datetime.now(timezone.utc)
             return FeedOutcome(feed.id, "error", message=f"{path}: {error}")
-        outcome = _store_parsed(session, feed, attempt, parsed, {}, body, now)
+        outcome = _store_parsed(session, feed, attempt, parsed, {}, body, now, limits)
         attempt.finished_at = datetime.now(timezone.utc)
     note_new_articles(engine, outcome.n_new)
     return outcome

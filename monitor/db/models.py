@@ -160,8 +160,8 @@ class Article(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     feed_id: Mapped[str] = mapped_column(ForeignKey("feeds.id", ondelete="RESTRICT"), index=True)
     guid: Mapped[str] = mapped_column(Text)
-    url: Mapped[str] = mapped_column(Text)
-    canonical_url: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(Text)  # "" for an item without a usable http(s) link
+    canonical_url: Mapped[str] = mapped_column(Text)  # "guid:<feed>:<guid>" for such an item
     title: Mapped[str] = mapped_column(Text, default="")
     summary_html: Mapped[str] = mapped_column(Text, default="")
     summary_text: Mapped[str] = mapped_column(Text, default="")
@@ -169,7 +169,7 @@ class Article(Base):
     language: Mapped[str | None] = mapped_column(String(20))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    content_hash: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(64))  # "" for an item without text: never matched
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
     raw_entry: Mapped[dict] = mapped_column(JSON, default=dict)
     raw_document_id: Mapped[int | None] = mapped_column(ForeignKey("raw_documents.id", ondelete="SET NULL"))

@@ -58,9 +58,9 @@ def parse_indonesian_date(value: str) -> datetime | None:
             int(match["year"]), month, int(match["day"]),
             int(match["hour"] or 0), int(match["minute"] or 0), int(match["second"] or 0),
         )
-    except ValueError:
+        return (local - _offset(match["zone"])).replace(tzinfo=timezone.utc)
+    except (ValueError, OverflowError):  # 31 Februari; year 0001 moved before the first representable day
         return None
-    return (local - _offset(match["zone"])).replace(tzinfo=timezone.utc)
 
 
 def _feedparser_handler(value: str):

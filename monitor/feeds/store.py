@@ -9,9 +9,10 @@ from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from monitor.config import ParseSettings
 from monitor.db.models import Article, ArticleBand, Feed, FetchAttempt, RawDocument, StoryCluster
 from monitor.feeds import dedupe
-from monitor.feeds.parse import ParsedEntry, ParsedFeed
+from monitor.feeds.parse import ParsedEntry, ParsedFeed, entry_content, quote
 
 
 @dataclass
@@ -36,15 +37,19 @@ def store_raw_document(session: Session, url: str, headers: dict, body: bytes, r
     return document
 
 
-def is_known(session: Session, feed: Feed, entry: ParsedEntry) -> bool:
-    """Seen before: same GUID in this feed, same canonical URL anywhere, or same content from this outlet."""
+def is_known(session: Session, feed: Feed, guid: str, canonical_url: str) -> bool:
+    """Seen before by identity: same GUID in this feed, or same canonical URL anywhere."""
+    query = select(Article.id).where(
+        or_(and_(Article.feed_id == feed.id, Article.guid == guid), Article.canonical_url == canonical_url)
+    ).limit(1)
+    return session.scalar(query) is not None
+
+
+def is_known_content(session: Session, feed: Feed, content_hash: str) -> bool:
+    """Seen before by content: the same text (and title) from this outlet, under another GUID or URL."""
     same_outlet_feeds = select(Feed.id).where(Feed.outlet == feed.outlet)
     query = select(Article.id).where(
-        or_(
-            and_(Article.feed_id == feed.id, Article.guid == entry.guid),
-            Article.canonical_url == entry.canonical_url,
-            and_(Article.content_hash == entry.content_hash, Article.feed_id.in_(same_outlet_feeds)),
-        )
+        Article.content_hash == content_hash, Article.feed_id.in_(same_outlet_feeds)
     ).limit(1)
     return session.scalar(query) is not None
 
@@ -92,37 +97,58 @@ def store_document(
     raw: RawDocument | None,
     attempt: FetchAttempt | None,
     fetched_at: datetime,
+    limits: ParseSettings = ParseSettings(),
 ) -> StoreCounts:
     """Store every new entry; one failing entry is recorded and skipped, the others are kept."""
     counts = StoreCounts(n_entries=len(parsed.entries), warnings=list(parsed.warnings))
     for entry in parsed.entries:
         try:
             with session.begin_nested():
-                if is_known(session, feed, entry):
-                    continue
-                article = Article(
-                    feed_id=feed.id,
-                    guid=entry.guid,
-                    url=entry.url,
-                    canonical_url=entry.canonical_url,
-                    title=entry.title,
-                    summary_html=entry.summary_html,
-                    summary_text=entry.summary_text,
-                    author=entry.author,
-                    language=entry.language,
-                    published_at=entry.published_at,
-                    fetched_at=fetched_at,
-                    content_hash=entry.content_hash,
-                    raw_entry=entry.raw,
-                    raw_document_id=raw.id if raw else None,
-                    fetch_attempt_id=attempt.id if attempt else None,
-                )
-                session.add(article)
-                session.flush()
-                assign_cluster(session, article, entry.published_at or fetched_at)
-                session.flush()
-                counts.n_new += 1
+                counts.n_new += _store_entry(session, feed, entry, raw, attempt, fetched_at, limits, counts.warnings)
         except (SQLAlchemyError, ValueError) as exc:
             counts.n_failed += 1
             counts.warnings.append(f"item {entry.url or entry.guid} gagal disimpan: {type(exc).__name__}: {exc}"[:500])
     return counts
+
+
+def _store_entry(session: Session, feed: Feed, entry: ParsedEntry, raw: RawDocument | None,
+                 attempt: FetchAttempt | None, fetched_at: datetime, limits: ParseSettings, warnings: list[str]) -> int:
+    """Store one entry unless it is known; 1 when stored, else 0.
+
+    Identity (GUID, canonical URL) is checked before the markup is sanitised, so items already stored
+    cost one query on every later poll; only new items pay for sanitising and the content-hash check.
+    """
+    # an item without a link is known by its GUID, which is only unique within its feed
+    canonical = entry.canonical_url or f"guid:{feed.id}:{entry.guid}"
+    if is_known(session, feed, entry.guid, canonical):
+        return 0
+    content = entry_content(entry, limits)
+    warnings.extend(content.warnings)
+    if not (entry.url or content.title or content.summary_text):
+        warnings.append(f"item {quote(entry.guid)} kosong dilewati")
+        return 0
+    # an item without text is told apart by GUID and URL only: the hash of no text is shared by every such item
+    if content.content_hash is not None and is_known_content(session, feed, content.content_hash):
+        return 0
+    article = Article(
+        feed_id=feed.id,
+        guid=entry.guid,
+        url=entry.url,
+        canonical_url=canonical,
+        title=content.title,
+        summary_html=content.summary_html,
+        summary_text=content.summary_text,
+        author=entry.author,
+        language=entry.language,
+        published_at=entry.published_at,
+        fetched_at=fetched_at,
+        content_hash=content.content_hash or "",
+        raw_entry=entry.raw,
+        raw_document_id=raw.id if raw else None,
+        fetch_attempt_id=attempt.id if attempt else None,
+    )
+    session.add(article)
+    session.flush()
+    assign_cluster(session, article, entry.published_at or fetched_at)
+    session.flush()
+    return 1

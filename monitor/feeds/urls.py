@@ -1,7 +1,7 @@
 """URL canonicalisation: one spelling per article so the same story is stored once."""
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "_ga", "ga_")
 TRACKING_NAMES = {
@@ -38,3 +38,20 @@ def canonical_url(url: str) -> str:
         path = path[:-1]
     query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)), doseq=True)
     return urlunsplit(("https" if scheme in ("http", "https") else scheme, netloc, path, query, ""))
+
+
+def article_url(link: str, base: str) -> str | None:
+    """An item's link resolved against the document's address, without tracking parameters, if it is
+    an http(s) address with a host; None for anything else (javascript:, data:, file:, vbscript:, mailto:, ...)."""
+    link = (link or "").strip()
+    if not link:
+        return None
+    try:
+        absolute = urljoin(base, link)
+        parts = urlsplit(absolute)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range, as canonical_url would later
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return strip_tracking(absolute)

@@ -16,7 +16,7 @@ import yaml
 from monitor.db.session import open_database
 from monitor.feeds.registry import load_feeds
 from tests.conftest import Response
-from tests.monitor.helpers import FEED_FIXTURES, articles, attempts, fixture_bytes, get_feed
+from tests.monitor.helpers import FEED_FIXTURES, articles, attempts, fixture_bytes, get_feed, rss
 
 WAIT = 120
 
@@ -220,3 +220,30 @@ def test_feeds_add_direct_feed_url_and_no_feed(cli, feed_server, tmp_path):
                              headers={"Content-Type": "text/html"})
     failed = cli("feeds", "add", bare, "--feeds", str(feeds), check=1)
     assert "Tidak menemukan feed" in failed.stderr
+
+
+def test_a_date_with_rich_markup_is_a_warning_and_the_alert_stage_still_runs(cli, feed_server, tmp_path):
+    def document(n: int) -> str:
+        return rss([{"title": f"Bentrok warga soal lahan sawit di Sampit ({n})", "link": f"https://kabar.example.id/berita/{n}",
+                     "guid": f"kabar-{n}", "pubDate": "[/] kemarin [bold red]",
+                     "description": "Warga dua desa bentrok soal lahan kebun sawit di Kotawaringin Timur."}])
+
+    saved = tmp_path / "tanggal-aneh.xml"
+    saved.write_text(document(1), encoding="utf-8")
+    ingested = cli("ingest", str(saved))
+    assert "[/] kemarin [bold red]" in ingested.stdout  # printed as written, not read as markup
+    assert "1 feed: 1 berhasil, 0 gagal; 1 artikel baru." in ingested.stdout
+    assert "Deteksi dini:" in ingested.stdout
+
+    feeds = write_feeds(tmp_path / "feeds.yaml", [{"id": "kabar", "url": feed_server.feed("/rss", document(2))}])
+    fetched = cli("fetch", "--once", "--feeds", str(feeds))
+    assert "1 feed: 1 berhasil, 0 gagal; 1 artikel baru." in fetched.stdout
+    assert "Deteksi dini:" in fetched.stdout
+
+    engine = engine_of(cli)
+    try:
+        assert [(a.guid, a.published_at) for a in articles(engine)] == [("kabar-1", None), ("kabar-2", None)]
+        [attempt] = attempts(engine, "kabar")
+        assert "tanggal tidak terbaca: '[/] kemarin [bold red]'" in attempt.warnings
+    finally:
+        engine.dispose()

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from monitor.feeds.dates import parse_indonesian_date
-from monitor.feeds.parse import NotAFeedError, parse_feed
+from monitor.feeds.parse import NotAFeedError, entry_content, parse_feed
 from tests.monitor.helpers import fixture_bytes
 
 UTC = timezone.utc
@@ -68,11 +68,12 @@ def test_antara_style_rss_with_cdata_and_content_encoded():
     assert parsed.warnings == []
     assert len(parsed.entries) == 3
     first = parsed.entries[0]
-    assert first.title == "Warga Desa Sebabi minta kejelasan plasma sawit 20 persen"
+    content = entry_content(first)
+    assert content.title == "Warga Desa Sebabi minta kejelasan plasma sawit 20 persen"
     # content:encoded wins over the shorter description
-    assert "sepuluh tahun" in first.summary_text
-    assert "\u201cKami" in first.summary_text and "&ldquo;" not in first.summary_text and "&nbsp;" not in first.summary_text
-    assert "<img" not in first.summary_html and "<p>" in first.summary_html
+    assert "sepuluh tahun" in content.summary_text
+    assert "\u201cKami" in content.summary_text and "&ldquo;" not in content.summary_text and "&nbsp;" not in content.summary_text
+    assert "<img" not in content.summary_html and "<p>" in content.summary_html
     assert first.published_at == datetime(2025, 2, 10, 13, 30, tzinfo=UTC)
     assert first.language == "id"
     assert first.url == "https://kalteng.kantorberita.example.id/berita/700101/warga-desa-sebabi-minta-kejelasan-plasma-sawit"
@@ -86,7 +87,7 @@ def test_wordpress_rss():
     first = parsed.entries[0]
     assert first.url == "https://possampit.example.id/2025/02/11/sengketa-lahan-di-parenggean/"  # utm_* gone
     assert first.author == "Redaksi Pos Sampit"
-    assert "dijaga aparat kepolisian" in first.summary_text
+    assert "dijaga aparat kepolisian" in entry_content(first).summary_text
     assert first.published_at == datetime(2025, 2, 11, 2, 0, tzinfo=UTC)
     assert first.language == "id-ID"
 
@@ -99,7 +100,8 @@ def test_atom():
     first, second = parsed.entries
     assert first.guid == "tag:wartakatingan.example.id,2025:berita-3301"
     assert first.published_at == datetime(2025, 2, 12, 1, 15, tzinfo=UTC)
-    assert "menyeberang dengan perahu" in first.summary_text and "<p>" not in first.summary_text
+    text = entry_content(first).summary_text
+    assert "menyeberang dengan perahu" in text and "<p>" not in text
     assert first.author == "Tim Warta Katingan"
     assert second.published_at == datetime(2025, 2, 11, 16, 0, tzinfo=UTC)  # only <updated>
 
@@ -108,7 +110,7 @@ def test_rss_091():
     parsed = parse_feed(fixture_bytes("rss091_kalteng.xml"), {}, "http://www.tabloidbarito.example.id/rss", fetched_at=FETCHED)
     assert parsed.version.startswith("rss091")
     assert len(parsed.entries) == 2
-    assert parsed.entries[0].title == "Aksi damai tolak tambang batu bara di Muara Teweh"
+    assert entry_content(parsed.entries[0]).title == "Aksi damai tolak tambang batu bara di Muara Teweh"
     assert parsed.entries[0].url == "http://www.tabloidbarito.example.id/read/2025/02/12/881/aksi-damai-tolak-tambang"
     assert parsed.entries[0].published_at == datetime(2025, 2, 12, 3, 30, tzinfo=UTC)
 
@@ -117,8 +119,9 @@ def test_escaped_html_single_line_with_stylesheet():
     parsed = parse_feed(fixture_bytes("escaped_html.xml"), {}, "http://kalteng.contohportal.example.id/rss", fetched_at=FETCHED)
     assert len(parsed.entries) == 2
     first = parsed.entries[0]
-    assert first.summary_text == ("Polisi mengamankan bentrok antarwarga dua desa di Pulang Pisau yang dipicu sengketa batas lahan.")
-    assert "<img" not in first.summary_html and "&lt;" not in first.summary_html
+    content = entry_content(first)
+    assert content.summary_text == ("Polisi mengamankan bentrok antarwarga dua desa di Pulang Pisau yang dipicu sengketa batas lahan.")
+    assert "<img" not in content.summary_html and "&lt;" not in content.summary_html
     assert first.url == "http://kalteng.contohportal.example.id/read/2025/02/12/121500/polisi-amankan-bentrok"
     assert first.guid == "contohportal-121500"
     assert first.published_at == datetime(2025, 2, 12, 5, 0, tzinfo=UTC)
@@ -127,7 +130,7 @@ def test_escaped_html_single_line_with_stylesheet():
 def test_no_xml_declaration_and_wrong_language_tag():
     parsed = parse_feed(fixture_bytes("no_declaration_en_us.xml"), {"content-type": "text/xml"},
                         "http://rss.contoh.example.id/get/all", fetched_at=FETCHED)
-    assert [e.title for e in parsed.entries] == ["Ribuan hektare sawah di Pangkalan Bun terendam", "Nelayan Kumai keluhkan solar langka"]
+    assert [entry_content(e).title for e in parsed.entries] == ["Ribuan hektare sawah di Pangkalan Bun terendam", "Nelayan Kumai keluhkan solar langka"]
     # the declared language is kept as provenance; the Indonesian text is not dropped because of it
     assert parsed.entries[0].language == "en-us"
     assert parsed.entries[0].published_at == datetime(2025, 2, 12, 0, 20, tzinfo=UTC)
@@ -136,7 +139,7 @@ def test_no_xml_declaration_and_wrong_language_tag():
 def test_malformed_xml_keeps_what_it_can_with_a_warning():
     parsed = parse_feed(fixture_bytes("malformed.xml"), {}, "https://ekspres.example.id/rss", fetched_at=FETCHED)
     assert parsed.warnings and "tidak rapi" in parsed.warnings[0]
-    assert [e.title for e in parsed.entries][:1] == ["Demo sopir truk batu bara di Tamiang Layang"]
+    assert [entry_content(e).title for e in parsed.entries][:1] == ["Demo sopir truk batu bara di Tamiang Layang"]
 
 
 def test_empty_channel_is_a_feed_without_entries():
@@ -169,4 +172,20 @@ def test_wrong_declared_encoding_is_read_with_a_warning():
     parsed = parse_feed(body, {"content-type": "application/rss+xml; charset=utf-8"}, "https://contoh.example.id/rss", fetched_at=FETCHED)
     assert parsed.warnings  # the mismatch is recorded
     assert len(parsed.entries) == 1
-    assert "Palangka Raya" in parsed.entries[0].title
+    assert "Palangka Raya" in entry_content(parsed.entries[0]).title
+
+
+@pytest.mark.parametrize("value", ["01 Januari 0001 00:00 WIB", "31 Desember 9999 23:59 -12:00"])
+def test_dates_at_the_ends_of_the_calendar_are_unreadable_not_a_crash(value):
+    assert parse_indonesian_date(value) is None
+
+
+def test_a_date_that_is_not_a_date_is_a_warning():
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Kabar</title>'
+        "<item><title>Bentrok warga</title><link>https://kabar.example.id/1</link><pubDate>[/] kemarin</pubDate></item>"
+        "</channel></rss>"
+    ).encode()
+    parsed = parse_feed(body, {}, "https://kabar.example.id/rss", fetched_at=FETCHED)
+    assert [e.published_at for e in parsed.entries] == [None]
+    assert "tanggal tidak terbaca: '[/] kemarin'" in parsed.warnings

@@ -108,11 +108,11 @@ def test_unrelated_stories_are_not_clustered(engine, settings, feed_server):
 
 
 def test_minhash_similarity_and_bands():
-    from monitor.feeds.parse import parse_feed
+    from monitor.feeds.parse import entry_content, parse_feed
 
     def story(key):
-        entry = parse_feed(fixture_bytes(f"story_outlet_{key}.xml"), {}, "https://x.example.id/rss").entries[0]
-        return dedupe.signature(f"{entry.title}\n{entry.summary_text}")
+        content = entry_content(parse_feed(fixture_bytes(f"story_outlet_{key}.xml"), {}, "https://x.example.id/rss").entries[0])
+        return dedupe.signature(f"{content.title}\n{content.summary_text}")
 
     a, b = story("a"), story("b")
     other = dedupe.signature("Harga beras di pasar Kahayan Palangka Raya stabil sepekan terakhir menurut pedagang")
@@ -121,3 +121,18 @@ def test_minhash_similarity_and_bands():
     assert set(dedupe.band_hashes(a)) & set(dedupe.band_hashes(b))
     assert dedupe.signature("  ") is None
     assert dedupe.shingles("dua kata") == {b"dua", b"kata"}
+
+
+def test_items_without_text_are_told_apart_by_guid_and_url_only(engine, settings, feed_server):
+    # link-only and title-only items (a video page, a photo gallery): no text, so no content hash to share
+    items = [{"link": f"https://kabar.example.id/video/{n}", "guid": f"video-{n}"} for n in range(1, 4)]
+    items += [{"title": "Foto", "link": f"https://kabar.example.id/foto/{n}", "guid": f"foto-{n}"} for n in range(1, 3)]
+    add_feed(engine, "galeri", feed_server.feed("/rss", rss(items)))
+    [outcome] = cycle(engine, settings)
+    assert (outcome.n_entries, outcome.n_new, outcome.n_failed) == (5, 5, 0)
+    stored = articles(engine)
+    assert sorted(a.guid for a in stored) == ["foto-1", "foto-2", "video-1", "video-2", "video-3"]
+    assert {a.content_hash for a in stored} == {""}  # nothing to match on
+    [again] = cycle(engine, settings)
+    assert again.n_new == 0  # and GUID/URL still recognise them
+    assert count(engine, Article) == 5

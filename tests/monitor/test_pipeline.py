@@ -1,8 +1,11 @@
 """The ingest flow as a whole: idempotent re-runs, item and feed failures, crash safety, file ingest."""
 from __future__ import annotations
 
+import dataclasses
 import shutil
+import threading
 
+import nh3
 import pytest
 from sqlalchemy import select
 
@@ -11,7 +14,7 @@ from monitor.db.session import session_scope
 from monitor.feeds import store
 from monitor.pipeline import feed_files, ingest_file, run_fetch_cycle
 from tests.monitor.helpers import (
-    FEED_FIXTURES, add_feed, articles, attempts, count, counts, cycle, feed_state, fixture_bytes, get_feed,
+    FEED_FIXTURES, add_feed, articles, attempts, count, counts, cycle, feed_state, fixture_bytes, get_feed, rss, with_fetch,
 )
 
 
@@ -163,3 +166,99 @@ def test_ingest_a_folder_and_a_bad_file(engine, tmp_path):
         bad = session.scalars(select(FetchAttempt).where(FetchAttempt.feed_id == "file-bukan-feed")).one()
         assert (bad.outcome, bad.error_kind) == ("error", "not_a_feed")
     assert ingest_file(engine, tmp_path / "tidak-ada.xml").outcome == "error"
+
+
+def with_parse(settings, **changes):
+    return dataclasses.replace(settings, parse=dataclasses.replace(settings.parse, **changes))
+
+
+def test_items_beyond_the_per_document_limit_are_left_with_a_warning(engine, settings, feed_server):
+    items = [{"title": f"Berita nomor {n} dari Sampit", "link": f"https://kabar.example.id/berita/{n}", "guid": f"b-{n}",
+              "description": f"Isi berita nomor {n} tentang Sampit."} for n in range(1, 31)]
+    add_feed(engine, "banyak", feed_server.feed("/rss", rss(items)))
+    [outcome] = cycle(engine, with_parse(settings, max_items_per_document=10))
+    assert (outcome.outcome, outcome.n_entries, outcome.n_new) == ("ok", 10, 10)
+    # the first items in document order: a newest-first feed keeps its newest
+    assert [a.guid for a in articles(engine)] == [f"b-{n}" for n in range(1, 11)]
+    [attempt] = attempts(engine, "banyak")
+    assert any("30 item" in w and "10 item pertama" in w for w in attempt.warnings)
+
+
+def test_parse_limits_come_from_the_environment(monkeypatch):
+    from monitor.config import ParseSettings, Settings
+
+    assert Settings.from_env().parse == ParseSettings()
+    assert ParseSettings().max_items_per_document == 500
+    monkeypatch.setenv("WASPADA_MAX_ITEMS_PER_DOCUMENT", "25")
+    monkeypatch.setenv("WASPADA_MAX_ITEM_HTML_CHARS", "5000")
+    monkeypatch.setenv("WASPADA_MAX_ITEM_HTML_DEPTH", "16")
+    assert Settings.from_env().parse == ParseSettings(max_items_per_document=25, max_item_html_chars=5000, max_item_html_depth=16)
+
+
+@pytest.mark.timeout(120)
+def test_deeply_nested_markup_is_bounded_off_the_event_loop_and_not_sanitised_again(engine, settings, feed_server, monkeypatch):
+    # the security review's document: one description of nested <div>s (here 60,000, about 660 KB)
+    nesting = 60_000
+    hostile = "Awal berita tentang banjir. " + "<div>" * nesting + "inti" + "</div>" * nesting
+    body = rss([
+        {"title": "Banjir di Kapuas", "link": "https://kabar.example.id/berita/1", "guid": "k-1", "description": hostile},
+        {"title": "Rapat DPRD Kalteng", "link": "https://kabar.example.id/berita/2", "guid": "k-2",
+         "description": "<p>DPRD Kalteng membahas <b>konflik lahan</b>.</p>"},
+    ])
+    add_feed(engine, "berat", feed_server.feed("/berat", body))
+    add_feed(engine, "sehat", feed_server.feed("/sehat", fixture_bytes("wordpress_kalteng.xml")))
+    sanitiser_calls: list[bool] = []  # one entry per nh3.clean call: was it on the main (event loop) thread?
+    real_clean = nh3.clean
+
+    def counting_clean(*args, **kwargs):
+        sanitiser_calls.append(threading.current_thread() is threading.main_thread())
+        return real_clean(*args, **kwargs)
+
+    monkeypatch.setattr(nh3, "clean", counting_clean)
+    roomy = with_fetch(settings, max_body_bytes=2 * 1024 * 1024)
+    outcomes = {o.feed_id: o for o in cycle(engine, roomy)}
+    assert (outcomes["berat"].outcome, outcomes["berat"].n_new) == ("ok", 2)
+    assert (outcomes["sehat"].outcome, outcomes["sehat"].n_new) == ("ok", 2)
+    flood = next(a for a in articles(engine, "berat") if a.guid == "k-1")
+    assert flood.summary_text == "Awal berita tentang banjir."  # the markup beyond the cut is gone, the text before kept
+    assert flood.content_hash  # the item has text, so it is hashed
+    [first] = attempts(engine, "berat")
+    assert any("dipotong" in w and "berita/1" in w for w in first.warnings)
+    assert any("bersarang" in w and "berita/1" in w for w in first.warnings)
+    assert sanitiser_calls and not any(sanitiser_calls)  # all sanitising ran in a worker thread
+    assert len(flood.summary_html) <= roomy.parse.max_item_html_chars
+    assert len(flood.raw_entry["summary"]) <= roomy.parse.max_item_html_chars
+
+    sanitiser_calls.clear()
+    again = {o.feed_id: o for o in cycle(engine, roomy)}
+    assert (again["berat"].n_entries, again["berat"].n_new) == (2, 0)
+    assert sanitiser_calls == []  # stored items are recognised by GUID/URL before any sanitising
+    second = attempts(engine, "berat")[1]
+    assert not any("dipotong" in w or "bersarang" in w for w in second.warnings)
+
+
+HOSTILE_DOCUMENTS = {
+    "billion-laughs": '<!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+                      '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">'
+                      '<!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;"><!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;">'
+                      '<!ENTITY g "&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;"><!ENTITY h "&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;">]>',
+    "xxe": '<!DOCTYPE rss [<!ENTITY h SYSTEM "file:///etc/passwd">]>',
+}
+
+
+@pytest.mark.parametrize("kind", ["billion-laughs", "xxe", "nul", "invalid-utf8"])
+def test_hostile_xml_stays_harmless(engine, tmp_path, kind):
+    description = "isi &h; akhir" if kind in HOSTILE_DOCUMENTS else "isi XX akhir"
+    document = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + HOSTILE_DOCUMENTS.get(kind, "")
+        + '<rss version="2.0"><channel><title>Uji</title><item><title>Judul uji</title>'
+        + f"<link>https://kabar.example.id/uji</link><guid>uji-1</guid><description>{description}</description></item></channel></rss>"
+    ).encode()
+    document = document.replace(b"XX", {"nul": b"\x00", "invalid-utf8": b"\xff\xfe\xc3("}.get(kind, b"XX"))
+    path = tmp_path / f"{kind}.xml"
+    path.write_bytes(document)
+    outcome = ingest_file(engine, path)
+    assert outcome.outcome == "ok" and outcome.n_failed == 0
+    for article in articles(engine):
+        stored = article.title + article.summary_text + article.summary_html + str(article.raw_entry)
+        assert "root:" not in stored and "aaaaaaaaaaaaaaaaaaaa" not in stored and "\x00" not in stored
