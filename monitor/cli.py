@@ -6,7 +6,7 @@ import dataclasses
 import json
 import logging
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
@@ -25,7 +25,8 @@ from monitor.feeds.discover import discover_feed_links
 from monitor.feeds.fetch import Fetcher
 from monitor.feeds.parse import NotAFeedError, parse_feed
 from monitor.feeds.registry import FeedsFileError, FeedSource, append_feed, load_feeds, sync_feeds
-from monitor.pipeline import feed_files, ingest_file, run_fetch_cycle
+from monitor.pipeline import feed_files
+from monitor.service.flow import StagePass, ingest_paths, run_cycle
 from monitor.terminal import console, err_console
 from monitor.timezones import format_wib
 
@@ -93,36 +94,23 @@ def fetch(
         total = len([f for f in session.scalars(select(Feed).where(Feed.enabled.is_(True)))])
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console) as progress:
         task = progress.add_task("Mengambil feed", total=total)
-        outcomes = run_fetch_cycle(engine, settings, only_due=due_only, on_done=lambda _o: progress.advance(task))
-    _print_outcomes(outcomes)
-    _run_alert_stage(engine)
+        report = run_cycle(engine, settings, only_due=due_only, on_done=lambda _o: progress.advance(task))
+    _print_outcomes(report.feeds)
+    _print_stage(report.stage)
 
 
-def _run_alert_stage(engine, level_days: int | None = None) -> None:
-    """Classify what is new, refresh alerts and plan links, recompute recent levels; print a line."""
-    from monitor.alerts.stage import process
-    from monitor.timezones import today_wib
-
-    today = today_wib()
-    summary = process(engine, level_from=today - timedelta(days=level_days) if level_days else None, level_to=today)
+def _print_stage(stage: StagePass | None) -> None:
+    """One line on what the deteksi dini stage did."""
+    if stage is None:
+        console.print("Deteksi dini: tidak ada artikel baru.")
+        return
+    failed = f" ({stage.failed} gagal diklasifikasi)" if stage.failed else ""
     console.print(
-        f"Deteksi dini: {summary.classified} artikel diklasifikasi; {summary.alerts.created} peringatan baru, "
-        f"{summary.alerts.updated} diperbarui, {summary.alerts.plan_gaps} tanpa aksi RAD-PKS (celah rencana); "
-        f"{summary.alerts.realisations} berita penanganan terkait aksi."
+        f"Deteksi dini: {stage.classified} artikel diklasifikasi{failed}; {stage.alerts.created} peringatan baru, "
+        f"{stage.alerts.updated} diperbarui, {stage.alerts.plan_gaps} tanpa aksi RAD-PKS (celah rencana); "
+        f"{stage.alerts.realisations} berita penanganan terkait aksi; level {stage.level_from} s.d. "
+        f"{stage.level_to} dihitung ulang."
     )
-
-
-def _days_spanned(engine) -> int:
-    """Days from the oldest stored article to today, so levels cover ingested history."""
-    from sqlalchemy import func
-
-    with session_scope(engine) as session:
-        oldest = session.scalar(select(func.min(func.coalesce(Article.published_at, Article.fetched_at))))
-    if oldest is None:
-        return 1
-    if oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=timezone.utc)
-    return max(1, (datetime.now(timezone.utc) - oldest).days + 1)
 
 
 def _print_outcomes(outcomes) -> None:
@@ -130,7 +118,6 @@ def _print_outcomes(outcomes) -> None:
     for column in ("feed", "hasil", "item", "baru", "gagal", "keterangan"):
         table.add_column(column)
     for o in sorted(outcomes, key=lambda o: o.feed_id):
-        # messages quote feeds (titles, dates, links): never read them as Rich markup
         table.add_row(o.feed_id, o.outcome, str(o.n_entries), str(o.n_new), str(o.n_failed), (o.message or "")[:80])
     console.print(table)
     ok = sum(1 for o in outcomes if o.outcome in ("ok", "not_modified"))
@@ -152,10 +139,10 @@ def ingest(
         raise typer.Exit(2)
     settings = _settings()
     engine = open_database(settings.database_url)
-    outcomes = [ingest_file(engine, f, feed_id=feed_id, limits=settings.parse) for f in files]
-    _print_outcomes(outcomes)
-    _run_alert_stage(engine, level_days=_days_spanned(engine))
-    if any(o.outcome == "error" for o in outcomes):
+    report = ingest_paths(engine, files, feed_id=feed_id, limits=settings.parse)
+    _print_outcomes(report.feeds)
+    _print_stage(report.stage)
+    if any(o.outcome == "error" for o in report.feeds):
         raise typer.Exit(1)
 
 

@@ -2,45 +2,34 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine
 
 from monitor.config import Settings
-from monitor.pipeline import run_fetch_cycle
+from monitor.service.flow import RECENT_DAYS, recompute_levels, run_cycle
+from monitor.timezones import today_wib
 
 log = logging.getLogger("waspada.scheduler")
 
 
 def fetch_due_feeds(engine: Engine, settings: Settings) -> None:
     """One scheduler tick: fetch the feeds whose next check has come; log a line when it did work."""
-    outcomes = run_fetch_cycle(engine, settings, only_due=True)
-    if not outcomes:
+    report = run_cycle(engine, settings, only_due=True)
+    if not report.feeds:
         return
-    new = sum(o.n_new for o in outcomes)
-    failed = sum(1 for o in outcomes if o.outcome not in ("ok", "not_modified"))
-    log.info("siklus: %d feed diambil, %d item baru, %d gagal", len(outcomes), new, failed)
-    if new:
-        from monitor.alerts.stage import process
-
-        summary = process(engine)
-        log.info("deteksi dini: %d diklasifikasi, %d gagal diklasifikasi, %d peringatan baru", summary.classified,
-                 summary.failed, summary.alerts.created)
+    log.info("siklus: %d feed diambil, %d item baru, %d gagal", len(report.feeds), report.n_new, report.n_failed)
+    if report.stage:
+        log.info("deteksi dini: %d diklasifikasi, %d gagal diklasifikasi, %d peringatan baru", report.stage.classified,
+                 report.stage.failed, report.stage.alerts.created)
 
 
 def recompute_recent_levels(engine: Engine) -> None:
     """Daily job: levels of the last days, so a quiet day still steps a raised level down."""
-    from datetime import timedelta
-
-    from monitor.alerts.levels import compute_levels
-    from monitor.alerts.stage import RECENT_DAYS, today_wib
-    from monitor.db.session import session_scope
-
     today = today_wib()
-    with session_scope(engine) as session:
-        rows = compute_levels(session, today - timedelta(days=RECENT_DAYS), today)
-    log.info("level eskalasi dihitung ulang: %d catatan", len(rows))
+    rows = recompute_levels(engine, today - timedelta(days=RECENT_DAYS), today)
+    log.info("level eskalasi dihitung ulang: %d catatan", rows)
 
 
 def build_scheduler(engine: Engine, settings: Settings) -> BlockingScheduler:

@@ -3,23 +3,26 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta, timezone
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import select
 
-from monitor.alerts.coverage import coverage, kabupaten_names
-from monitor.alerts.levels import LEVEL_NAMES, LEVELS, compute_levels, levels_on
-from monitor.alerts.lifecycle import LifecycleError, change_status, correct_labels, export_labels
+from monitor.alerts.coverage import kabupaten_names
+from monitor.alerts.levels import LEVELS
+from monitor.alerts.lifecycle import LifecycleError, export_labels
 from monitor.config import Settings
-from monitor.db.models import Alert, Article, EscalationLevel, PlanAction, PlanLink
 from monitor.db.session import open_database, session_scope
+from monitor.service.alerts import AlertDetail, AlertFilters, alert_detail, correct, list_alerts, set_status
+from monitor.service.board import coverage_rows, level_board
+from monitor.service.flow import recompute_levels
+from monitor.service.flow import rescore as flow_rescore
+from monitor.service.paging import MAX_PAGE_SIZE, PageRequest
 from monitor.terminal import console, err_console, plain
-from monitor.timezones import WIB, format_wib, today_wib
+from monitor.timezones import format_wib, today_wib
 
 alerts_app = typer.Typer(help="Peringatan deteksi dini.", no_args_is_help=True)
 
@@ -38,34 +41,46 @@ def _parse_day(value: Optional[str], option: str) -> Optional[date]:
         raise typer.Exit(2)
 
 
-def alert_record(session, alert: Alert) -> dict:
-    """An alert as a plain record (JSON lines and `alerts show`)."""
-    articles = list(session.scalars(select(Article).where(Article.cluster_id == alert.cluster_id).order_by(Article.id)))
-    links = session.execute(
-        select(PlanLink, PlanAction).join(PlanAction, PlanAction.id == PlanLink.action_id).where(PlanLink.cluster_id == alert.cluster_id)
-    ).all()
+def alert_record(detail: AlertDetail) -> dict:
+    """An alert as a plain JSON record (`alerts list --format jsonl`)."""
+    row = detail.row
     return {
-        "id": alert.id, "status": alert.status, "title": alert.title, "categories": alert.categories,
-        "kabupaten": alert.kabupaten, "kecamatan": alert.kecamatan, "desa": alert.desa, "score": alert.score,
-        "severity": alert.severity, "evidence": alert.evidence, "plan_gap": alert.plan_gap,
-        "first_seen": alert.first_seen_at.astimezone(timezone.utc).isoformat(),
-        "last_seen": alert.last_seen_at.astimezone(timezone.utc).isoformat(),
-        "sources": [{"feed_id": a.feed_id, "url": a.url, "title": a.title} for a in articles],
-        "actions": [{"id": action.id, "code": action.code, "kegiatan": action.kegiatan, "matched_on": link.matched_on}
-                    for link, action in links],
-        "model_version": alert.model_version,
+        "id": row.id, "status": row.status, "title": row.title, "categories": row.categories,
+        "kabupaten": row.kabupaten, "kecamatan": detail.kecamatan, "desa": detail.desa, "score": row.score,
+        "severity": row.severity, "evidence": detail.evidence, "plan_gap": row.plan_gap,
+        "first_seen": row.first_seen_at.astimezone(timezone.utc).isoformat(),
+        "last_seen": row.last_seen_at.astimezone(timezone.utc).isoformat(),
+        "sources": [{"feed_id": a.feed_id, "url": a.url, "title": a.title} for a in detail.articles],
+        "actions": [{"id": a.id, "code": a.code, "kegiatan": a.kegiatan, "matched_on": a.matched_on, "kind": a.kind}
+                    for a in detail.actions],
+        "model_version": detail.model_version,
     }
+
+
+def _all_pages(session, filters: AlertFilters):
+    number = 1
+    while True:
+        page = list_alerts(session, filters, PageRequest(number, MAX_PAGE_SIZE))
+        yield from page.items
+        if not page.has_next:
+            return
+        number += 1
 
 
 @alerts_app.command("list")
 def alerts_list(
     since: Optional[str] = typer.Option(None, help="Hanya yang pertama terlihat sejak tanggal ini (TTTT-BB-HH, WIB)"),
+    until: Optional[str] = typer.Option(None, help="... sampai tanggal ini (termasuk)"),
     kabupaten: Optional[str] = typer.Option(None, help="Kode kabupaten, mis. 62.02"),
+    category: Optional[str] = typer.Option(None, "--category", help="Kategori, mis. perkebunan"),
     level: Optional[str] = typer.Option(None, help="Hanya di kabupaten yang levelnya setinggi ini: waspada|siaga|awas"),
+    status: Optional[str] = typer.Option(None, help="Status, mis. baru"),
+    text: Optional[str] = typer.Option(None, "--text", help="Cari kata dalam judul"),
     format: str = typer.Option("table", "--format", help="table atau jsonl"),
 ):
     """Daftar peringatan, terbaru dahulu."""
-    since_day = _parse_day(since, "--since")
+    filters = AlertFilters(since=_parse_day(since, "--since"), until=_parse_day(until, "--until"), kabupaten=kabupaten,
+                           category=category, level=level, status=status, text=text)
     if level is not None and level not in LEVELS:
         err_console.print(f"galat: --level harus salah satu dari {', '.join(LEVELS)}")
         raise typer.Exit(2)
@@ -73,66 +88,52 @@ def alerts_list(
         err_console.print("galat: --format harus table atau jsonl")
         raise typer.Exit(2)
     with session_scope(_engine()) as session:
-        alerts = list(session.scalars(select(Alert).order_by(Alert.first_seen_at.desc(), Alert.id.desc())))
-        if since_day:
-            alerts = [a for a in alerts if a.first_seen_at.astimezone(WIB).date() >= since_day]
-        if kabupaten:
-            alerts = [a for a in alerts if kabupaten in a.kabupaten]
-        if level:
-            minimum = LEVELS.index(level)
-            alerts = [a for a in alerts if _alert_level(session, a) >= minimum]
+        rows = list(_all_pages(session, filters))
         if format == "jsonl":
-            for alert in alerts:
-                sys.stdout.write(json.dumps(alert_record(session, alert), ensure_ascii=False) + "\n")
+            for row in rows:
+                sys.stdout.write(json.dumps(alert_record(alert_detail(session, row.id)), ensure_ascii=False) + "\n")
             return
-        names = kabupaten_names()
-        table = Table(title=f"Peringatan ({len(alerts)})")
-        for column in ("id", "pertama terlihat", "status", "kabupaten", "kategori", "skor", "sumber", "RAD-PKS", "judul"):
-            table.add_column(column)
-        for a in alerts:
-            table.add_row(str(a.id), format_wib(a.first_seen_at), a.status,
-                          ", ".join(names.get(k, k).replace("Kabupaten ", "") for k in a.kabupaten) or "Kalteng",
-                          ", ".join(a.categories), f"{a.score:.2f}", str(a.n_sources),
-                          "CELAH RENCANA" if a.plan_gap else "terkait", a.title[:60])
-        console.print(table)
-
-
-def _alert_level(session, alert: Alert) -> int:
-    day = alert.first_seen_at.astimezone(WIB).date()
-    current = levels_on(session, day)
-    return max((LEVELS.index(current[k].level) for k in alert.kabupaten if k in current), default=0)
+    names = kabupaten_names()
+    table = Table(title=f"Peringatan ({len(rows)})")
+    for column in ("id", "pertama terlihat", "status", "kabupaten", "kategori", "skor", "sumber", "RAD-PKS", "judul"):
+        table.add_column(column)
+    for a in rows:
+        table.add_row(str(a.id), format_wib(a.first_seen_at), a.status,
+                      ", ".join(names.get(k, k).replace("Kabupaten ", "") for k in a.kabupaten) or "Kalteng",
+                      ", ".join(a.categories), f"{a.score:.2f}", str(a.n_sources),
+                      "CELAH RENCANA" if a.plan_gap else "terkait", a.title[:60])
+    console.print(table)
 
 
 @alerts_app.command("show")
 def alerts_show(alert_id: int):
     """Rincian satu peringatan: bukti, sumber, aksi RAD-PKS terkait, riwayat."""
     with session_scope(_engine()) as session:
-        alert = session.get(Alert, alert_id)
-        if alert is None:
-            err_console.print(f"galat: peringatan #{alert_id} tidak ada")
-            raise typer.Exit(1)
-        record = alert_record(session, alert)
-        names = kabupaten_names()
-        console.print(Text.assemble((f"Peringatan #{alert.id}", "bold"), f" ({alert.status}) - {plain(alert.title)}"))
-        console.print(f"Kategori: {', '.join(alert.categories)}; skor {alert.score:.2f}; keparahan: {', '.join(alert.severity) or '-'}")
-        console.print(f"Wilayah: {', '.join(names.get(k, k) for k in alert.kabupaten) or 'Kalimantan Tengah'}"
-                      + (f"; kecamatan {', '.join(alert.kecamatan)}" if alert.kecamatan else "")
-                      + (f"; desa {', '.join(alert.desa)}" if alert.desa else ""))
-        console.print(f"Pertama terlihat {format_wib(alert.first_seen_at)}, terakhir {format_wib(alert.last_seen_at)}")
-        console.print("Bukti:")
-        for sentence in alert.evidence:
-            console.print(f"  - {sentence}", markup=False)
-        console.print(f"Sumber ({len(record['sources'])}):")
-        for source in record["sources"]:
-            console.print(f"  - {source['feed_id']}: {source['url']}", markup=False)
-        if record["actions"]:
-            console.print("Aksi RAD-PKS terkait:")
-            for action in record["actions"]:
-                console.print(f"  - {action['code']}: {action['kegiatan']} ({action['matched_on']})", markup=False)
-        else:
-            console.print("Celah rencana: tidak ada aksi RAD-PKS yang mencakup peringatan ini.", style="yellow")
-        for event in alert.events:
-            console.print(f"  {format_wib(event.at)} {event.actor}: {event.from_status} -> {event.to_status} {event.note}", markup=False)
+        detail = alert_detail(session, alert_id)
+    if detail is None:
+        err_console.print(f"galat: peringatan #{alert_id} tidak ada")
+        raise typer.Exit(1)
+    row, names = detail.row, kabupaten_names()
+    console.print(Text.assemble((f"Peringatan #{row.id}", "bold"), f" ({row.status}) - {plain(row.title)}"))
+    console.print(f"Kategori: {', '.join(row.categories)}; skor {row.score:.2f}; keparahan: {', '.join(row.severity) or '-'}")
+    console.print(f"Wilayah: {', '.join(names.get(k, k) for k in row.kabupaten) or 'Kalimantan Tengah'}"
+                  + (f"; kecamatan {', '.join(detail.kecamatan)}" if detail.kecamatan else "")
+                  + (f"; desa {', '.join(detail.desa)}" if detail.desa else ""))
+    console.print(f"Pertama terlihat {format_wib(row.first_seen_at)}, terakhir {format_wib(row.last_seen_at)}")
+    console.print("Bukti:")
+    for sentence in detail.evidence:
+        console.print(f"  - {sentence}")
+    console.print(f"Sumber ({len(detail.articles)}):")
+    for article in detail.articles:
+        console.print(f"  - {article.feed_id}: {article.url}")
+    if detail.actions:
+        console.print("Aksi RAD-PKS terkait:")
+        for action in detail.actions:
+            console.print(f"  - {action.code}: {action.kegiatan} ({action.matched_on})")
+    else:
+        console.print("Celah rencana: tidak ada aksi RAD-PKS yang mencakup peringatan ini.", style="yellow")
+    for entry in detail.history:
+        console.print(f"  {format_wib(entry.at)} {entry.actor}: {entry.from_status} -> {entry.to_status} {entry.note}")
 
 
 @alerts_app.command("status")
@@ -141,7 +142,7 @@ def alerts_status(alert_id: int, status: str, by: str = typer.Option(..., "--by"
     """Ubah status: baru, ditinjau, ditindaklanjuti, selesai, bukan_konflik, duplikat."""
     try:
         with session_scope(_engine()) as session:
-            change_status(session, alert_id, status, by, note)
+            set_status(session, alert_id, status, by, note)
     except LifecycleError as exc:
         err_console.print(f"galat: {exc}")
         raise typer.Exit(1)
@@ -158,7 +159,7 @@ def alerts_correct(alert_id: int, categories: str = typer.Option(..., help="Kate
     split = lambda text: [part.strip() for part in text.split(",") if part.strip()]  # noqa: E731
     try:
         with session_scope(_engine()) as session:
-            correct_labels(session, alert_id, by, split(categories), split(kabupaten), note, load_taxonomy().codes)
+            correct(session, alert_id, by, split(categories), split(kabupaten), load_taxonomy().codes, note)
     except LifecycleError as exc:
         err_console.print(f"galat: {exc}")
         raise typer.Exit(1)
@@ -180,39 +181,30 @@ def levels(
 ):
     """Level eskalasi tiap kabupaten (Normal, Waspada, Siaga, Awas) dengan alasannya."""
     target = _parse_day(day, "--date") or today_wib()
-    with session_scope(_engine()) as session:
-        if recompute_days:
-            compute_levels(session, target - timedelta(days=recompute_days), target)
-            session.flush()
-        current = levels_on(session, target, category)
-        table = Table(title=f"Level eskalasi {target.isoformat()}" + (f" - {category}" if category else ""))
-        for column in ("kode", "kabupaten/kota", "level", "sejak", "alasan"):
-            table.add_column(column)
-        for code, name in sorted(kabupaten_names().items()):
-            row = current.get(code)
-            level = row.level if row else "normal"
-            since = _level_since(session, code, category, target, level)
-            table.add_row(code, name, LEVEL_NAMES[level], since, row.reason if row and level != "normal" else "")
-        console.print(table)
-
-
-def _level_since(session, code: str, category: str, target: date, level: str) -> str:
-    rows = list(session.scalars(select(EscalationLevel).where(
-        EscalationLevel.kabupaten == code, EscalationLevel.category == category, EscalationLevel.day <= target,
-        EscalationLevel.changed.is_(True)).order_by(EscalationLevel.day.desc()).limit(1)))
-    return rows[0].day.isoformat() if rows else "-"
+    engine = _engine()
+    if recompute_days:
+        recompute_levels(engine, target - timedelta(days=recompute_days), target)
+    with session_scope(engine) as session:
+        board = level_board(session, target, category)
+    table = Table(title=f"Level eskalasi {target.isoformat()}" + (f" - {category}" if category else ""))
+    for column in ("kode", "kabupaten/kota", "level", "sejak", "alasan"):
+        table.add_column(column)
+    for cell in board:
+        table.add_row(cell.code, cell.name, cell.label, cell.since.isoformat() if cell.since else "-", cell.reason)
+    console.print(table)
 
 
 def coverage_command():
     """Cakupan per kabupaten: jumlah sumber aktif dan kapan berita terakhir tentangnya tiba."""
     with session_scope(_engine()) as session:
-        table = Table(title="Cakupan sumber per kabupaten/kota")
-        for column in ("kode", "kabupaten/kota", "sumber khusus", "sumber provinsi", "berita terakhir"):
-            table.add_column(column)
-        for item in coverage(session):
-            last = format_wib(item.last_item_at) if item.last_item_at else Text("belum ada", style="red")
-            table.add_row(item.code, item.name, str(item.own_sources), str(item.province_sources), last)
-        console.print(table)
+        rows = coverage_rows(session)
+    table = Table(title="Cakupan sumber per kabupaten/kota")
+    for column in ("kode", "kabupaten/kota", "sumber khusus", "sumber provinsi", "berita terakhir"):
+        table.add_column(column)
+    for item in rows:
+        last = format_wib(item.last_item_at) if item.last_item_at else Text("belum ada", style="red")
+        table.add_row(item.code, item.name, str(item.own_sources), str(item.province_sources), last)
+    console.print(table)
 
 
 def rescore(
@@ -222,25 +214,16 @@ def rescore(
 ):
     """Nilai ulang artikel satu rentang tanggal dengan model lain, lalu perbarui peringatan dan level."""
     from classifiers.artifacts import ModelIntegrityError
-    from classifiers.service import load_classifier
-    from monitor.alerts.classify_stage import classify_articles
-    from monitor.alerts.generate import update_alerts
 
     start = _parse_day(since, "--since")
     end = _parse_day(until, "--until") or today_wib() + timedelta(days=1)
     try:
-        classifier = load_classifier(str(model) if model else None)
+        done = flow_rescore(_engine(), start, end, str(model) if model else None)
     except ModelIntegrityError as exc:
         err_console.print(f"galat: {exc}")
         raise typer.Exit(2)
-    engine = _engine()
-    to_utc = lambda d: datetime(d.year, d.month, d.day, tzinfo=WIB).astimezone(timezone.utc)  # noqa: E731
-    done = classify_articles(engine, classifier, since=to_utc(start), until=to_utc(end))
-    run = update_alerts(engine, classifier.version)
-    with session_scope(engine) as session:
-        compute_levels(session, start, end)
-    console.print(f"Model {classifier.version}: {done.classified} artikel dinilai ulang; "
-                  f"{run.created} peringatan baru, {run.updated} diperbarui; level {start} s.d. {end} dihitung ulang.")
+    console.print(f"{done.classified} artikel dinilai ulang; {done.alerts.created} peringatan baru, "
+                  f"{done.alerts.updated} diperbarui; level {start} s.d. {end} dihitung ulang.")
 
 
 def register(app: typer.Typer) -> None:

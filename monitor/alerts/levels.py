@@ -178,14 +178,3 @@ def compute_levels(session: Session, start: date, end: date, settings: LevelSett
             previous = result.level
             day += timedelta(days=1)
     return stored
-
-
-def levels_on(session: Session, day: date, category: str = "") -> dict[str, EscalationLevel]:
-    """Each kabupaten's latest stored level on or before `day` for the category ("" = all)."""
-    rows = session.scalars(
-        select(EscalationLevel).where(EscalationLevel.day <= day, EscalationLevel.category == category).order_by(EscalationLevel.day)
-    )
-    latest: dict[str, EscalationLevel] = {}
-    for row in rows:
-        latest[row.kabupaten] = row
-    return latest

@@ -415,6 +415,15 @@ class AlertCategory(Base):
     category: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
+class StageMark(Base):
+    """When a stage last finished (e.g. 'levels'), so the next pass knows what changed since, across processes."""
+
+    __tablename__ = "stage_marks"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class User(Base):
     """A person who signs in to the web app, with one role."""
 

@@ -37,9 +37,9 @@ def _engine():
     return open_database(Settings.from_env().database_url)
 
 
-def _print_problems(problems: list[Problem], console: Console) -> None:
+def _print_problems(problems: list[Problem], console: PlainConsole) -> None:
     for problem in problems:
-        console.print(f"- {problem}", markup=False)
+        console.print(f"- {problem}")
 
 
 def _files(files: Optional[List[Path]], contoh: bool) -> list[Path]:
@@ -60,7 +60,7 @@ def _check_region(region: Optional[str]) -> Optional[str]:
     code = normalize_code(region)
     if code not in region_names():
         _console(stderr=True).print(f"Kode wilayah '{region}' tidak dikenal (62 atau kode kabupaten/kota, "
-                                    f"mis. 62.02).", markup=False)
+                                    f"mis. 62.02).")
         raise typer.Exit(2)
     return code
 
@@ -80,11 +80,11 @@ def validate_command(
     for path, plans, problems in results:
         if problems:
             failed = True
-            console.print(f"{path.name}: {len(problems)} masalah", markup=False)
+            console.print(f"{path.name}: {len(problems)} masalah")
             _print_problems(problems, console)
         else:
             n_actions = sum(len(p.actions) for p in plans)
-            console.print(f"{path.name}: valid ({len(plans)} rencana, {n_actions} rencana aksi)", markup=False)
+            console.print(f"{path.name}: valid ({len(plans)} rencana, {n_actions} rencana aksi)")
     if failed:
         raise typer.Exit(1)
 
@@ -97,12 +97,12 @@ def import_command(
     """Impor rencana. Semua berkas diperiksa dulu; bila ada satu masalah saja, tidak ada yang disimpan.
     Rencana yang sudah ada (tahun + wilayah sama) diganti seluruh isinya oleh isi berkas."""
     from monitor.plans.fields import region_name
-    from monitor.plans.store import import_plan_files
+    from monitor.service.plans import import_plans
 
     paths = _files(files, contoh)
     engine = _engine()
     try:
-        outcomes = import_plan_files(engine, paths)
+        result = import_plans(engine, paths)
     except PlanFileError as exc:
         err = _console(stderr=True)
         err.print(f"Impor dibatalkan: {len(exc.problems)} masalah ditemukan; tidak ada rencana yang diubah.")
@@ -111,20 +111,14 @@ def import_command(
     finally:
         engine.dispose()
     console = _console()
-    for outcome in outcomes:
+    for outcome in result.plans:
         what = "baru" if outcome.created else "diganti"
         removed = f", {outcome.n_removed} aksi lama dihapus" if outcome.n_removed else ""
         console.print(f"{outcome.year} {outcome.region} {region_name(outcome.region)}: {what}, "
-                      f"{outcome.n_actions} rencana aksi{removed}", markup=False)
-    n_actions = sum(o.n_actions for o in outcomes)
-    console.print(f"{len(outcomes)} rencana diimpor ({n_actions} rencana aksi).")
-    from monitor.alerts.stage import relink_alerts
-
-    engine = _engine()
-    try:
-        run = relink_alerts(engine)
-    finally:
-        engine.dispose()
+                      f"{outcome.n_actions} rencana aksi{removed}")
+    n_actions = sum(o.n_actions for o in result.plans)
+    console.print(f"{len(result.plans)} rencana diimpor ({n_actions} rencana aksi).")
+    run = result.relinked.alerts
     console.print(f"Keterkaitan peringatan dengan aksi RAD-PKS diperbarui: {run.updated} peringatan, "
                   f"{run.plan_gaps} celah rencana.")
 
@@ -150,15 +144,15 @@ def export_command(
     try:
         plans = export_plans(engine, output, fmt, year=year, region=region)
     except OSError as exc:
-        _console(stderr=True).print(f"Tidak dapat menulis {output}: {exc.strerror or exc}", markup=False)
+        _console(stderr=True).print(f"Tidak dapat menulis {output}: {exc.strerror or exc}")
         raise typer.Exit(1)
     finally:
         engine.dispose()
     n_actions = sum(len(p.actions) for p in plans)
     if plans:
-        _console().print(f"{len(plans)} rencana ({n_actions} rencana aksi) ditulis ke {output}.", markup=False)
+        _console().print(f"{len(plans)} rencana ({n_actions} rencana aksi) ditulis ke {output}.")
     else:
-        _console().print(f"Tidak ada rencana yang cocok; templat kosong ditulis ke {output}.", markup=False)
+        _console().print(f"Tidak ada rencana yang cocok; templat kosong ditulis ke {output}.")
 
 
 @plans_app.command("list")

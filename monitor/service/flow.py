@@ -1,7 +1,13 @@
 """The flow as front doors start it: fetch or ingest, then the deteksi dini stage, with one rule for levels.
 
-The rule: levels are recomputed from the earliest WIB day of any alert created or changed in the
-pass (and at least the last RECENT_DAYS days) up to today, so a fetch of today's news, an ingest
+The stage is resumable from what is stored: what is left to do is read from the database
+(articles without a reading by the current model, stories marked `needs_alert_refresh`, alerts
+changed since levels were last finished), never from a previous run's memory, and every
+transaction leaves the database consistent, so a process killed at any point loses nothing and
+the next pass, in any process, finishes the work.
+
+The rule: levels are recomputed from the earliest WIB day of any alert created or changed since
+the last finished pass (and at least the last RECENT_DAYS days) up to today, so a fetch of today's news, an ingest
 of last year's saved feeds, the demo and a plan import all leave the levels consistent.
 """
 from __future__ import annotations
@@ -17,9 +23,8 @@ from classifiers.service import Classifier, load_classifier
 from monitor.alerts.classify_stage import classify_articles
 from monitor.alerts.generate import AlertRun, update_alerts, update_pending_alerts
 from monitor.alerts.levels import LevelSettings, compute_levels
-from monitor.alerts.stage import RECENT_DAYS
-from monitor.config import Settings, StageSettings
-from monitor.db.models import Alert
+from monitor.config import ParseSettings, Settings, StageSettings
+from monitor.db.models import Alert, StageMark
 from monitor.db.session import session_scope
 from monitor.pipeline import FeedOutcome, feed_files, ingest_file, run_fetch_cycle
 from monitor.timezones import WIB, today_wib
@@ -53,9 +58,25 @@ class CycleReport:
         return sum(1 for o in self.feeds if o.outcome not in ("ok", "not_modified"))
 
 
-def _earliest_changed_day(engine: Engine, since: datetime) -> date | None:
+RECENT_DAYS = 3  # levels of at least the last three days are recomputed on every pass
+LEVELS_MARK = "levels"
+
+
+def _earliest_changed_day(engine: Engine) -> date | None:
+    """The earliest first day of the alerts created or changed since levels were last computed to the end."""
     with session_scope(engine) as session:
-        return session.scalar(select(func.min(Alert.first_seen_day)).where(Alert.updated_at >= since))
+        mark = session.get(StageMark, LEVELS_MARK)
+        query = select(func.min(Alert.first_seen_day))
+        if mark is not None:
+            query = query.where(Alert.updated_at >= mark.at)
+        return session.scalar(query)
+
+
+def _set_mark(engine: Engine, name: str, at: datetime) -> None:
+    with session_scope(engine) as session:
+        mark = session.get(StageMark, name) or StageMark(name=name)
+        mark.at = at
+        session.add(mark)
 
 
 def recompute_levels(engine: Engine, start: date, end: date | None = None,
@@ -67,17 +88,22 @@ def recompute_levels(engine: Engine, start: date, end: date | None = None,
 
 def stage_pass(engine: Engine, classifier: Classifier | None = None, relink_all: bool = False,
                stage_settings: StageSettings | None = None, level_settings: LevelSettings | None = None) -> StagePass:
-    """Classify what has no reading by the current model, refresh the marked stories (or all), then levels."""
+    """Classify what has no reading by the current model, refresh the marked stories (or all), then levels.
+
+    Levels are recomputed from the earliest day of any alert changed since the last pass that
+    finished its levels (so a pass killed before its levels leaves that work to the next one).
+    """
     started = datetime.now(timezone.utc)
     classifier = classifier or load_classifier()
     classified = classify_articles(engine, classifier, settings=stage_settings)
     run = update_alerts(engine, classifier.version) if relink_all else update_pending_alerts(engine, classifier.version)
     today = today_wib()
     level_from = today - timedelta(days=RECENT_DAYS)
-    earliest = _earliest_changed_day(engine, started)
+    earliest = _earliest_changed_day(engine)
     if earliest is not None:
         level_from = min(level_from, earliest)
     rows = recompute_levels(engine, level_from, today, level_settings)
+    _set_mark(engine, LEVELS_MARK, started)
     return StagePass(classified.classified, classified.failed, run, level_from, today, rows)
 
 
@@ -90,9 +116,10 @@ def run_cycle(engine: Engine, settings: Settings, only_due: bool = True, feed_id
 
 
 def ingest_paths(engine: Engine, paths: Iterable[Path], feed_id: str | None = None,
-                 classifier: Classifier | None = None) -> CycleReport:
+                 limits: ParseSettings | None = None, classifier: Classifier | None = None) -> CycleReport:
     """Saved feed files (files or folders) through parse-dedupe-store, then the stage (always: re-runs are cheap)."""
-    outcomes = [ingest_file(engine, path, feed_id=feed_id) for root in paths for path in feed_files(Path(root))]
+    outcomes = [ingest_file(engine, path, feed_id=feed_id, limits=limits or ParseSettings())
+                for root in paths for path in feed_files(Path(root))]
     return CycleReport(outcomes, stage_pass(engine, classifier))
 
 

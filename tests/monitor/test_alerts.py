@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from classifiers.service import Classifier, load_classifier
 from monitor.alerts.coverage import coverage
 from monitor.alerts.lifecycle import LifecycleError, change_status, correct_labels, export_labels
-from monitor.alerts.stage import process
+from monitor.service.flow import recompute_levels, relink, stage_pass
 from monitor.db.models import (Alert, AlertEvent, ArticleClassification, EscalationLevel, Feed, LabelCorrection, Plan,
                                PlanAction, PlanLink)
 from monitor.db.session import session_scope
@@ -40,7 +40,10 @@ def at(day: date, hour: int = 9) -> datetime:
 
 
 def run_stage(engine, start: date, end: date):
-    return process(engine, level_from=start, level_to=end)
+    """A stage pass, then the levels of the test's own days (the pass itself levels up to today)."""
+    done = stage_pass(engine)
+    recompute_levels(engine, start, end)
+    return done
 
 
 BURST = [
@@ -164,7 +167,7 @@ def test_rerunning_is_idempotent_and_a_new_model_version_rescores(engine, tmp_pa
     assert (again.classified, again.alerts.created, again.alerts.updated) == (0, 0, 0)  # nothing new: nothing touched
     shipped = load_classifier()
     newer = Classifier(replace(shipped.loaded, card={**shipped.loaded.card, "version": "uji-v2"}))
-    rescored = process(engine, classifier=newer, level_from=date(2026, 11, 10), level_to=date(2026, 11, 15))
+    rescored = stage_pass(engine, classifier=newer)
     assert rescored.classified == 1 and rescored.alerts.created == 0
     with session_scope(engine) as session:
         versions = sorted(session.scalars(select(ArticleClassification.model_version)))
@@ -221,8 +224,6 @@ def test_coverage_counts_sources_and_the_last_item_per_kabupaten(engine, tmp_pat
 
 
 def test_a_plan_imported_later_closes_a_plan_gap(engine, tmp_path):
-    from monitor.alerts.stage import relink_alerts
-
     ingest(engine, tmp_path, "peti", [item("peti", "Penambang emas tanpa izin di Puruk Cahu tolak penertiban, bentrok dengan aparat",
                                            "PURUK CAHU - Puluhan penambang emas tanpa izin (PETI) di Murung Raya menolak penertiban "
                                            "dan bentrok dengan aparat.", at(date(2026, 11, 5)))])
@@ -233,5 +234,5 @@ def test_a_plan_imported_later_closes_a_plan_gap(engine, tmp_path):
         plan.actions.append(PlanAction(code="MURA-1", bidang="pencegahan", program="Pemetaan potensi konflik",
                                        kegiatan="Penanganan konflik PETI", categories=["tambang"], keywords=["PETI"]))
         session.add(plan)
-    assert relink_alerts(engine).plan_gaps == 0
+    assert relink(engine).alerts.plan_gaps == 0
     assert [a.plan_gap for a in alerts(engine)] == [False]

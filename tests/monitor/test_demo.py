@@ -3,7 +3,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from monitor.alerts.levels import levels_on
+from monitor.service.board import level_board
 from monitor.db.models import Alert, PlanLink
 from monitor.db.session import session_scope
 from monitor.demo import run_demo
@@ -16,9 +16,9 @@ def test_demo_shows_alerts_levels_gaps_and_realisations_and_can_be_rerun(engine)
     with session_scope(engine) as session:
         syndicated = session.scalar(select(func.max(Alert.n_sources)))
         assert syndicated == 3
-        kotim = levels_on(session, date(2026, 11, 14))["62.02"]
+        kotim = {cell.code: cell for cell in level_board(session, date(2026, 11, 14))}["62.02"]
         assert kotim.level in ("siaga", "awas") and "Kabupaten Kotawaringin Timur" in kotim.reason
-        assert levels_on(session, result.last_day)["62.02"].level == "normal"
+        assert {cell.code: cell for cell in level_board(session, result.last_day)}["62.02"].level == "normal"
         assert session.scalar(select(func.count()).select_from(PlanLink).where(PlanLink.kind == "realisasi")) >= 1
         alerts_before = session.scalar(select(func.count()).select_from(Alert))
     again = run_demo(engine)

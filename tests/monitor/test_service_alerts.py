@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import select
 
 from monitor.alerts.lifecycle import LifecycleError
-from monitor.alerts.stage import relink_alerts
 from monitor.db.models import Alert, AlertPlace, AuditEntry, PlanAction
 from monitor.db.session import session_scope
 from monitor.demo import run_demo
 from monitor.service.alerts import AlertFilters, alert_detail, link_action, list_alerts, set_status
 from monitor.service.board import dashboard, level_board
+from monitor.service.flow import relink
 from monitor.service.paging import PageRequest
 
 
@@ -76,7 +76,7 @@ def test_filters_paging_detail_and_changes(engine):
             set_status(session, gap_id, "baru", "operator.kotim")
         action = session.scalars(select(PlanAction).order_by(PlanAction.id)).first()
         link_action(session, gap_id, action.id, "operator.kotim")
-    relink_alerts(engine)  # a full re-run keeps the hand-made link and the status
+    relink(engine)  # a full re-run keeps the hand-made link and the status
     with session_scope(engine) as session:
         detail = alert_detail(session, gap_id)
         assert detail.row.status == "ditinjau" and not detail.row.plan_gap

@@ -22,7 +22,7 @@ from sqlalchemy import event, func, insert, select
 
 from classifiers.service import Classifier, load_classifier
 from monitor.alerts import classify_stage, generate
-from monitor.alerts.stage import process
+from monitor.service.flow import stage_pass
 from monitor.config import StageSettings
 from monitor.db.models import (Alert, Article, ArticleClassification, ClassificationFailure, EscalationLevel, Feed, Plan,
                                PlanAction, PlanLink, StoryCluster)
@@ -129,7 +129,7 @@ def _stage_child(db_url: str, progress) -> None:
     generate.STORY_BATCH = SMALL_BATCHES["stories"]
     engine = make_engine(db_url)
     event.listen(engine, "commit", lambda _connection: progress.send("commit"))
-    process(engine, level_from=LEVEL_FROM, level_to=LEVEL_TO)
+    stage_pass(engine)
     progress.send("done")
 
 
@@ -154,8 +154,8 @@ def _run_and_kill(db_url: str, commits: int, delay: float) -> bool:
         assert child.exitcode == -signal.SIGKILL
         finished = False
         while receiving.poll(0):
-            try:
-                finished = finished or receiving.recv() == "done"
+            try:  # read every message: leaving one unread would make poll(0) true forever
+                finished = receiving.recv() == "done" or finished
             except EOFError:
                 break
         return not finished
@@ -176,7 +176,7 @@ def reference(tmp_path_factory):
     engine.dispose()
     shutil.copy(template, reference_db)
     engine = open_database(f"sqlite:///{reference_db}")
-    process(engine, level_from=LEVEL_FROM, level_to=LEVEL_TO)
+    stage_pass(engine)
     result = snapshot(engine)
     engine.dispose()
     return template, result
@@ -199,7 +199,7 @@ def test_killing_the_stage_at_random_points_loses_no_alert(db_url, reference):
         if not _run_and_kill(db_url, commits=rng.randint(1, 6), delay=rng.uniform(0.0, 0.03)):
             break
         phases.append("classify" if unclassified(engine) else "alerts")
-    process(engine, level_from=LEVEL_FROM, level_to=LEVEL_TO)  # one clean run
+    stage_pass(engine)  # one clean run
     got = snapshot(engine)
     engine.dispose()
     assert got["readings"] == expected["readings"]  # every article read once, none twice
@@ -235,7 +235,7 @@ def test_an_article_the_classifier_fails_on_is_recorded_and_the_others_are_class
     poison, transient = 3, 7  # in the same batch as every other article
     classifier = FailingOn({poison, transient})
     limits = StageSettings(classify_max_attempts=2)
-    run = lambda c: process(engine, classifier=c, level_from=LEVEL_FROM, level_to=LEVEL_TO, stage_settings=limits)  # noqa: E731
+    run = lambda c: stage_pass(engine, classifier=c, stage_settings=limits)  # noqa: E731
 
     first = run(classifier)
     assert (first.classified, first.failed) == (total - 2, 2)
@@ -255,7 +255,7 @@ def test_an_article_the_classifier_fails_on_is_recorded_and_the_others_are_class
     third = run(classifier)  # the limit is reached: left aside, not retried on every pass
     assert (third.classified, third.failed) == (0, 0) and failures(engine)[poison].attempts == 2
 
-    newer = process(engine, level_from=LEVEL_FROM, level_to=LEVEL_TO, stage_settings=limits)  # a new model version tries again
+    newer = stage_pass(engine, stage_settings=limits)  # a new model version tries again
     assert (newer.classified, newer.failed) == (total, 0)
     with session_scope(engine) as session:
         assert session.scalar(select(func.count()).select_from(ArticleClassification)

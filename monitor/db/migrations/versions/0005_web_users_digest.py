@@ -1,4 +1,4 @@
-"""web app and digest: users, audit log, login throttling, set-up tokens, digest subscriptions and
+"""web app and digest: stage marks, users, audit log, login throttling, set-up tokens, digest subscriptions and
 deliveries; SQL indexes of alert places and categories and the alert's first day in WIB
 
 Revision ID: 0005
@@ -35,6 +35,11 @@ def upgrade() -> None:
     op.add_column("alerts", sa.Column("first_seen_day", sa.Date(), nullable=True))
     op.create_index("ix_alerts_first_seen_day", "alerts", ["first_seen_day"])
     op.create_index("ix_levels_place_category_day", "escalation_levels", ["kabupaten", "category", "day"])
+    op.create_table(
+        "stage_marks",
+        sa.Column("name", sa.String(length=40), primary_key=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    )
     op.create_table(
         "users",
         sa.Column("id", sa.Integer(), autoincrement=True, primary_key=True),
@@ -127,6 +132,7 @@ def downgrade() -> None:
     op.drop_table("login_failures")
     op.drop_table("audit_log")
     op.drop_table("users")
+    op.drop_table("stage_marks")
     op.drop_index("ix_levels_place_category_day", table_name="escalation_levels")
     op.drop_index("ix_alerts_first_seen_day", table_name="alerts")
     op.drop_column("alerts", "first_seen_day")
