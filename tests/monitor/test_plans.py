@@ -24,6 +24,7 @@ from monitor.plans.schema import PlanFileError, natural_key
 from monitor.plans.store import export_plans, import_plan_files, load_plans, save_plans
 from monitor.plans.validate import load_plan_file, load_plan_files
 from monitor.plans.xlsx_format import ACTION_SHEET, PLAN_SHEET, write_xlsx
+from tests.hostile import alias_bomb, deep_yaml_list
 
 PLAN_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "plans"
 UJI = PLAN_FIXTURES / "rencana_uji.yaml"
@@ -202,6 +203,38 @@ def test_structure_problems(tmp_path, content, expected):
     plans, problems = load_plan_file(path)
     assert problems, "expected a problem"
     assert_reported(problems, expected)
+
+
+PLAN_HEAD = ("plans:\n  - year: 2026\n    region: '62'\n    title: T\n    actions:\n      - code: '1'\n"
+             "        bidang: pencegahan\n        program: P\n        kegiatan: K\n")
+
+
+@pytest.mark.parametrize("content, expected", [
+    # about 1 KB standing for 387 million values: refused while composing, before anything walks it
+    (PLAN_HEAD + "        keywords:\n" + alias_bomb("          "),
+     "bom.yaml baris 16: alias *b4 membuat isi berkas terlalu besar: lebih dari 200.000 nilai setelah alias "
+     "diuraikan"),
+    (PLAN_HEAD + "        keywords: &k [plasma, *k]\n",
+     "bom.yaml baris 10: alias *k menunjuk ke nilai yang memuat alias itu sendiri"),
+    (PLAN_HEAD + "        keywords: " + deep_yaml_list() + "\n",
+     "bom.yaml baris 10: susunan bertingkat terlalu dalam (lebih dari 64 tingkat)"),
+    ("# " + "x" * (2 * 1024 * 1024) + "\n" + PLAN_HEAD,
+     "bom.yaml: berkas terlalu besar (lebih dari 2 MiB)"),
+])
+def test_hostile_yaml_is_refused_quickly_naming_the_file(tmp_path, content, expected):
+    path = tmp_path / "bom.yaml"
+    path.write_text(content, encoding="utf-8")
+    plans, problems = load_plan_file(path)
+    assert plans == []
+    assert len(problems) == 1 and str(problems[0]).startswith(expected), messages(problems)
+
+
+def test_python_tags_in_a_plan_are_refused_by_field(tmp_path):
+    path = tmp_path / "tag.yaml"
+    path.write_text(PLAN_HEAD + "        sasaran: !!python/object/apply:os.system echo x\n", encoding="utf-8")
+    plans, problems = load_plan_file(path)
+    assert_reported(problems, "tag.yaml baris 10 isian 'sasaran': nilai tidak dapat dibaca (tag YAML "
+                              "'!!python/object/apply:os.system' tidak diizinkan")
 
 
 def test_unreadable_and_unknown_files(tmp_path):
