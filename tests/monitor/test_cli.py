@@ -150,8 +150,18 @@ def test_fetch_refuses_local_server_without_the_setting(cli, feed_server, tmp_pa
 def test_fetch_with_a_broken_feeds_file(cli, tmp_path):
     feeds = write_feeds(tmp_path / "feeds.yaml", [{"id": "rusak", "url": "ftp://x.example.id/rss"}])
     result = cli("fetch", "--once", "--feeds", str(feeds), check=2)
-    assert "field 'url' must be an http(s) address" in result.stderr
-    assert "line 8" in result.stderr
+    assert "baris 8: isian 'url' harus alamat http(s), bukan 'ftp://x.example.id/rss'" in result.stderr
+
+
+@pytest.mark.parametrize("command", [("feeds", "list"), ("fetch", "--once"), ("feeds", "check")])
+def test_python_tags_and_lists_in_feeds_file_are_clear_errors(cli, tmp_path, command):
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds:\n- id: a1\n  name: !!python/object/apply:os.system [echo diretas]\n"
+                     "  url: https://a.example.id/rss\n  outlet: [A, B]\n  region: '62'\n", encoding="utf-8")
+    result = cli(*command, "--feeds", str(feeds), check=2)  # in-process: an exception would fail the test
+    assert "baris 3: isian 'name': tag YAML '!!python/object/apply:os.system' tidak diizinkan" in result.stderr
+    assert "baris 5: isian 'outlet' harus berupa teks, bukan daftar atau pemetaan" in result.stderr
+    assert "diretas" not in result.stdout
 
 
 def test_ingest_folder_twice(cli, tmp_path):
