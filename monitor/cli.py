@@ -273,12 +273,17 @@ def feeds_add(
     new_id = feed_id or _slug(title)
     source = FeedSource(id=new_id, name=title, url=feed_url, outlet=title, region=region, interval_minutes=60,
                         enabled=True, verified=True, notes=f"Ditambahkan lewat penemuan feed dari {url}.")
-    existing = load_feeds(settings.feeds_path)
-    if any(s.id == new_id or s.url == feed_url for s in existing):
-        err_console.print(f"Sumber {new_id} ({feed_url}) sudah ada di {settings.feeds_path}")
+    try:
+        existing = load_feeds(settings.feeds_path)
+        if any(s.id == new_id or s.url == feed_url for s in existing):
+            err_console.print(f"Sumber {new_id} ({feed_url}) sudah ada di {settings.feeds_path}")
+            raise typer.Exit(1)
+        append_feed(settings.feeds_path, source)  # validates the new file first; writes it atomically
+    except FeedsFileError as exc:
+        err_console.print(f"Sumber {new_id} tidak ditambahkan; {exc.path} tidak diubah:", markup=False)
+        for problem in exc.problems:
+            err_console.print(f"  - {problem}", markup=False)
         raise typer.Exit(1)
-    append_feed(settings.feeds_path, source)
-    load_feeds(settings.feeds_path)  # the file must still validate
     _load_and_sync(settings)
     console.print(f"Ditambahkan: {new_id} -> {feed_url} ({len(parsed.entries)} item)")
 

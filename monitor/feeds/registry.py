@@ -1,7 +1,11 @@
-"""feeds.yaml: loading, validation with line numbers, and syncing sources into the database."""
+"""feeds.yaml: loading, validation with line numbers, adding a source safely, and syncing sources into the database."""
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import stat
+import tempfile
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -216,22 +220,58 @@ def sync_feeds(session: Session, sources: list[FeedSource], disable_missing: boo
 
 
 def append_feed(path: Path, source: FeedSource) -> None:
-    """Append one source to a feeds file, keeping what is already written."""
+    """Add one source at the end of a feeds file, keeping what is written. The whole new file is
+    validated first and then written atomically, so a refused or failed add leaves the file as it was.
+
+    Raises FeedsFileError: problems of the new source start with "sumber baru:"."""
+    path = Path(path)
+    text = _read(path)
+    _, problems = _check(text)
+    if problems:
+        raise FeedsFileError(path, [_say(line, message) for line, message in problems])
     block = yaml.safe_dump([asdict(source)], allow_unicode=True, sort_keys=False)
     # indent like the list already in the file ("- id:" at column 0 in the shipped feeds.yaml);
     # a different indentation would end the list and break the file
-    column = _list_item_column(Path(path).read_text(encoding="utf-8"))
+    column = _list_item_column(text)
     indented = "".join(" " * column + line if line.strip() else line for line in block.splitlines(keepends=True))
-    with Path(path).open("a", encoding="utf-8") as handle:
-        handle.write("\n" + indented)
+    new_text = text + "\n" + indented
+    _, problems = _check(new_text)
+    if problems:
+        last_old_line = len(text.splitlines())
+        raise FeedsFileError(path, [f"sumber baru: {message}" if line and line > last_old_line else _say(line, message)
+                                    for line, message in problems])
+    _replace_file(path, new_text)
+
+
+def _replace_file(path: Path, text: str) -> None:
+    """Write `text` to a temporary file in the same folder, fsync it and rename it over `path`, keeping its
+    mode: readers see the old file or the new one, never a part. (The stdlib recipe on purpose: the
+    atomicwrites package that packaged it is no longer maintained.)"""
+    target = Path(os.path.realpath(path))  # a symlinked feeds.yaml keeps its link
+    mode = stat.S_IMODE(target.stat().st_mode)
+    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    if os.name == "posix":  # make the rename itself durable
+        folder = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
 
 def _list_item_column(text: str) -> int:
-    """Column of the '-' of the items of the 'feeds' list (2 when the list is empty or unreadable)."""
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError:
-        return 2
+    """Column of the '-' of the items of the 'feeds' list (2 when the list is empty)."""
+    root, _ = _compose(text)
     if isinstance(root, yaml.MappingNode):
         for key, value in root.value:
             if key.value == "feeds" and isinstance(value, yaml.SequenceNode) and value.value:

@@ -219,6 +219,19 @@ def test_feeds_add_with_autodiscovery(cli, feed_server, tmp_path):
     assert feeds.read_text(encoding="utf-8") == text
 
 
+def test_feeds_add_with_a_bad_region_leaves_feeds_yaml_byte_identical(cli, feed_server, tmp_path):
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text((Path(__file__).resolve().parents[2] / "feeds.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    before = feeds.read_bytes()
+    url = feed_server.feed("/atom.xml", fixture_bytes("atom_kalteng.xml"), content_type="application/atom+xml")
+    result = cli("feeds", "add", url, "--region", "99", "--feeds", str(feeds), check=1)
+    assert feeds.read_bytes() == before
+    assert f"Sumber contoh-warta-katingan tidak ditambahkan; {feeds} tidak diubah:" in result.stderr
+    assert "sumber baru: isian 'region' harus 62 atau kode kabupaten/kota seperti 62.02, bukan '99'" in result.stderr
+    listing = cli("feeds", "list", "--feeds", str(feeds))  # the file still works
+    assert "contoh-warta-katingan" not in listing.stdout
+
+
 def test_feeds_add_direct_feed_url_and_no_feed(cli, feed_server, tmp_path):
     feeds = write_feeds(tmp_path / "feeds.yaml", [{"id": "ada", "url": "https://ada.example.id/rss"}])
     url = feed_server.feed("/atom.xml", fixture_bytes("atom_kalteng.xml"), content_type="application/atom+xml")

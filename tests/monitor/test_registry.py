@@ -1,6 +1,7 @@
 """feeds.yaml: validation with line and field, the shipped file, syncing into the database."""
 from __future__ import annotations
 
+import stat
 import textwrap
 
 import pytest
@@ -174,6 +175,45 @@ def test_append_feed_to_shipped_layout(tmp_path):
     append_feed(path, FeedSource(id="contoh-baru", name="Contoh Baru", url="https://baru.example.id/feed/",
                                  outlet="Contoh Baru", region="62"))
     assert len(load_feeds(path)) == before + 1
+
+
+NEW = FeedSource(id="contoh-baru", name="Contoh Baru", url="https://baru.example.id/feed/", outlet="Contoh Baru",
+                 region="62.02")
+
+
+@pytest.mark.parametrize("change, problem", [
+    ({"region": "99"}, "sumber baru: isian 'region' harus 62 atau kode kabupaten/kota seperti 62.02, bukan '99'"),
+    ({"id": "Contoh Baru"}, "sumber baru: isian 'id' hanya boleh berisi huruf kecil, angka, '-' dan '_' "
+                            "(2 sampai 100 karakter, diawali huruf kecil atau angka)"),
+    ({"id": "contoh-kotim"}, "sumber baru: isian 'id' 'contoh-kotim' sudah dipakai di baris 11"),
+    ({"url": "feed://baru"}, "sumber baru: isian 'url' harus alamat http(s), bukan 'feed://baru'"),
+])
+def test_append_feed_refuses_an_invalid_source_and_leaves_the_file_as_it_was(tmp_path, change, problem):
+    path = write(tmp_path, GOOD)
+    before = path.read_bytes()
+    with pytest.raises(FeedsFileError) as info:
+        append_feed(path, FeedSource(**{**NEW.__dict__, **change}))
+    assert info.value.problems == [problem]
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["feeds.yaml"]  # no temporary file left behind
+
+
+def test_append_feed_refuses_to_touch_a_broken_file(tmp_path):
+    path = write(tmp_path, GOOD.replace("interval_minutes: 30", "interval_minutes: 3"))
+    before = path.read_bytes()
+    with pytest.raises(FeedsFileError) as info:
+        append_feed(path, NEW)
+    assert info.value.problems == ["baris 7: isian 'interval_minutes' harus bilangan bulat >= 10"]
+    assert path.read_bytes() == before
+
+
+def test_append_feed_replaces_the_file_whole_and_keeps_its_mode(tmp_path):
+    path = write(tmp_path, GOOD)
+    path.chmod(0o640)
+    append_feed(path, NEW)
+    assert [s.id for s in load_feeds(path)] == ["contoh-kalteng", "contoh-kotim", "contoh-baru"]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["feeds.yaml"]
 
 
 def test_sync_keeps_polling_state_and_learnt_url(engine, tmp_path):
