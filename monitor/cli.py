@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from classifiers.cli import register as register_classifier_commands
 from monitor.alerts.cli import register as register_alert_commands
 from monitor.plans.cli import register as register_plan_commands
-from monitor.config import Settings
+from monitor.config import Settings, SettingsError
 from monitor.db.models import Article, Feed
 from monitor.db.session import open_database, session_scope
 from monitor.feeds.discover import discover_feed_links
@@ -38,6 +39,21 @@ register_alert_commands(app)
 register_plan_commands(app)
 console = Console()
 err_console = Console(stderr=True)
+
+
+@app.callback()
+def _check_environment() -> None:
+    # Runs before every command: an unusable WASPADA_* value (or extra taxonomy file) is one clear
+    # message and exit status 2 rather than a traceback wherever it is first read.
+    from classifiers.taxonomy import TaxonomyError, load_taxonomy
+
+    try:
+        Settings.from_env()
+        if os.environ.get("WASPADA_TAXONOMY_EXTRA"):
+            load_taxonomy()
+    except (SettingsError, TaxonomyError) as exc:
+        err_console.print(f"Pengaturan tidak dapat dipakai: {exc}", markup=False)
+        raise typer.Exit(2)
 
 
 def _settings(feeds: Optional[Path] = None) -> Settings:

@@ -164,6 +164,24 @@ def test_python_tags_and_lists_in_feeds_file_are_clear_errors(cli, tmp_path, com
     assert "diretas" not in result.stdout
 
 
+def test_a_malformed_setting_stops_a_command_with_a_clear_message(cli, tmp_path):
+    cli.env["WASPADA_MAX_BODY_BYTES"] = "5MB"
+    expected = "WASPADA_MAX_BODY_BYTES harus bilangan bulat >= 1 (jumlah bita; bawaannya 5242880), bukan '5MB'"
+    result = cli("feeds", "list", check=2, real_process=True)
+    assert expected in result.stderr and "Traceback" not in result.stderr
+    assert expected in cli("plans", "list", check=2).stderr
+    assert expected in cli("alerts", "list", check=2).stderr
+
+
+def test_an_unusable_extra_taxonomy_stops_a_command_with_a_clear_message(cli, tmp_path):
+    extra = tmp_path / "tambahan.yaml"
+    extra.write_text("categories:\n  - code: !!python/object/apply:os.system [echo diretas]\n    name: X\n",
+                     encoding="utf-8")
+    cli.env["WASPADA_TAXONOMY_EXTRA"] = str(extra)
+    result = cli("plans", "validate", "--contoh", check=2)
+    assert f"{extra} baris 2: tag YAML '!!python/object/apply:os.system' tidak diizinkan" in result.stderr
+
+
 def test_ingest_folder_twice(cli, tmp_path):
     folder = tmp_path / "arsip"
     folder.mkdir()
