@@ -46,5 +46,30 @@ def test_untrusted_types_are_refused_even_with_a_matching_card(tmp_path):
     sio.dump({"vectorizer": Pipeline([("f", FunctionTransformer(print))])}, folder / "model.skops")
     (folder / "card.json").write_text(json.dumps({"version": "evil", "artifact": "model.skops",
                                                   "sha256": sha256_of(folder / "model.skops")}))
-    with pytest.raises(UntrustedTypesFoundException):
+    with pytest.raises(ModelIntegrityError, match="jenis objek yang tidak dipercaya") as info:
         load_model(folder)
+    assert isinstance(info.value.__cause__, UntrustedTypesFoundException)
+
+
+def with_matching_card(folder, artifact: bytes):
+    folder.mkdir()
+    (folder / "model.skops").write_bytes(artifact)
+    (folder / "card.json").write_text(json.dumps({"version": "x", "artifact": "model.skops",
+                                                  "sha256": sha256_of(folder / "model.skops")}))
+    return folder
+
+
+@pytest.mark.parametrize("artifact, message", [
+    (b"bukan arsip zip", "bukan arsip skops yang sah"),
+    (sio.dumps({"vocabulary": [1, 2]}), "tidak sesuai dengan model kategori Waspada"),
+])
+def test_an_unreadable_artifact_with_a_matching_card_is_refused(tmp_path, artifact, message):
+    with pytest.raises(ModelIntegrityError, match=message):
+        load_model(with_matching_card(tmp_path / "rusak", artifact))
+
+
+def test_a_card_that_is_not_an_object_is_refused(tmp_path, small_model):
+    save_model(small_model, tmp_path / "v1", {"version": "v1"})
+    (tmp_path / "v1" / "card.json").write_text("[]")
+    with pytest.raises(ModelIntegrityError, match="kartu model"):
+        load_model(tmp_path / "v1")

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import skops.io as sio
 
 from classifiers.artifacts import save_model
 
@@ -85,3 +86,25 @@ def test_a_tampered_model_is_refused_by_the_cli(tmp_path, model_dir):
     source.write_text('{"id": 1, "title": "x", "text": "y"}\n')
     result = run_waspada("classify", "--input", str(source), "--output", str(tmp_path / "o.jsonl"), "--model", str(copy))
     assert result.returncode == 2 and "sha256" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["not_an_archive", "untrusted"])
+def test_an_unusable_model_with_a_matching_card_exits_2_with_a_message(tmp_path, name):
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from classifiers.artifacts import sha256_of
+
+    folder = tmp_path / name
+    folder.mkdir()
+    if name == "untrusted":
+        sio.dump({"vectorizer": Pipeline([("f", FunctionTransformer(print))])}, folder / "model.skops")
+    else:
+        (folder / "model.skops").write_bytes(b"PK bukan arsip")
+    (folder / "card.json").write_text(json.dumps({"version": name, "sha256": sha256_of(folder / "model.skops")}))
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": 1, "title": "x", "text": "y"}\n')
+    result = run_waspada("classify", "--input", str(source), "--output", str(tmp_path / "o.jsonl"), "--model", str(folder))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"galat: berkas model {folder / 'model.skops'}")
+    assert "Traceback" not in result.stderr
