@@ -13,7 +13,8 @@ Layout (one workbook, any number of plans):
 
 Row 1 of each sheet is the header; columns are found by header (any order); columns that are not
 required may be left out. Lists in a cell are separated by ";" (or line breaks). Empty rows are
-skipped. A percentage-formatted Capaian cell (85 %) is read as 85.
+skipped. A percentage-formatted Capaian cell (85 %) is read as 85. The zip is checked by
+xlsx_guard.py before openpyxl reads it.
 """
 from __future__ import annotations
 
