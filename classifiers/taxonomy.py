@@ -75,12 +75,16 @@ def _read(text: str, origin: str) -> list[Category]:
     return result
 
 
-@lru_cache(maxsize=4)
 def load_taxonomy(extra_path: str | None = None) -> Taxonomy:
     """The default taxonomy, plus the categories of `extra_path` (or WASPADA_TAXONOMY_EXTRA) if given."""
+    # the variable is read here, outside the cache, so a changed setting is never answered from it
+    return _load_taxonomy(extra_path or os.environ.get("WASPADA_TAXONOMY_EXTRA"))
+
+
+@lru_cache(maxsize=4)
+def _load_taxonomy(extra_path: str | None) -> Taxonomy:
     text = resources.files("classifiers").joinpath("data/taxonomy.yaml").read_text(encoding="utf-8")
     categories = _read(text, "taxonomy.yaml")
-    extra_path = extra_path or os.environ.get("WASPADA_TAXONOMY_EXTRA")
     if extra_path:
         try:
             extra_text = safe_yaml.read_bytes(Path(extra_path)).decode("utf-8")

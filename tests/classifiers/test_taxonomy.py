@@ -20,6 +20,15 @@ def test_a_deployment_can_add_categories(tmp_path):
     assert "narkoba_kelompok" in taxonomy.conflict_codes
 
 
+def test_the_extension_variable_is_read_on_every_call(tmp_path, monkeypatch):
+    monkeypatch.delenv("WASPADA_TAXONOMY_EXTRA", raising=False)
+    assert "narkoba_kelompok" not in load_taxonomy().codes
+    extra = tmp_path / "extra.yaml"
+    extra.write_text("categories:\n  - code: narkoba_kelompok\n    name: Peredaran narkoba berkelompok\n")
+    monkeypatch.setenv("WASPADA_TAXONOMY_EXTRA", str(extra))
+    assert load_taxonomy().codes[-1] == "narkoba_kelompok"
+
+
 def test_an_extension_may_not_redefine_a_default_code(tmp_path):
     extra = tmp_path / "extra.yaml"
     extra.write_text("categories:\n  - code: lahan\n    name: Lain\n")
