@@ -11,6 +11,7 @@ from importlib import metadata
 from pathlib import Path
 
 import skops.io as sio
+from skops.io.exceptions import UntrustedTypesFoundException
 
 from classifiers.categories import CategoryModel
 
@@ -94,13 +95,27 @@ def load_model(folder: Path) -> LoadedModel:
     card_path = folder / CARD_NAME
     try:
         card = json.loads(card_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelIntegrityError(f"kartu model {card_path} tidak terbaca: {exc}") from exc
+    if not isinstance(card, dict):
+        raise ModelIntegrityError(f"kartu model {card_path} harus berupa objek JSON")
     artifact = folder / card.get("artifact", ARTIFACT_NAME)
     if not artifact.exists():
         raise ModelIntegrityError(f"berkas model {artifact} tidak ada")
     actual = sha256_of(artifact)
     if actual != card.get("sha256"):
         raise ModelIntegrityError(f"sha256 {artifact} ({actual}) tidak cocok dengan kartu ({card.get('sha256')}); berkas ditolak")
-    state = sio.load(artifact, trusted=TRUSTED_TYPES)
-    return LoadedModel(CategoryModel.from_state(state), card, folder)
+    try:
+        state = sio.load(artifact, trusted=TRUSTED_TYPES)
+    except UntrustedTypesFoundException as exc:
+        raise ModelIntegrityError(f"berkas model {artifact} memuat jenis objek yang tidak dipercaya ({exc}); "
+                                  f"berkas ditolak") from exc
+    except Exception as exc:  # noqa: BLE001 - the file is untrusted input: any failure to read it is a bad model
+        raise ModelIntegrityError(f"berkas model {artifact} bukan arsip skops yang sah "
+                                  f"({type(exc).__name__}: {exc}); berkas ditolak") from exc
+    try:
+        model = CategoryModel.from_state(state)
+    except Exception as exc:  # noqa: BLE001 - likewise for a readable file of the wrong shape
+        raise ModelIntegrityError(f"berkas model {artifact} tidak sesuai dengan model kategori Waspada "
+                                  f"({type(exc).__name__}: {exc}); berkas ditolak") from exc
+    return LoadedModel(model, card, folder)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Optional
@@ -14,17 +15,45 @@ from classifiers.paths import MODELS_ROOT
 BATCH = 1000
 
 
+class _BadNumber(ValueError):
+    """A number strict JSON cannot carry (NaN, Infinity, 1e999) or Python cannot read (too many digits)."""
+
+
+def _refuse_constant(name: str):
+    raise _BadNumber(f"{name} bukan angka JSON")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise _BadNumber(f"angka {text} di luar jangkauan")
+    return number
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError as exc:  # more digits than sys.get_int_max_str_digits()
+        raise _BadNumber(f"bilangan bulat {len(text.lstrip('-'))} digit terlalu panjang") from exc
+
+
 def _parse_line(line: str, number: int):
     from classifiers.service import NewsItem
 
     try:
-        record = json.loads(line)
+        record = json.loads(line, parse_constant=_refuse_constant, parse_float=_finite_float, parse_int=_int)
     except json.JSONDecodeError as exc:
         raise ValueError(f"baris {number}: bukan JSON yang sah ({exc.msg}, kolom {exc.colno})") from exc
+    except _BadNumber as exc:
+        raise ValueError(f"baris {number}: bukan JSON yang sah ({exc})") from exc
+    except RecursionError as exc:
+        raise ValueError(f"baris {number}: JSON bersarang terlalu dalam") from exc
     if not isinstance(record, dict):
         raise ValueError(f"baris {number}: harus berupa objek JSON")
     if "id" not in record:
         raise ValueError(f"baris {number}: kolom 'id' tidak ada")
+    if isinstance(record["id"], (dict, list)):
+        raise ValueError(f"baris {number}: 'id' harus berupa teks atau angka")
     title, text = record.get("title", ""), record.get("text", "")
     if not isinstance(title, str) or not isinstance(text, str):
         raise ValueError(f"baris {number}: 'title' dan 'text' harus berupa teks")
@@ -44,7 +73,7 @@ def classify_stream(classifier, lines, out, err, explain: int = 0) -> int:
         results = iter(classifier.classify(items, explain=explain)) if items else iter(())
         for entry in pending:
             record = next(results) if isinstance(entry, NewsItem) else entry
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            out.write(json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n")  # strict JSON only
         pending.clear()
 
     for number, line in enumerate(lines, start=1):

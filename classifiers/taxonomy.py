@@ -9,9 +9,11 @@ from pathlib import Path
 
 import yaml
 
+from classifiers import safe_yaml
+
 
 class TaxonomyError(ValueError):
-    """A taxonomy file is malformed."""
+    """A taxonomy file is unusable; the message (in Indonesian) names the file."""
 
 
 @dataclass(frozen=True)
@@ -46,14 +48,26 @@ class Taxonomy:
         raise KeyError(code)
 
 
-def _read(path_or_text, origin: str) -> list[Category]:
-    data = yaml.safe_load(path_or_text)
+def _read(text: str, origin: str) -> list[Category]:
+    try:
+        data = safe_yaml.safe_load(text)
+    except safe_yaml.YamlLimitError as exc:
+        raise TaxonomyError(f"{origin} baris {exc.line}: {exc}" if exc.line else f"{origin}: {exc}") from exc
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{origin} baris {mark.line + 1}" if mark else origin
+        raise TaxonomyError(f"{where}: {exc.problem or 'bukan YAML yang sah'}") from exc
+    except yaml.YAMLError as exc:
+        raise TaxonomyError(f"{origin}: bukan YAML yang sah ({exc})") from exc
     if not isinstance(data, dict) or not isinstance(data.get("categories"), list):
-        raise TaxonomyError(f"{origin}: expected a mapping with a 'categories' list")
+        raise TaxonomyError(f"{origin}: isi berkas harus berupa pemetaan dengan daftar 'categories'")
     result = []
     for position, item in enumerate(data["categories"], start=1):
         if not isinstance(item, dict) or not item.get("code") or not item.get("name"):
-            raise TaxonomyError(f"{origin}: category #{position} needs 'code' and 'name'")
+            raise TaxonomyError(f"{origin}: kategori ke-{position} perlu 'code' dan 'name'")
+        for key in ("code", "name", "description"):
+            if isinstance(item.get(key), (list, dict, set)):
+                raise TaxonomyError(f"{origin}: kategori ke-{position}: '{key}' harus berupa teks")
         result.append(
             Category(code=str(item["code"]), name=str(item["name"]), description=str(item.get("description", "")),
                      conflict_signal=bool(item.get("conflict_signal", True)))
@@ -61,17 +75,29 @@ def _read(path_or_text, origin: str) -> list[Category]:
     return result
 
 
-@lru_cache(maxsize=4)
 def load_taxonomy(extra_path: str | None = None) -> Taxonomy:
     """The default taxonomy, plus the categories of `extra_path` (or WASPADA_TAXONOMY_EXTRA) if given."""
+    # the variable is read here, outside the cache, so a changed setting is never answered from it
+    return _load_taxonomy(extra_path or os.environ.get("WASPADA_TAXONOMY_EXTRA"))
+
+
+@lru_cache(maxsize=4)
+def _load_taxonomy(extra_path: str | None) -> Taxonomy:
     text = resources.files("classifiers").joinpath("data/taxonomy.yaml").read_text(encoding="utf-8")
     categories = _read(text, "taxonomy.yaml")
-    extra_path = extra_path or os.environ.get("WASPADA_TAXONOMY_EXTRA")
     if extra_path:
-        extra = _read(Path(extra_path).read_text(encoding="utf-8"), extra_path)
+        try:
+            extra_text = safe_yaml.read_bytes(Path(extra_path)).decode("utf-8")
+        except safe_yaml.YamlLimitError as exc:
+            raise TaxonomyError(f"{extra_path}: {exc}") from exc
+        except OSError as exc:
+            raise TaxonomyError(f"{extra_path}: berkas tidak dapat dibaca ({exc.strerror or exc})") from exc
+        except UnicodeDecodeError as exc:
+            raise TaxonomyError(f"{extra_path}: bukan teks UTF-8 (bita ke-{exc.start + 1})") from exc
+        extra = _read(extra_text, extra_path)
         known = {c.code for c in categories}
         for category in extra:
             if category.code in known:
-                raise TaxonomyError(f"{extra_path}: code '{category.code}' already exists and keeps its meaning")
+                raise TaxonomyError(f"{extra_path}: kode '{category.code}' sudah ada dan tetap bermakna sama")
             categories.append(category)
     return Taxonomy(tuple(categories))

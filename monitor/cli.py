@@ -5,6 +5,7 @@ import asyncio
 import dataclasses
 import json
 import logging
+import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from classifiers.cli import register as register_classifier_commands
 from monitor.alerts.cli import register as register_alert_commands
 from monitor.plans.cli import register as register_plan_commands
-from monitor.config import Settings, masked_url
+from monitor.config import Settings, SettingsError, masked_url
 from monitor.db.models import Article, Feed
 from monitor.db.session import open_database, session_scope
 from monitor.feeds.discover import discover_feed_links
@@ -38,6 +39,21 @@ app.add_typer(articles_app, name="articles")
 register_classifier_commands(app)
 register_alert_commands(app)
 register_plan_commands(app)
+
+
+@app.callback()
+def _check_environment() -> None:
+    # Runs before every command: an unusable WASPADA_* value (or extra taxonomy file) is one clear
+    # message and exit status 2 rather than a traceback wherever it is first read.
+    from classifiers.taxonomy import TaxonomyError, load_taxonomy
+
+    try:
+        Settings.from_env()
+        if os.environ.get("WASPADA_TAXONOMY_EXTRA"):
+            load_taxonomy()
+    except (SettingsError, TaxonomyError) as exc:
+        err_console.print(f"Pengaturan tidak dapat dipakai: {exc}")
+        raise typer.Exit(2)
 
 
 def _settings(feeds: Optional[Path] = None) -> Settings:
@@ -261,12 +277,17 @@ def feeds_add(
     new_id = feed_id or _slug(title)
     source = FeedSource(id=new_id, name=title, url=feed_url, outlet=title, region=region, interval_minutes=60,
                         enabled=True, verified=True, notes=f"Ditambahkan lewat penemuan feed dari {url}.")
-    existing = load_feeds(settings.feeds_path)
-    if any(s.id == new_id or s.url == feed_url for s in existing):
-        err_console.print(f"Sumber {new_id} ({feed_url}) sudah ada di {settings.feeds_path}")
+    try:
+        existing = load_feeds(settings.feeds_path)
+        if any(s.id == new_id or s.url == feed_url for s in existing):
+            err_console.print(f"Sumber {new_id} ({feed_url}) sudah ada di {settings.feeds_path}")
+            raise typer.Exit(1)
+        append_feed(settings.feeds_path, source)  # validates the new file first; writes it atomically
+    except FeedsFileError as exc:
+        err_console.print(f"Sumber {new_id} tidak ditambahkan; {exc.path} tidak diubah:")
+        for problem in exc.problems:
+            err_console.print(f"  - {problem}")
         raise typer.Exit(1)
-    append_feed(settings.feeds_path, source)
-    load_feeds(settings.feeds_path)  # the file must still validate
     _load_and_sync(settings)
     console.print(f"Ditambahkan: {new_id} -> {feed_url} ({len(parsed.entries)} item)")
 

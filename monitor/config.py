@@ -1,6 +1,7 @@
 """Runtime settings, read from the environment (secrets never live in files)."""
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -8,21 +9,49 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+_TRUE = ("1", "true", "yes", "on", "ya")
+_FALSE = ("0", "false", "no", "off", "tidak")
+
+
+class SettingsError(ValueError):
+    """A WASPADA_* variable holds an unusable value; the Indonesian message names it and what is expected."""
+
+
 def _env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
-    if value is None:
+    if value is None or not value.strip():
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on", "ya"}
+    word = value.strip().lower()
+    if word in _TRUE or word in _FALSE:
+        return word in _TRUE
+    raise SettingsError(f"{name} harus salah satu dari {', '.join(_TRUE)} (hidup) atau {', '.join(_FALSE)} (mati), "
+                        f"bukan '{value}'")
 
 
-def _env_float(name: str, default: float) -> float:
+def _env_float(name: str, default: float, minimum: float, unit: str) -> float:
     value = os.environ.get(name)
-    return float(value) if value not in (None, "") else default
+    if value is None or not value.strip():
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number < minimum:
+        raise SettingsError(f"{name} harus angka >= {minimum:g} ({unit}; bawaannya {default:g}), bukan '{value}'")
+    return number
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_int(name: str, default: int, minimum: int, unit: str) -> int:
     value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
+    if value is None or not value.strip():
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        raise SettingsError(f"{name} harus bilangan bulat >= {minimum} ({unit}; bawaannya {default}), bukan '{value}'")
+    return number
 
 
 def masked_url(url: str) -> str:
@@ -91,7 +120,7 @@ class StageSettings:
     @classmethod
     def from_env(cls) -> "StageSettings":
         """Read WASPADA_CLASSIFY_MAX_ATTEMPTS (at least 1)."""
-        return cls(classify_max_attempts=max(1, _env_int("WASPADA_CLASSIFY_MAX_ATTEMPTS", cls.classify_max_attempts)))
+        return cls(classify_max_attempts=_env_int("WASPADA_CLASSIFY_MAX_ATTEMPTS", cls.classify_max_attempts, 1, "percobaan"))
 
 
 @dataclass(frozen=True)
@@ -107,34 +136,40 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> "Settings":
-        """Read WASPADA_* variables, falling back to safe defaults."""
+        """Read WASPADA_* variables, falling back to safe defaults; raise SettingsError for an unusable value."""
         fetch = FetchSettings(
             user_agent=os.environ.get("WASPADA_USER_AGENT", FetchSettings.user_agent),
-            connect_timeout=_env_float("WASPADA_CONNECT_TIMEOUT", FetchSettings.connect_timeout),
-            read_timeout=_env_float("WASPADA_READ_TIMEOUT", FetchSettings.read_timeout),
-            total_timeout=_env_float("WASPADA_TOTAL_TIMEOUT", FetchSettings.total_timeout),
-            max_body_bytes=_env_int("WASPADA_MAX_BODY_BYTES", FetchSettings.max_body_bytes),
-            max_url_length=_env_int("WASPADA_MAX_URL_LENGTH", FetchSettings.max_url_length),
-            global_concurrency=_env_int("WASPADA_CONCURRENCY", FetchSettings.global_concurrency),
-            per_host_concurrency=_env_int("WASPADA_PER_HOST_CONCURRENCY", FetchSettings.per_host_concurrency),
-            per_host_min_gap=_env_float("WASPADA_PER_HOST_MIN_GAP", FetchSettings.per_host_min_gap),
+            connect_timeout=_env_float("WASPADA_CONNECT_TIMEOUT", FetchSettings.connect_timeout, 0.1, "detik"),
+            read_timeout=_env_float("WASPADA_READ_TIMEOUT", FetchSettings.read_timeout, 0.1, "detik"),
+            total_timeout=_env_float("WASPADA_TOTAL_TIMEOUT", FetchSettings.total_timeout, 0.1, "detik"),
+            max_body_bytes=_env_int("WASPADA_MAX_BODY_BYTES", FetchSettings.max_body_bytes, 1, "jumlah bita"),
+            max_url_length=_env_int("WASPADA_MAX_URL_LENGTH", FetchSettings.max_url_length, 16, "karakter"),
+            global_concurrency=_env_int("WASPADA_CONCURRENCY", FetchSettings.global_concurrency, 1,
+                                        "jumlah permintaan serentak"),
+            per_host_concurrency=_env_int("WASPADA_PER_HOST_CONCURRENCY", FetchSettings.per_host_concurrency, 1,
+                                          "jumlah permintaan serentak"),
+            per_host_min_gap=_env_float("WASPADA_PER_HOST_MIN_GAP", FetchSettings.per_host_min_gap, 0, "detik"),
             allow_private_networks=_env_bool("WASPADA_ALLOW_PRIVATE_NETWORKS", False),
         )
         poll = PollSettings(
-            floor_seconds=max(600, _env_int("WASPADA_POLL_FLOOR_SECONDS", PollSettings.floor_seconds)),
-            ceiling_seconds=_env_int("WASPADA_POLL_CEILING_SECONDS", PollSettings.ceiling_seconds),
-            max_consecutive_failures=_env_int("WASPADA_MAX_FAILURES", PollSettings.max_consecutive_failures),
+            floor_seconds=max(600, _env_int("WASPADA_POLL_FLOOR_SECONDS", PollSettings.floor_seconds, 1, "detik")),
+            ceiling_seconds=_env_int("WASPADA_POLL_CEILING_SECONDS", PollSettings.ceiling_seconds, 600, "detik"),
+            max_consecutive_failures=_env_int("WASPADA_MAX_FAILURES", PollSettings.max_consecutive_failures, 1,
+                                              "kegagalan beruntun"),
         )
         parse = ParseSettings(
-            max_items_per_document=_env_int("WASPADA_MAX_ITEMS_PER_DOCUMENT", ParseSettings.max_items_per_document),
-            max_item_html_chars=_env_int("WASPADA_MAX_ITEM_HTML_CHARS", ParseSettings.max_item_html_chars),
-            max_item_html_depth=_env_int("WASPADA_MAX_ITEM_HTML_DEPTH", ParseSettings.max_item_html_depth),
+            max_items_per_document=_env_int("WASPADA_MAX_ITEMS_PER_DOCUMENT", ParseSettings.max_items_per_document, 1,
+                                            "jumlah item"),
+            max_item_html_chars=_env_int("WASPADA_MAX_ITEM_HTML_CHARS", ParseSettings.max_item_html_chars, 1000,
+                                         "karakter"),
+            max_item_html_depth=_env_int("WASPADA_MAX_ITEM_HTML_DEPTH", ParseSettings.max_item_html_depth, 4,
+                                         "tingkat"),
         )
         return cls(
             database_url=os.environ.get("WASPADA_DATABASE_URL") or default_database_url(),
             feeds_path=Path(os.environ.get("WASPADA_FEEDS", PROJECT_ROOT / "feeds.yaml")),
             fetch=fetch,
             poll=poll,
-            check_seconds=_env_float("WASPADA_CHECK_SECONDS", cls.check_seconds),
+            check_seconds=_env_float("WASPADA_CHECK_SECONDS", cls.check_seconds, 0.1, "detik"),
             parse=parse,
         )

@@ -1,7 +1,11 @@
-"""feeds.yaml: loading, validation with line numbers, and syncing sources into the database."""
+"""feeds.yaml: loading, validation with line numbers, adding a source safely, and syncing sources into the database."""
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import stat
+import tempfile
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -11,17 +15,20 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from classifiers import safe_yaml
 from monitor.db.models import Feed
 
+FIELD_ORDER = ("id", "name", "url", "outlet", "region", "interval_minutes", "enabled", "verified", "notes")
 REQUIRED_FIELDS = ("id", "name", "url", "outlet", "region")
-KNOWN_FIELDS = {"id", "name", "url", "outlet", "region", "interval_minutes", "enabled", "verified", "notes"}
+KNOWN_FIELDS = set(FIELD_ORDER)
+TEXT_FIELDS = ("id", "name", "url", "outlet", "region", "notes")
 REGION_PATTERN = re.compile(r"^62(\.\d{2})?$")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{1,99}$")
 MIN_INTERVAL_MINUTES = 10
 
 
 class FeedsFileError(Exception):
-    """feeds.yaml is unusable; `problems` lists every problem found, each with its line."""
+    """feeds.yaml is unusable; `problems` lists every problem found (in Indonesian), each with its line."""
 
     def __init__(self, path: Path, problems: list[str]):
         self.path = path
@@ -44,87 +51,139 @@ class FeedSource:
     notes: str = ""
 
 
-def _scalar(node: yaml.Node):
-    return yaml.safe_load(yaml.serialize(node)) if node is not None else None
+# (line or None, message) before "baris N: " is put in front
+_Problem = tuple[int | None, str]
 
 
 def load_feeds(path: Path) -> list[FeedSource]:
     """Read and validate a feeds file; raise FeedsFileError naming line and field of each problem."""
     path = Path(path)
+    sources, problems = _check(_read(path))
+    if problems:
+        raise FeedsFileError(path, [_say(line, message) for line, message in problems])
+    return sources
+
+
+def _say(line: int | None, message: str) -> str:
+    return f"baris {line}: {message}" if line else message
+
+
+def _read(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FeedsFileError(path, [f"cannot read file: {exc}"]) from exc
+        return safe_yaml.read_bytes(path).decode("utf-8")
+    except safe_yaml.YamlLimitError as exc:
+        raise FeedsFileError(path, [str(exc)]) from exc
+    except OSError as exc:
+        raise FeedsFileError(path, [f"berkas tidak dapat dibaca ({exc.strerror or exc})"]) from exc
+    except UnicodeDecodeError as exc:
+        raise FeedsFileError(path, [f"bukan teks UTF-8 (bita ke-{exc.start + 1}); simpan ulang sebagai UTF-8"]) from exc
+
+
+def _compose(text: str) -> tuple[yaml.Node | None, list[_Problem]]:
     try:
-        root = yaml.compose(text)
+        return safe_yaml.compose(text), []
+    except safe_yaml.YamlLimitError as exc:
+        return None, [(exc.line, str(exc))]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        return None, [(mark.line + 1 if mark else None, f"bukan YAML yang sah ({exc.problem or exc.context})")]
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "unknown line"
-        raise FeedsFileError(path, [f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})"]) from exc
-    problems: list[str] = []
-    if root is None or not isinstance(root, yaml.MappingNode):
-        raise FeedsFileError(path, ["line 1: expected a mapping with a 'feeds' list"])
-    feeds_node = next((v for k, v in root.value if k.value == "feeds"), None)
+        return None, [(None, f"bukan YAML yang sah ({exc})")]
+
+
+def _check(text: str) -> tuple[list[FeedSource], list[_Problem]]:
+    """The sources of a feeds file's text and every problem found in it."""
+    root, problems = _compose(text)
+    if problems:
+        return [], problems
+    if not isinstance(root, yaml.MappingNode):
+        return [], [(1, "isi berkas harus berupa pemetaan dengan daftar 'feeds'")]
+    feeds_node = next((v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == "feeds"), None)
     if not isinstance(feeds_node, yaml.SequenceNode):
-        raise FeedsFileError(path, [f"line {root.start_mark.line + 1}: missing list 'feeds'"])
+        return [], [(root.start_mark.line + 1, "daftar 'feeds' tidak ada")]
     sources: list[FeedSource] = []
     seen_ids: dict[str, int] = {}
     for item in feeds_node.value:
         line = item.start_mark.line + 1
         if not isinstance(item, yaml.MappingNode):
-            problems.append(f"line {line}: each feed must be a mapping of fields")
+            problems.append((line, "setiap sumber harus berupa pemetaan isian (id, name, url, outlet, region, ...)"))
             continue
-        fields = {k.value: (v, k.start_mark.line + 1) for k, v in item.value}
-        values = {name: _scalar(node) for name, (node, _) in fields.items()}
-        if isinstance(fields.get("region", (None,))[0], yaml.ScalarNode):
-            # keep the code as written: YAML would read 62.10 as the float 62.1
-            values["region"] = fields["region"][0].value
-        item_problems = _validate_fields(values, fields, line, seen_ids)
+        lines, values, item_problems = _read_fields(item)
+        item_problems += _validate_fields(values, lines, line, seen_ids)
         problems.extend(item_problems)
         if not item_problems:
             seen_ids[values["id"]] = line
             sources.append(FeedSource(**{k: v for k, v in values.items() if k in KNOWN_FIELDS}))
-    if problems:
-        raise FeedsFileError(path, problems)
-    return sources
+    return sources, problems
 
 
-def _validate_fields(values: dict, fields: dict, line: int, seen_ids: dict[str, int]) -> list[str]:
-    problems = []
+def _read_fields(item: yaml.MappingNode) -> tuple[dict[str, int], dict, list[_Problem]]:
+    """Line of each field, the values that could be read, and the problems of the others."""
+    lines: dict[str, int] = {}
+    values: dict = {}
+    problems: list[_Problem] = []
+    for key_node, value_node in item.value:
+        line = key_node.start_mark.line + 1
+        if not isinstance(key_node, yaml.ScalarNode):
+            problems.append((line, "nama isian harus berupa teks"))
+            continue
+        name = key_node.value
+        if name in lines:
+            problems.append((line, f"isian '{name}' ditulis dua kali (pertama di baris {lines[name]})"))
+            continue
+        lines[name] = line
+        try:
+            value = safe_yaml.construct(value_node)  # refuses Python tags and the like
+        except yaml.YAMLError as exc:
+            problems.append((line, f"isian '{name}': {getattr(exc, 'problem', None) or exc}"))
+            continue
+        if name in TEXT_FIELDS and value is not None:
+            if not isinstance(value_node, yaml.ScalarNode):
+                problems.append((line, f"isian '{name}' harus berupa teks, bukan daftar atau pemetaan"))
+                continue
+            # the text as written: YAML would read region 62.10 as the float 62.1, a name 2024 as a number
+            value = value_node.value
+        values[name] = value
+    return lines, values, problems
+
+
+def _validate_fields(values: dict, lines: dict[str, int], line: int, seen_ids: dict[str, int]) -> list[_Problem]:
+    problems: list[_Problem] = []
 
     def where(name: str) -> int:
-        return fields[name][1] if name in fields else line
+        return lines.get(name, line)
 
-    for name in fields:
+    for name in lines:
         if name not in KNOWN_FIELDS:
-            problems.append(f"line {where(name)}: unknown field '{name}'")
+            problems.append((where(name), f"isian '{name}' tidak dikenal (isian yang dikenal: {', '.join(FIELD_ORDER)})"))
     for name in REQUIRED_FIELDS:
+        if name not in values and name in lines:
+            continue  # already reported as unreadable
         if values.get(name) in (None, ""):
-            problems.append(f"line {line}: field '{name}' is required")
+            problems.append((line, f"isian '{name}' wajib diisi"))
     feed_id = values.get("id")
-    if isinstance(feed_id, str) and feed_id:
+    if feed_id:
         if not ID_PATTERN.match(feed_id):
-            problems.append(f"line {where('id')}: field 'id' must be lower-case letters, digits, '-' or '_'")
+            problems.append((where("id"), "isian 'id' hanya boleh berisi huruf kecil, angka, '-' dan '_' "
+                                          "(2 sampai 100 karakter, diawali huruf kecil atau angka)"))
         elif feed_id in seen_ids:
-            problems.append(f"line {where('id')}: field 'id' '{feed_id}' repeats line {seen_ids[feed_id]}")
+            problems.append((where("id"), f"isian 'id' '{feed_id}' sudah dipakai di baris {seen_ids[feed_id]}"))
     url = values.get("url")
-    if url is not None:
-        parts = urlsplit(str(url))
+    if url:
+        parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            problems.append(f"line {where('url')}: field 'url' must be an http(s) address, got '{url}'")
+            problems.append((where("url"), f"isian 'url' harus alamat http(s), bukan '{url}'"))
     region = values.get("region")
-    if region is not None and not REGION_PATTERN.match(str(region)):
-        problems.append(f"line {where('region')}: field 'region' must be 62 or a kabupaten code like 62.02")
-    if region is not None:
-        values["region"] = str(region)
+    if region and not REGION_PATTERN.match(region):
+        problems.append((where("region"), f"isian 'region' harus 62 atau kode kabupaten/kota seperti 62.02, "
+                                          f"bukan '{region}'"))
     interval = values.get("interval_minutes", 60)
     if not isinstance(interval, int) or isinstance(interval, bool) or interval < MIN_INTERVAL_MINUTES:
-        problems.append(
-            f"line {where('interval_minutes')}: field 'interval_minutes' must be a whole number >= {MIN_INTERVAL_MINUTES}"
-        )
+        problems.append((where("interval_minutes"),
+                         f"isian 'interval_minutes' harus bilangan bulat >= {MIN_INTERVAL_MINUTES}"))
     for flag in ("enabled", "verified"):
         if flag in values and not isinstance(values[flag], bool):
-            problems.append(f"line {where(flag)}: field '{flag}' must be true or false")
+            problems.append((where(flag), f"isian '{flag}' harus true atau false"))
     if values.get("notes") is None:
         values["notes"] = ""
     return problems
@@ -161,22 +220,58 @@ def sync_feeds(session: Session, sources: list[FeedSource], disable_missing: boo
 
 
 def append_feed(path: Path, source: FeedSource) -> None:
-    """Append one source to a feeds file, keeping what is already written."""
+    """Add one source at the end of a feeds file, keeping what is written. The whole new file is
+    validated first and then written atomically, so a refused or failed add leaves the file as it was.
+
+    Raises FeedsFileError: problems of the new source start with "sumber baru:"."""
+    path = Path(path)
+    text = _read(path)
+    _, problems = _check(text)
+    if problems:
+        raise FeedsFileError(path, [_say(line, message) for line, message in problems])
     block = yaml.safe_dump([asdict(source)], allow_unicode=True, sort_keys=False)
     # indent like the list already in the file ("- id:" at column 0 in the shipped feeds.yaml);
     # a different indentation would end the list and break the file
-    column = _list_item_column(Path(path).read_text(encoding="utf-8"))
+    column = _list_item_column(text)
     indented = "".join(" " * column + line if line.strip() else line for line in block.splitlines(keepends=True))
-    with Path(path).open("a", encoding="utf-8") as handle:
-        handle.write("\n" + indented)
+    new_text = text + "\n" + indented
+    _, problems = _check(new_text)
+    if problems:
+        last_old_line = len(text.splitlines())
+        raise FeedsFileError(path, [f"sumber baru: {message}" if line and line > last_old_line else _say(line, message)
+                                    for line, message in problems])
+    _replace_file(path, new_text)
+
+
+def _replace_file(path: Path, text: str) -> None:
+    """Write `text` to a temporary file in the same folder, fsync it and rename it over `path`, keeping its
+    mode: readers see the old file or the new one, never a part. (The stdlib recipe on purpose: the
+    atomicwrites package that packaged it is no longer maintained.)"""
+    target = Path(os.path.realpath(path))  # a symlinked feeds.yaml keeps its link
+    mode = stat.S_IMODE(target.stat().st_mode)
+    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    if os.name == "posix":  # make the rename itself durable
+        folder = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
 
 def _list_item_column(text: str) -> int:
-    """Column of the '-' of the items of the 'feeds' list (2 when the list is empty or unreadable)."""
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError:
-        return 2
+    """Column of the '-' of the items of the 'feeds' list (2 when the list is empty)."""
+    root, _ = _compose(text)
     if isinstance(root, yaml.MappingNode):
         for key, value in root.value:
             if key.value == "feeds" and isinstance(value, yaml.SequenceNode) and value.value:

@@ -13,7 +13,8 @@ Layout (one workbook, any number of plans):
 
 Row 1 of each sheet is the header; columns are found by header (any order); columns that are not
 required may be left out. Lists in a cell are separated by ";" (or line breaks). Empty rows are
-skipped. A percentage-formatted Capaian cell (85 %) is read as 85.
+skipped. A percentage-formatted Capaian cell (85 %) is read as 85. The zip is checked by
+xlsx_guard.py before openpyxl reads it.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import re
 from pathlib import Path
 
 from monitor.plans import fields as F
+from monitor.plans.xlsx_guard import DEFAULT_LIMITS, XlsxLimits, XlsxRefused, checked_workbook
 from monitor.plans.schema import (
     BIDANG,
     PERIOD_NAMES,
@@ -210,17 +212,26 @@ def _action(row: int, cells: dict[str, Cell], sheet: _SheetReader) -> RawAction:
     return action
 
 
-def read_xlsx(path: Path, label: str | None = None) -> tuple[list[RawPlan], list[Problem]]:
-    """Raw plans of an XLSX workbook and the problems of its layout (values are checked later)."""
+def read_xlsx(path: Path, label: str | None = None,
+              limits: XlsxLimits = DEFAULT_LIMITS) -> tuple[list[RawPlan], list[Problem]]:
+    """Raw plans of an XLSX workbook and the problems of its layout (values are checked later);
+    the zip is checked within `limits` before openpyxl reads it."""
     import openpyxl
 
     path = Path(path)
     label = label or path.name
     problems: list[Problem] = []
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        content = checked_workbook(path, limits)
+    except XlsxRefused as exc:
+        return [], [Problem(Loc(label), str(exc))]
+    except OSError as exc:
+        return [], [Problem(Loc(label), f"berkas tidak dapat dibaca ({exc.strerror or exc})")]
+    try:
+        workbook = openpyxl.load_workbook(content, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any reason makes the file unreadable for the user
-        return [], [Problem(Loc(label), f"tidak dapat dibaca sebagai berkas XLSX ({type(exc).__name__}: {exc})")]
+        return [], [Problem(Loc(label), _entities_refused(exc) or
+                            f"tidak dapat dibaca sebagai berkas XLSX ({type(exc).__name__}: {exc})")]
     try:
         by_name = {_norm(name): name for name in workbook.sheetnames}
         missing = [name for name in (PLAN_SHEET, ACTION_SHEET) if _norm(name) not in by_name]
@@ -234,7 +245,8 @@ def read_xlsx(path: Path, label: str | None = None) -> tuple[list[RawPlan], list
             plan_rows = plan_sheet.read(workbook[plan_sheet.sheet], problems)
             action_rows = action_sheet.read(workbook[action_sheet.sheet], problems)
         except Exception as exc:  # noqa: BLE001 - a damaged sheet inside a readable zip
-            return [], [Problem(Loc(label), f"isi berkas XLSX rusak ({type(exc).__name__}: {exc})")]
+            return [], [Problem(Loc(label), _entities_refused(exc) or
+                                f"isi berkas XLSX rusak ({type(exc).__name__}: {exc})")]
     finally:
         workbook.close()
     if plan_rows is None or action_rows is None:
@@ -260,6 +272,19 @@ def read_xlsx(path: Path, label: str | None = None) -> tuple[list[RawPlan], list
             continue
         plan.actions.append(_action(row, cells, action_sheet))
     return plans, problems
+
+
+def _entities_refused(exc: BaseException) -> str | None:
+    """The message for XML that declares entities (which openpyxl refuses through defusedxml, a
+    dependency for this reason: entity expansion is an XML bomb), or None for any other failure."""
+    from defusedxml import DefusedXmlException
+
+    while exc is not None:
+        if isinstance(exc, DefusedXmlException):
+            return (f"berkas XLSX ditolak: XML di dalamnya mendeklarasikan entitas atau DTD ({exc}), yang tidak "
+                    f"pernah ditulis Excel")
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def _key(cells: dict[str, Cell], problems: list[Problem], loc: Loc | None = None) -> tuple[int, str] | None:

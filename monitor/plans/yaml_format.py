@@ -1,16 +1,17 @@
 """RAD-PKS plans in YAML: reading into raw records with line numbers, and writing.
 
-Reading walks the node tree of ``yaml.compose`` (not ``safe_load``) so every value keeps its
-line, and scalar fields keep the text as written (``region: 62.10`` stays "62.10", not 62.1).
-The layout is described in README.md of this folder.
+Reading walks the node tree of ``classifiers.safe_yaml.compose`` (not ``safe_load``) so every value
+keeps its line, and scalar fields keep the text as written (``region: 62.10`` stays "62.10", not
+62.1); the file size, nesting and alias expansion are bounded there. The layout is described in
+README.md of this folder.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 import yaml
-from yaml.constructor import SafeConstructor
 
+from classifiers import safe_yaml
 from monitor.plans.fields import suggest
 from monitor.plans.schema import PERIODS, ActionData, Cell, Loc, PlanData, Problem, RawAction, RawPlan, RawRecord
 
@@ -41,7 +42,6 @@ class _Reader:
     def __init__(self, label: str):
         self.label = label
         self.problems: list[Problem] = []
-        self._constructor = SafeConstructor()
 
     def loc(self, node: yaml.Node, field: str | None = None) -> Loc:
         return Loc(self.label, _line(node), None, field)
@@ -56,8 +56,8 @@ class _Reader:
         if isinstance(node, yaml.MappingNode):
             return Cell({}, self.loc(node, field))
         try:
-            value = self._constructor.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:  # e.g. an invalid timestamp
+            value = safe_yaml.construct(node)
+        except yaml.YAMLError as exc:  # e.g. an invalid timestamp or a Python tag
             self.problem(node, f"nilai tidak dapat dibaca ({getattr(exc, 'problem', exc)})", field)
             value = None
         text = None if value is None else node.value
@@ -100,7 +100,10 @@ class _Reader:
 
     def read(self, text: str) -> list[RawPlan]:
         try:
-            root = yaml.compose(text)
+            root = safe_yaml.compose(text)
+        except safe_yaml.YamlLimitError as exc:
+            self.problems.append(Problem(Loc(self.label, exc.line), str(exc)))
+            return []
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             problem = str(exc.problem or exc.context or exc)
@@ -179,7 +182,9 @@ def read_yaml(path: Path, label: str | None = None) -> tuple[list[RawPlan], list
     path = Path(path)
     reader = _Reader(label or path.name)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = safe_yaml.read_bytes(path).decode("utf-8-sig")
+    except safe_yaml.YamlLimitError as exc:
+        return [], [Problem(Loc(reader.label), str(exc))]
     except UnicodeDecodeError as exc:
         return [], [Problem(Loc(reader.label), f"bukan teks UTF-8 (bita ke-{exc.start + 1}); simpan ulang sebagai UTF-8")]
     except OSError as exc:

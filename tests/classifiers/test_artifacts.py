@@ -1,9 +1,13 @@
 """Model files: skops artifact + card, sha256 check, trusted types only."""
 import json
+import tomllib
+from importlib import metadata
+from pathlib import Path
 
 import numpy as np
 import pytest
 import skops.io as sio
+from packaging.requirements import Requirement
 from skops.io.exceptions import UntrustedTypesFoundException
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -46,5 +50,39 @@ def test_untrusted_types_are_refused_even_with_a_matching_card(tmp_path):
     sio.dump({"vectorizer": Pipeline([("f", FunctionTransformer(print))])}, folder / "model.skops")
     (folder / "card.json").write_text(json.dumps({"version": "evil", "artifact": "model.skops",
                                                   "sha256": sha256_of(folder / "model.skops")}))
-    with pytest.raises(UntrustedTypesFoundException):
+    with pytest.raises(ModelIntegrityError, match="jenis objek yang tidak dipercaya") as info:
         load_model(folder)
+    assert isinstance(info.value.__cause__, UntrustedTypesFoundException)
+
+
+def with_matching_card(folder, artifact: bytes):
+    folder.mkdir()
+    (folder / "model.skops").write_bytes(artifact)
+    (folder / "card.json").write_text(json.dumps({"version": "x", "artifact": "model.skops",
+                                                  "sha256": sha256_of(folder / "model.skops")}))
+    return folder
+
+
+@pytest.mark.parametrize("artifact, message", [
+    (b"bukan arsip zip", "bukan arsip skops yang sah"),
+    (sio.dumps({"vocabulary": [1, 2]}), "tidak sesuai dengan model kategori Waspada"),
+])
+def test_an_unreadable_artifact_with_a_matching_card_is_refused(tmp_path, artifact, message):
+    with pytest.raises(ModelIntegrityError, match=message):
+        load_model(with_matching_card(tmp_path / "rusak", artifact))
+
+
+def test_a_card_that_is_not_an_object_is_refused(tmp_path, small_model):
+    save_model(small_model, tmp_path / "v1", {"version": "v1"})
+    (tmp_path / "v1" / "card.json").write_text("[]")
+    with pytest.raises(ModelIntegrityError, match="kartu model"):
+        load_model(tmp_path / "v1")
+
+
+def test_the_skops_floor_excludes_releases_with_known_loading_bypasses():
+    # CVE-2025-54412 and CVE-2025-54413 (code run at load time despite the trusted list) were fixed in
+    # 0.12.0, CVE-2025-54886 (Card.get_model falling back to joblib) in 0.13.0
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
+    [skops] = [Requirement(r) for r in pyproject["project"]["dependencies"] if Requirement(r).name == "skops"]
+    assert not skops.specifier.contains("0.12.1")
+    assert skops.specifier.contains(metadata.version("skops"))

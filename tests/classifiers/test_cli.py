@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import skops.io as sio
 
 from classifiers.artifacts import save_model
 
@@ -85,3 +86,60 @@ def test_a_tampered_model_is_refused_by_the_cli(tmp_path, model_dir):
     source.write_text('{"id": 1, "title": "x", "text": "y"}\n')
     result = run_waspada("classify", "--input", str(source), "--output", str(tmp_path / "o.jsonl"), "--model", str(copy))
     assert result.returncode == 2 and "sha256" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["not_an_archive", "untrusted"])
+def test_an_unusable_model_with_a_matching_card_exits_2_with_a_message(tmp_path, name):
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from classifiers.artifacts import sha256_of
+
+    folder = tmp_path / name
+    folder.mkdir()
+    if name == "untrusted":
+        sio.dump({"vectorizer": Pipeline([("f", FunctionTransformer(print))])}, folder / "model.skops")
+    else:
+        (folder / "model.skops").write_bytes(b"PK bukan arsip")
+    (folder / "card.json").write_text(json.dumps({"version": name, "sha256": sha256_of(folder / "model.skops")}))
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": 1, "title": "x", "text": "y"}\n')
+    result = run_waspada("classify", "--input", str(source), "--output", str(tmp_path / "o.jsonl"), "--model", str(folder))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"galat: berkas model {folder / 'model.skops'}")
+    assert "Traceback" not in result.stderr
+
+
+def test_deep_or_non_finite_lines_are_line_errors_and_every_valid_line_is_kept(tmp_path, model_dir):
+    lines = [
+        '{"id": 1, "title": "Demo buruh tuntut upah", "text": ""}',
+        '{"id": 2, "title": "x", "text": "y", "extra": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        '{"id": NaN, "title": "a", "text": "b"}',
+        '{"id": 1e999, "title": "a", "text": "b"}',
+        '{"id": -Infinity, "title": "a", "text": "b"}',
+        '{"id": ' + "9" * 5000 + ', "title": "a", "text": "b"}',
+        '{"id": {"a": [1]}, "title": "a", "text": "b"}',
+        '{"id": 8, "title": "Bentrok antarwarga di desa", "text": "Dua kelompok warga bentrok.", "skor": 1.5}',
+    ]
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = run_waspada("classify", "--input", str(source), "--output", str(out), "--model", str(model_dir))
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+
+    def strict(text):
+        return json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in the output"))
+
+    records = [strict(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r.get("line") for r in records] == [None, 2, 3, 4, 5, 6, 7, None]
+    assert records[0]["id"] == 1 and "categories" in records[0]
+    assert records[-1]["id"] == 8 and "categories" in records[-1]
+    for record in records[1:-1]:
+        assert record["id"] is None and record["error"].startswith(f"baris {record['line']}: ")
+        assert f"galat: {record['error']}\n" in result.stderr
+    assert records[1]["error"] == "baris 2: JSON bersarang terlalu dalam"
+    assert records[2]["error"] == "baris 3: bukan JSON yang sah (NaN bukan angka JSON)"
+    assert records[3]["error"] == "baris 4: bukan JSON yang sah (angka 1e999 di luar jangkauan)"
+    assert records[5]["error"] == "baris 6: bukan JSON yang sah (bilangan bulat 5000 digit terlalu panjang)"
+    assert records[6]["error"] == "baris 7: 'id' harus berupa teks atau angka"

@@ -151,8 +151,36 @@ def test_fetch_refuses_local_server_without_the_setting(cli, feed_server, tmp_pa
 def test_fetch_with_a_broken_feeds_file(cli, tmp_path):
     feeds = write_feeds(tmp_path / "feeds.yaml", [{"id": "rusak", "url": "ftp://x.example.id/rss"}])
     result = cli("fetch", "--once", "--feeds", str(feeds), check=2)
-    assert "field 'url' must be an http(s) address" in result.stderr
-    assert "line 8" in result.stderr
+    assert "baris 8: isian 'url' harus alamat http(s), bukan 'ftp://x.example.id/rss'" in result.stderr
+
+
+@pytest.mark.parametrize("command", [("feeds", "list"), ("fetch", "--once"), ("feeds", "check")])
+def test_python_tags_and_lists_in_feeds_file_are_clear_errors(cli, tmp_path, command):
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds:\n- id: a1\n  name: !!python/object/apply:os.system [echo diretas]\n"
+                     "  url: https://a.example.id/rss\n  outlet: [A, B]\n  region: '62'\n", encoding="utf-8")
+    result = cli(*command, "--feeds", str(feeds), check=2)  # in-process: an exception would fail the test
+    assert "baris 3: isian 'name': tag YAML '!!python/object/apply:os.system' tidak diizinkan" in result.stderr
+    assert "baris 5: isian 'outlet' harus berupa teks, bukan daftar atau pemetaan" in result.stderr
+    assert "diretas" not in result.stdout
+
+
+def test_a_malformed_setting_stops_a_command_with_a_clear_message(cli, tmp_path):
+    cli.env["WASPADA_MAX_BODY_BYTES"] = "5MB"
+    expected = "WASPADA_MAX_BODY_BYTES harus bilangan bulat >= 1 (jumlah bita; bawaannya 5242880), bukan '5MB'"
+    result = cli("feeds", "list", check=2, real_process=True)
+    assert expected in result.stderr and "Traceback" not in result.stderr
+    assert expected in cli("plans", "list", check=2).stderr
+    assert expected in cli("alerts", "list", check=2).stderr
+
+
+def test_an_unusable_extra_taxonomy_stops_a_command_with_a_clear_message(cli, tmp_path):
+    extra = tmp_path / "tambahan.yaml"
+    extra.write_text("categories:\n  - code: !!python/object/apply:os.system [echo diretas]\n    name: X\n",
+                     encoding="utf-8")
+    cli.env["WASPADA_TAXONOMY_EXTRA"] = str(extra)
+    result = cli("plans", "validate", "--contoh", check=2)
+    assert f"{extra} baris 2: tag YAML '!!python/object/apply:os.system' tidak diizinkan" in result.stderr
 
 
 def test_ingest_folder_twice(cli, tmp_path):
@@ -208,6 +236,19 @@ def test_feeds_add_with_autodiscovery(cli, feed_server, tmp_path):
     text = feeds.read_text(encoding="utf-8")
     cli("feeds", "add", site, "--id", "contoh-borneo-pos", "--feeds", str(feeds), check=1)
     assert feeds.read_text(encoding="utf-8") == text
+
+
+def test_feeds_add_with_a_bad_region_leaves_feeds_yaml_byte_identical(cli, feed_server, tmp_path):
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text((Path(__file__).resolve().parents[2] / "feeds.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    before = feeds.read_bytes()
+    url = feed_server.feed("/atom.xml", fixture_bytes("atom_kalteng.xml"), content_type="application/atom+xml")
+    result = cli("feeds", "add", url, "--region", "99", "--feeds", str(feeds), check=1)
+    assert feeds.read_bytes() == before
+    assert f"Sumber contoh-warta-katingan tidak ditambahkan; {feeds} tidak diubah:" in result.stderr
+    assert "sumber baru: isian 'region' harus 62 atau kode kabupaten/kota seperti 62.02, bukan '99'" in result.stderr
+    listing = cli("feeds", "list", "--feeds", str(feeds))  # the file still works
+    assert "contoh-warta-katingan" not in listing.stdout
 
 
 def test_feeds_add_direct_feed_url_and_no_feed(cli, feed_server, tmp_path):

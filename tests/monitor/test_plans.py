@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -23,7 +24,9 @@ from monitor.plans.fields import parse_number
 from monitor.plans.schema import PlanFileError, natural_key
 from monitor.plans.store import export_plans, import_plan_files, load_plans, save_plans
 from monitor.plans.validate import load_plan_file, load_plan_files
-from monitor.plans.xlsx_format import ACTION_SHEET, PLAN_SHEET, write_xlsx
+from monitor.plans.xlsx_format import ACTION_SHEET, PLAN_SHEET, read_xlsx, write_xlsx
+from monitor.plans.xlsx_guard import XlsxLimits
+from tests.hostile import alias_bomb, deep_yaml_list
 
 PLAN_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "plans"
 UJI = PLAN_FIXTURES / "rencana_uji.yaml"
@@ -204,6 +207,38 @@ def test_structure_problems(tmp_path, content, expected):
     assert_reported(problems, expected)
 
 
+PLAN_HEAD = ("plans:\n  - year: 2026\n    region: '62'\n    title: T\n    actions:\n      - code: '1'\n"
+             "        bidang: pencegahan\n        program: P\n        kegiatan: K\n")
+
+
+@pytest.mark.parametrize("content, expected", [
+    # about 1 KB standing for 387 million values: refused while composing, before anything walks it
+    (PLAN_HEAD + "        keywords:\n" + alias_bomb("          "),
+     "bom.yaml baris 16: alias *b4 membuat isi berkas terlalu besar: lebih dari 200.000 nilai setelah alias "
+     "diuraikan"),
+    (PLAN_HEAD + "        keywords: &k [plasma, *k]\n",
+     "bom.yaml baris 10: alias *k menunjuk ke nilai yang memuat alias itu sendiri"),
+    (PLAN_HEAD + "        keywords: " + deep_yaml_list() + "\n",
+     "bom.yaml baris 10: susunan bertingkat terlalu dalam (lebih dari 64 tingkat)"),
+    ("# " + "x" * (2 * 1024 * 1024) + "\n" + PLAN_HEAD,
+     "bom.yaml: berkas terlalu besar (lebih dari 2 MiB)"),
+])
+def test_hostile_yaml_is_refused_quickly_naming_the_file(tmp_path, content, expected):
+    path = tmp_path / "bom.yaml"
+    path.write_text(content, encoding="utf-8")
+    plans, problems = load_plan_file(path)
+    assert plans == []
+    assert len(problems) == 1 and str(problems[0]).startswith(expected), messages(problems)
+
+
+def test_python_tags_in_a_plan_are_refused_by_field(tmp_path):
+    path = tmp_path / "tag.yaml"
+    path.write_text(PLAN_HEAD + "        sasaran: !!python/object/apply:os.system echo x\n", encoding="utf-8")
+    plans, problems = load_plan_file(path)
+    assert_reported(problems, "tag.yaml baris 10 isian 'sasaran': nilai tidak dapat dibaca (tag YAML "
+                              "'!!python/object/apply:os.system' tidak diizinkan")
+
+
 def test_unreadable_and_unknown_files(tmp_path):
     latin = tmp_path / "latin.yaml"
     latin.write_bytes("plans:\n  - title: Dinas Perkebunan \xe9\n".encode("latin-1"))
@@ -326,6 +361,100 @@ def test_empty_xlsx_template_has_no_plans(tmp_path):
         assert header in headers
     assert wb[ACTION_SHEET].freeze_panes == "E2"
     assert wb[PLAN_SHEET].freeze_panes == "A2"
+
+
+SHARED = "xl/sharedStrings.xml"
+
+
+def rezip(source: Path, target: Path, name: str, change, compress_type: int = zipfile.ZIP_DEFLATED) -> Path:
+    """A copy of the workbook `source` whose member `name` is `change(old bytes)`, compressed with `compress_type`."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename == name:
+                new.writestr(name, change(data), compress_type=compress_type)
+            else:
+                new.writestr(info, data)
+    return target
+
+
+def declare_size(path: Path, name: str, size: int) -> None:
+    """Make the zip's central directory claim `size` uncompressed bytes for member `name` (a lying directory)."""
+    data = bytearray(path.read_bytes())
+    entry = data.index(b"PK\x01\x02")  # the first central directory entry
+    while True:
+        name_length = int.from_bytes(data[entry + 28:entry + 30], "little")
+        if data[entry + 46:entry + 46 + name_length] == name.encode():
+            break
+        extra = int.from_bytes(data[entry + 30:entry + 32], "little") + int.from_bytes(data[entry + 32:entry + 34], "little")
+        entry += 46 + name_length + extra
+    data[entry + 24:entry + 28] = size.to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+
+
+@pytest.fixture
+def workbook(tmp_path) -> Path:
+    path = tmp_path / "asli.xlsx"
+    write_xlsx(parsed(UJI), path)
+    return path
+
+
+def huge_string(size: int):
+    return lambda data: data.replace(b"<t>Tahun</t>", b"<t>" + b"a" * size + b"</t>", 1)
+
+
+def test_xlsx_with_a_huge_shared_string_is_refused_before_openpyxl_reads_it(workbook, tmp_path):
+    # the review's 2 GiB string took 4.4 GB of memory; 40 MiB is over the 32 MiB a member may hold
+    path = rezip(workbook, tmp_path / "besar.xlsx", SHARED, huge_string(40 * 1024 * 1024))
+    plans, problems = load_plan_file(path)
+    assert plans == [] and messages(problems) == [
+        "besar.xlsx: berkas XLSX ditolak: bagian 'xl/sharedStrings.xml' berukuran 40.0 MiB setelah dibuka "
+        "(paling banyak 32.0 MiB)"]
+
+
+def test_xlsx_zip_bomb_is_refused_by_its_compression_ratio(workbook, tmp_path):
+    path = rezip(workbook, tmp_path / "bom.xlsx", SHARED, huge_string(20 * 1024 * 1024))
+    [problem] = load_plan_file(path)[1]
+    assert str(problem).startswith("bom.xlsx: berkas XLSX ditolak: bagian 'xl/sharedStrings.xml' dimampatkan ")
+    assert str(problem).endswith("kali (paling banyak 100 kali); kemungkinan bom zip")
+
+
+def test_xlsx_with_a_lying_zip_directory_is_refused(workbook, tmp_path):
+    # bzip2 would be decompressed whole before the declared size is enforced: XLSX never uses it
+    bzip = rezip(workbook, tmp_path / "bzip.xlsx", SHARED, huge_string(8 * 1024 * 1024), zipfile.ZIP_BZIP2)
+    declare_size(bzip, SHARED, 1000)
+    assert messages(load_plan_file(bzip)[1]) == [
+        "bzip.xlsx: berkas XLSX ditolak: bagian 'xl/sharedStrings.xml' memakai kompresi yang tidak dipakai XLSX "
+        "(metode 12; hanya stored dan deflate)"]
+    # deflate: the bounded read stops at the declared size and the checksum shows the lie
+    deflate = tmp_path / "deflate.xlsx"
+    shutil.copy(workbook, deflate)
+    declare_size(deflate, SHARED, 1000)
+    [problem] = load_plan_file(deflate)[1]
+    assert str(problem).startswith("deflate.xlsx: berkas XLSX ditolak: bagian 'xl/sharedStrings.xml' tidak cocok "
+                                   "dengan daftar isi zip")
+
+
+def test_xlsx_declaring_xml_entities_is_refused(workbook, tmp_path):
+    # openpyxl reads through defusedxml: no entity is expanded, however small (the large ones are XML bombs)
+    def entity(data: bytes) -> bytes:
+        data = data.replace(b"<sst ", b'<!DOCTYPE sst [<!ENTITY a "Tahun">]><sst ', 1)
+        return data.replace(b"<t>Tahun</t>", b"<t>&a;</t>", 1)
+
+    path = rezip(workbook, tmp_path / "entitas.xlsx", SHARED, entity)
+    assert messages(load_plan_file(path)[1]) == [
+        "entitas.xlsx: berkas XLSX ditolak: XML di dalamnya mendeklarasikan entitas atau DTD "
+        "(EntitiesForbidden(name='a', system_id=None, public_id=None)), yang tidak pernah ditulis Excel"]
+
+
+@pytest.mark.parametrize("limits, expected", [
+    (XlsxLimits(max_file_bytes=1000), "berkas terlalu besar untuk berkas rencana XLSX (lebih dari 1000 bita)"),
+    (XlsxLimits(max_members=5), "berkas XLSX ditolak: berisi 12 bagian (paling banyak 5)"),
+    (XlsxLimits(max_total_bytes=20_000), "berkas XLSX ditolak: isi seluruhnya lebih dari 19.5 KiB setelah dibuka"),
+])
+def test_xlsx_limits(workbook, limits, expected):
+    plans, problems = read_xlsx(workbook, limits=limits)
+    assert plans == [] and messages(problems) == [f"asli.xlsx: {expected}"]
 
 
 def test_hand_made_xlsx_is_read_leniently(tmp_path):

@@ -1,6 +1,7 @@
 """feeds.yaml: validation with line and field, the shipped file, syncing into the database."""
 from __future__ import annotations
 
+import stat
 import textwrap
 
 import pytest
@@ -9,6 +10,7 @@ from monitor.config import PROJECT_ROOT
 from monitor.db.models import Feed
 from monitor.db.session import session_scope
 from monitor.feeds.registry import FeedsFileError, FeedSource, append_feed, load_feeds, sync_feeds
+from tests.hostile import alias_bomb
 
 GOOD = """\
 feeds:
@@ -60,22 +62,23 @@ def test_good_file_and_region_kept_as_written(tmp_path):
 
 def test_bad_url_reports_line_and_field(tmp_path):
     path = write(tmp_path, GOOD.replace("https://kotim.example.id/feed/", "ftp://kotim.example.id/feed"))
-    assert problems_of(path) == ["line 13: field 'url' must be an http(s) address, got 'ftp://kotim.example.id/feed'"]
+    assert problems_of(path) == ["baris 13: isian 'url' harus alamat http(s), bukan 'ftp://kotim.example.id/feed'"]
 
 
 def test_url_without_host(tmp_path):
     problems = problems_of(write(tmp_path, GOOD.replace("https://kalteng.example.id/rss", "kalteng.example.id/rss")))
-    assert problems == ["line 4: field 'url' must be an http(s) address, got 'kalteng.example.id/rss'"]
+    assert problems == ["baris 4: isian 'url' harus alamat http(s), bukan 'kalteng.example.id/rss'"]
 
 
 def test_duplicate_id_reports_both_lines(tmp_path):
     path = write(tmp_path, GOOD.replace("id: contoh-kotim", "id: contoh-kalteng"))
-    assert problems_of(path) == ["line 11: field 'id' 'contoh-kalteng' repeats line 2"]
+    assert problems_of(path) == ["baris 11: isian 'id' 'contoh-kalteng' sudah dipakai di baris 2"]
 
 
 def test_unknown_field_reports_its_line(tmp_path):
     path = write(tmp_path, GOOD.replace("  interval_minutes: 60\n", "  interval_minutes: 60\n  intervall: 5\n"))
-    assert problems_of(path) == ["line 17: unknown field 'intervall'"]
+    assert problems_of(path) == ["baris 17: isian 'intervall' tidak dikenal (isian yang dikenal: id, name, url, "
+                                 "outlet, region, interval_minutes, enabled, verified, notes)"]
 
 
 def test_every_problem_is_reported_at_once(tmp_path):
@@ -93,21 +96,59 @@ def test_every_problem_is_reported_at_once(tmp_path):
       region: '62'
     """)
     problems = problems_of(write(tmp_path, text))
-    assert "line 17: field 'id' must be lower-case letters, digits, '-' or '_'" in problems
-    assert "line 19: field 'url' must be an http(s) address, got 'notaurl'" in problems
-    assert "line 21: field 'region' must be 62 or a kabupaten code like 62.02" in problems
-    assert "line 22: field 'interval_minutes' must be a whole number >= 10" in problems
-    assert "line 23: field 'enabled' must be true or false" in problems
-    assert "line 24: field 'id' is required" in problems
+    assert ("baris 17: isian 'id' hanya boleh berisi huruf kecil, angka, '-' dan '_' (2 sampai 100 karakter, "
+            "diawali huruf kecil atau angka)") in problems
+    assert "baris 19: isian 'url' harus alamat http(s), bukan 'notaurl'" in problems
+    assert "baris 21: isian 'region' harus 62 atau kode kabupaten/kota seperti 62.02, bukan '63'" in problems
+    assert "baris 22: isian 'interval_minutes' harus bilangan bulat >= 10" in problems
+    assert "baris 23: isian 'enabled' harus true atau false" in problems
+    assert "baris 24: isian 'id' wajib diisi" in problems
 
 
 def test_yaml_syntax_error_has_a_line(tmp_path):
     problems = problems_of(write(tmp_path, "feeds:\n- id: a\n  name: [unclosed\n"))
-    assert len(problems) == 1 and problems[0].startswith("line ") and "not valid YAML" in problems[0]
+    assert len(problems) == 1 and problems[0].startswith("baris 4: bukan YAML yang sah")
 
 
 def test_missing_feeds_list(tmp_path):
-    assert problems_of(write(tmp_path, "sources: []\n")) == ["line 1: missing list 'feeds'"]
+    assert problems_of(write(tmp_path, "sources: []\n")) == ["baris 1: daftar 'feeds' tidak ada"]
+
+
+ONE = """\
+feeds:
+- id: contoh-kalteng
+  name: Contoh Kalteng
+  url: https://kalteng.example.id/rss
+  outlet: Contoh Kalteng
+  region: '62'
+"""
+
+
+@pytest.mark.parametrize("change, expected", [
+    # a Python tag is refused by the safe loader (and never run), named by line and field
+    (("name: Contoh Kalteng", "name: !!python/object/apply:os.system [echo diretas]"),
+     ["baris 3: isian 'name': tag YAML '!!python/object/apply:os.system' tidak diizinkan (hanya teks, angka, "
+      "true/false, tanggal, daftar dan pemetaan)"]),
+    (("region: '62'", "region: !!python/name:os.system '62'"),
+     ["baris 6: isian 'region': tag YAML '!!python/name:os.system' tidak diizinkan (hanya teks, angka, "
+      "true/false, tanggal, daftar dan pemetaan)"]),
+    (("name: Contoh Kalteng", "name: [a, b]"), ["baris 3: isian 'name' harus berupa teks, bukan daftar atau pemetaan"]),
+    (("id: contoh-kalteng", "id: [a, b]"), ["baris 2: isian 'id' harus berupa teks, bukan daftar atau pemetaan"]),
+    (("url: https://kalteng.example.id/rss", "url: {a: b}"),
+     ["baris 4: isian 'url' harus berupa teks, bukan daftar atau pemetaan"]),
+    (("name: Contoh Kalteng", "name: Contoh Kalteng\n  name: Lain"),
+     ["baris 4: isian 'name' ditulis dua kali (pertama di baris 3)"]),
+    (("region: '62'", "region: '62'\n  notes:\n" + alias_bomb("  ")),
+     ["baris 13: alias *b4 membuat isi berkas terlalu besar: lebih dari 200.000 nilai setelah alias diuraikan"]),
+])
+def test_unusable_values_are_named_by_line_and_field(tmp_path, change, expected):
+    assert problems_of(write(tmp_path, ONE.replace(*change))) == expected
+
+
+def test_text_fields_are_kept_as_written(tmp_path):
+    [source] = load_feeds(write(tmp_path, ONE.replace("name: Contoh Kalteng", "name: 2024").replace(
+        "outlet: Contoh Kalteng", "outlet: yes")))
+    assert (source.name, source.outlet) == ("2024", "yes")
 
 
 def test_append_feed_keeps_file_valid(tmp_path):
@@ -134,6 +175,45 @@ def test_append_feed_to_shipped_layout(tmp_path):
     append_feed(path, FeedSource(id="contoh-baru", name="Contoh Baru", url="https://baru.example.id/feed/",
                                  outlet="Contoh Baru", region="62"))
     assert len(load_feeds(path)) == before + 1
+
+
+NEW = FeedSource(id="contoh-baru", name="Contoh Baru", url="https://baru.example.id/feed/", outlet="Contoh Baru",
+                 region="62.02")
+
+
+@pytest.mark.parametrize("change, problem", [
+    ({"region": "99"}, "sumber baru: isian 'region' harus 62 atau kode kabupaten/kota seperti 62.02, bukan '99'"),
+    ({"id": "Contoh Baru"}, "sumber baru: isian 'id' hanya boleh berisi huruf kecil, angka, '-' dan '_' "
+                            "(2 sampai 100 karakter, diawali huruf kecil atau angka)"),
+    ({"id": "contoh-kotim"}, "sumber baru: isian 'id' 'contoh-kotim' sudah dipakai di baris 11"),
+    ({"url": "feed://baru"}, "sumber baru: isian 'url' harus alamat http(s), bukan 'feed://baru'"),
+])
+def test_append_feed_refuses_an_invalid_source_and_leaves_the_file_as_it_was(tmp_path, change, problem):
+    path = write(tmp_path, GOOD)
+    before = path.read_bytes()
+    with pytest.raises(FeedsFileError) as info:
+        append_feed(path, FeedSource(**{**NEW.__dict__, **change}))
+    assert info.value.problems == [problem]
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["feeds.yaml"]  # no temporary file left behind
+
+
+def test_append_feed_refuses_to_touch_a_broken_file(tmp_path):
+    path = write(tmp_path, GOOD.replace("interval_minutes: 30", "interval_minutes: 3"))
+    before = path.read_bytes()
+    with pytest.raises(FeedsFileError) as info:
+        append_feed(path, NEW)
+    assert info.value.problems == ["baris 7: isian 'interval_minutes' harus bilangan bulat >= 10"]
+    assert path.read_bytes() == before
+
+
+def test_append_feed_replaces_the_file_whole_and_keeps_its_mode(tmp_path):
+    path = write(tmp_path, GOOD)
+    path.chmod(0o640)
+    append_feed(path, NEW)
+    assert [s.id for s in load_feeds(path)] == ["contoh-kalteng", "contoh-kotim", "contoh-baru"]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["feeds.yaml"]
 
 
 def test_sync_keeps_polling_state_and_learnt_url(engine, tmp_path):

@@ -1,0 +1,50 @@
+"""Settings from WASPADA_* variables: a malformed value is refused by name, with what is expected."""
+import pytest
+
+from monitor.config import FetchSettings, PollSettings, Settings, SettingsError
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    import os
+
+    for name in [n for n in os.environ if n.startswith("WASPADA_")]:
+        monkeypatch.delenv(name)
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("WASPADA_MAX_BODY_BYTES", "5MB",
+     "WASPADA_MAX_BODY_BYTES harus bilangan bulat >= 1 (jumlah bita; bawaannya 5242880), bukan '5MB'"),
+    ("WASPADA_MAX_BODY_BYTES", "-1",
+     "WASPADA_MAX_BODY_BYTES harus bilangan bulat >= 1 (jumlah bita; bawaannya 5242880), bukan '-1'"),
+    ("WASPADA_READ_TIMEOUT", "30s", "WASPADA_READ_TIMEOUT harus angka >= 0.1 (detik; bawaannya 30), bukan '30s'"),
+    ("WASPADA_TOTAL_TIMEOUT", "nan", "WASPADA_TOTAL_TIMEOUT harus angka >= 0.1 (detik; bawaannya 90), bukan 'nan'"),
+    ("WASPADA_CONCURRENCY", "0",
+     "WASPADA_CONCURRENCY harus bilangan bulat >= 1 (jumlah permintaan serentak; bawaannya 20), bukan '0'"),
+    ("WASPADA_PER_HOST_MIN_GAP", "satu",
+     "WASPADA_PER_HOST_MIN_GAP harus angka >= 0 (detik; bawaannya 1), bukan 'satu'"),
+    ("WASPADA_POLL_CEILING_SECONDS", "1e9",
+     "WASPADA_POLL_CEILING_SECONDS harus bilangan bulat >= 600 (detik; bawaannya 86400), bukan '1e9'"),
+    ("WASPADA_MAX_FAILURES", "10.5",
+     "WASPADA_MAX_FAILURES harus bilangan bulat >= 1 (kegagalan beruntun; bawaannya 10), bukan '10.5'"),
+    ("WASPADA_ALLOW_PRIVATE_NETWORKS", "mungkin",
+     "WASPADA_ALLOW_PRIVATE_NETWORKS harus salah satu dari 1, true, yes, on, ya (hidup) atau 0, false, no, off, "
+     "tidak (mati), bukan 'mungkin'"),
+])
+def test_a_malformed_setting_names_the_variable_and_what_is_expected(monkeypatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env()
+    assert str(info.value) == message
+
+
+def test_well_formed_and_empty_settings(monkeypatch):
+    for name, value in {"WASPADA_MAX_BODY_BYTES": " 1048576 ", "WASPADA_READ_TIMEOUT": "2.5",
+                        "WASPADA_PER_HOST_MIN_GAP": "0", "WASPADA_ALLOW_PRIVATE_NETWORKS": "Ya",
+                        "WASPADA_CONCURRENCY": ""}.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings.from_env()
+    assert settings.fetch.max_body_bytes == 1048576 and settings.fetch.read_timeout == 2.5
+    assert settings.fetch.per_host_min_gap == 0 and settings.fetch.allow_private_networks is True
+    assert settings.fetch.global_concurrency == FetchSettings.global_concurrency
+    assert settings.poll == PollSettings()
