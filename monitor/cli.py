@@ -69,14 +69,15 @@ def run(
 ):
     """Jalankan monitor dan aplikasi web: ambil feed yang jatuh tempo setiap menit sampai dihentikan (Ctrl+C)."""
     from monitor.scheduler import build_scheduler
-    from monitor.web.cli import serve
+    from monitor.web.cli import secret_key_or_exit, serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     settings = _settings(feeds)
+    secret_key = secret_key_or_exit(settings)
     engine = _load_and_sync(settings)
     scheduler = build_scheduler(engine, settings, background=True)
     try:
-        serve(engine, settings, host, port,
+        serve(engine, settings, secret_key, host, port,
               lambda url: f"Waspada berjalan. Basis data: {masked_url(settings.database_url)}. Feed yang jatuh tempo "
                           f"dicek setiap {settings.check_seconds:g} detik.\nAplikasi web: {url}\nHentikan dengan Ctrl+C.",
               on_start=scheduler.start)

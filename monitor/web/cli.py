@@ -118,22 +118,29 @@ def list_users():
         console.print("Belum ada pengguna. Tambah admin pertama: waspada users add NAMA --role admin")
 
 
-def serve(engine: Engine, settings: Settings, host: Optional[str], port: Optional[int], banner: Callable[[str], str],
-          on_start: Callable[[], None] = lambda: None) -> None:
+def secret_key_or_exit(settings: Settings) -> str:
+    """The session key (see monitor.web.secret), or the Indonesian reason there is none and exit status 2."""
+    from monitor.config import data_dir
+    from monitor.web.secret import SecretKeyError, resolve_secret_key
+
+    try:
+        return resolve_secret_key(settings.database_url, data_dir())
+    except SecretKeyError as exc:
+        err_console.print(str(exc))
+        raise typer.Exit(2)
+
+
+def serve(engine: Engine, settings: Settings, secret_key: str, host: Optional[str], port: Optional[int],
+          banner: Callable[[str], str], on_start: Callable[[], None] = lambda: None) -> None:
     """Serve the web app in the foreground until Ctrl+C or SIGTERM; print `banner(address)` and, on a fresh
     install, the one-time set-up link. `on_start` runs once the port is bound (e.g. to start the scheduler)."""
-    from monitor.web.secret import SecretKeyError
-    from monitor.web.server import address, build_app, first_run_notice, make_server
+    from monitor.web import create_app
+    from monitor.web.server import address, first_run_notice, make_server
 
     host = host or settings.web.host
     port = settings.web.port if port is None else port
     try:
-        app = build_app(engine, settings)
-    except SecretKeyError as exc:
-        err_console.print(str(exc))
-        raise typer.Exit(2)
-    try:
-        server = make_server(app, host, port)
+        server = make_server(create_app(engine, settings, secret_key), host, port)
     except OSError as exc:
         err_console.print(f"Tidak dapat membuka aplikasi web di {host}:{port}: {exc.strerror or exc}. "
                           "Pilih port lain dengan --port atau WASPADA_WEB_PORT.")
@@ -154,8 +161,9 @@ def web(
 ):
     """Jalankan aplikasi web saja (tanpa pengambilan feed), sampai dihentikan (Ctrl+C)."""
     settings = Settings.from_env()
+    secret_key = secret_key_or_exit(settings)
     engine = open_database(settings.database_url)
-    serve(engine, settings, host, port,
+    serve(engine, settings, secret_key, host, port,
           lambda url: f"Aplikasi web Waspada: {url}\n(hanya aplikasi web; feed diambil oleh `waspada run`). "
                       "Hentikan dengan Ctrl+C.")
     console.print("Aplikasi web berhenti.")

@@ -7,18 +7,12 @@ from flask import Flask
 from sqlalchemy import Engine
 from waitress.server import create_server
 
-from monitor.config import Settings, data_dir
+from monitor.config import Settings
 from monitor.db.session import session_scope
 from monitor.service import users
-from monitor.web.app import MAX_FORM_BYTES, create_app
-from monitor.web.secret import resolve_secret_key
+from monitor.web.app import MAX_FORM_BYTES
 
 THREADS = 8  # waitress worker threads: a handful of office users, pages rendered from SQL
-
-
-def build_app(engine: Engine, settings: Settings) -> Flask:
-    """The app with its session key (raises SecretKeyError with an Indonesian message when there is none)."""
-    return create_app(engine, settings, resolve_secret_key(settings.database_url, data_dir()))
 
 
 def make_server(app: Flask, host: str, port: int):
