@@ -6,6 +6,7 @@ import asyncio
 import os
 import re
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -91,6 +92,16 @@ async def _discover(settings: Settings, url: str):
             return first, None, None
 
 
+def _run(coroutine):
+    """asyncio.run, also from a thread whose event loop is already running (then in a thread of its own)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def _write_validated(path: Path, source: FeedSource) -> list[str]:
     """Append `source` to a copy of the feeds file, validate the copy, and only then replace the file.
 
@@ -127,7 +138,7 @@ def add_feed(engine: Engine, settings: Settings, url: str, *, feed_id: str | Non
         existing = load_feeds(path)
     except FeedsFileError as exc:
         return AddFeedResult(False, f"Berkas sumber {path} bermasalah: " + "; ".join(exc.problems))
-    result, feed_url, parsed = asyncio.run(_discover(settings, url))
+    result, feed_url, parsed = _run(_discover(settings, url))
     if feed_url is None:
         reason = result.error_message or "tidak ada <link rel=alternate> yang berisi feed"
         return AddFeedResult(False, f"Tidak menemukan feed di {url}: {reason}", "url")

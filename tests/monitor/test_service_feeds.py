@@ -90,3 +90,15 @@ def test_health_counts_items_per_day_over_seven_days(engine, settings, feed_serv
         [health] = feeds.feed_health(session)
     assert (health.id, health.enabled, health.items_per_day, health.error_count) == ("antara", True, round(2 / 7, 1), 0)
     assert health.last_success_at is not None and health.next_check_at is not None
+
+
+def test_add_feed_works_from_a_thread_whose_event_loop_is_running(engine, settings, feed_server):
+    import asyncio
+
+    settings.feeds_path.write_text(yaml.safe_dump(ONE_FEED), encoding="utf-8")
+    site = _site(feed_server)
+
+    async def front_door():  # e.g. an async server, or a browser-driving test harness, calling the service
+        return feeds.add_feed(engine, settings, site)
+
+    assert asyncio.run(front_door()).ok

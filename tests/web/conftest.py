@@ -137,8 +137,10 @@ def live_server(app):
         thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def _browser():
+    # per test, not per session: Playwright's sync API keeps an asyncio loop running in the main thread while
+    # it is started, and code under test that calls asyncio.run() (fetching, feed discovery) must not see it
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is not installed at {CHROMIUM}: the browser tests need Debian's chromium "
                     "(apt-get install chromium; .ci/run does this) or WASPADA_TEST_CHROMIUM pointing at one.",
