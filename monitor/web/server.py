@@ -17,8 +17,10 @@ THREADS = 8  # waitress worker threads: a handful of office users, pages rendere
 
 def make_server(app: Flask, host: str, port: int):
     """A waitress server bound to host:port (port 0: any free port); `run()` serves until Ctrl+C, `close()` stops."""
+    # Proxy headers are trusted by nothing in Waspada (the client address is the socket's), so they are left in
+    # place rather than stripped: the set-up link must see them to refuse a request relayed by a local proxy.
     return create_server(app, host=host, port=port, threads=THREADS, ident="Waspada",
-                         max_request_body_size=2 * MAX_FORM_BYTES, clear_untrusted_proxy_headers=True)
+                         max_request_body_size=2 * MAX_FORM_BYTES, clear_untrusted_proxy_headers=False)
 
 
 def address(server) -> str:

@@ -317,3 +317,12 @@ def test_the_set_up_link_expires(empty_app):
     with session_scope(engine) as session:
         token = users.create_setup_token(session, now=datetime.now(timezone.utc) - timedelta(minutes=61))
     assert app.test_client().get(f"/setup/{token}").status_code == 404
+
+
+def test_through_the_real_server_a_relayed_request_cannot_open_the_set_up_page(live_server):
+    import httpx
+
+    assert httpx.get(f"{live_server}/setup/tebakan").status_code == 404  # straight from 127.0.0.1: token checked
+    for header in ("X-Forwarded-For", "Forwarded", "X-Real-IP"):
+        relayed = httpx.get(f"{live_server}/setup/tebakan", headers={header: "for=203.0.113.9"})
+        assert relayed.status_code == 403, header
