@@ -39,7 +39,7 @@ def create_app(engine: Engine, settings: Settings, secret_key: str) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=web.secure_cookies,
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=web.idle_minutes),
-        SESSION_REFRESH_EACH_REQUEST=True,
+        SESSION_REFRESH_EACH_REQUEST=False,  # the idle check rewrites the cookie on every page, not on assets
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SECURE=web.secure_cookies,
         MAX_CONTENT_LENGTH=MAX_FORM_BYTES,

@@ -113,8 +113,8 @@ def install(app: Flask, idle_minutes: int) -> None:
 
     @app.before_request
     def end_idle_session():
-        if not current_user.is_authenticated:
-            return None
+        if request.endpoint in PUBLIC_ENDPOINTS or not current_user.is_authenticated:
+            return None  # an asset neither counts as activity nor sets a cookie
         now = int(time.time())
         seen = session.get(SEEN_KEY)
         if not isinstance(seen, int) or now - seen > idle_minutes * 60:

@@ -102,3 +102,11 @@ def test_add_feed_works_from_a_thread_whose_event_loop_is_running(engine, settin
         return feeds.add_feed(engine, settings, site)
 
     assert asyncio.run(front_door()).ok
+
+
+def test_a_file_the_new_entry_would_break_is_left_untouched(engine, settings, feed_server):
+    # appending a block to a flow-style empty list ("feeds: []") would not be YAML: refused, not written
+    settings.feeds_path.write_text("feeds: []\n", encoding="utf-8")
+    result = feeds.add_feed(engine, settings, _site(feed_server))
+    assert not result.ok and "akan menjadi tidak sah" in result.message
+    assert settings.feeds_path.read_text(encoding="utf-8") == "feeds: []\n"

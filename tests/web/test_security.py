@@ -179,6 +179,13 @@ def test_an_idle_session_must_sign_in_again(web_engine, web_settings, login):
     assert client.get("/").status_code == 302  # the old session is gone for good
 
 
+def test_assets_set_no_cookie_and_do_not_count_as_activity(client, login):
+    login(client, "staf")
+    asset = client.get("/static/app.css")
+    assert asset.status_code == 200 and "Set-Cookie" not in asset.headers and "no-store" not in asset.headers.get(
+        "Cache-Control", "")
+
+
 def _sign_in(client, username: str, password: str, next_path: str | None = None):
     token = csrf_token_of(client, "/masuk")
     path = "/masuk" + (f"?next={next_path}" if next_path else "")
