@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import timezone
 from pathlib import Path
 from typing import Optional
 
@@ -19,13 +19,13 @@ from sqlalchemy import select
 from classifiers.cli import register as register_classifier_commands
 from monitor.alerts.cli import register as register_alert_commands
 from monitor.plans.cli import register as register_plan_commands
+from monitor.web.cli import register as register_web_commands
 from monitor.config import Settings, SettingsError, masked_url
 from monitor.db.models import Article, Feed
 from monitor.db.session import open_database, session_scope
-from monitor.feeds.discover import discover_feed_links
 from monitor.feeds.fetch import Fetcher
 from monitor.feeds.parse import NotAFeedError, parse_feed
-from monitor.feeds.registry import FeedsFileError, FeedSource, append_feed, load_feeds, sync_feeds
+from monitor.feeds.registry import FeedsFileError, load_feeds, sync_feeds
 from monitor.pipeline import feed_files
 from monitor.service.flow import StagePass, ingest_paths, run_cycle
 from monitor.terminal import console, err_console
@@ -39,6 +39,7 @@ app.add_typer(articles_app, name="articles")
 register_classifier_commands(app)
 register_alert_commands(app)
 register_plan_commands(app)
+register_web_commands(app)
 
 
 @app.callback()
@@ -78,20 +79,29 @@ def _load_and_sync(settings: Settings):
 
 
 @app.command()
-def run(feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)")):
-    """Jalankan monitor: ambil feed yang jatuh tempo setiap menit sampai dihentikan (Ctrl+C)."""
+def run(
+    feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)"),
+    host: Optional[str] = typer.Option(None, "--host", help="Alamat dengar aplikasi web (bawaan: 127.0.0.1)"),
+    port: Optional[int] = typer.Option(None, "--port", help="Port aplikasi web (bawaan: 8080)"),
+):
+    """Jalankan monitor dan aplikasi web: ambil feed yang jatuh tempo setiap menit sampai dihentikan (Ctrl+C)."""
     from monitor.scheduler import build_scheduler
+    from monitor.web.cli import secret_key_or_exit, serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     settings = _settings(feeds)
+    secret_key = secret_key_or_exit(settings)
     engine = _load_and_sync(settings)
-    console.print(f"Waspada berjalan. Basis data: {masked_url(settings.database_url)}. Feed yang jatuh tempo "
-                  f"dicek setiap {settings.check_seconds:g} detik. Hentikan dengan Ctrl+C.")
-    scheduler = build_scheduler(engine, settings)
+    scheduler = build_scheduler(engine, settings, background=True)
     try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        console.print("Waspada berhenti.")
+        serve(engine, settings, secret_key, host, port,
+              lambda url: f"Waspada berjalan. Basis data: {masked_url(settings.database_url)}. Feed yang jatuh tempo "
+                          f"dicek setiap {settings.check_seconds:g} detik.\nAplikasi web: {url}\nHentikan dengan Ctrl+C.",
+              on_start=scheduler.start)
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+    console.print("Waspada berhenti.")
 
 
 @app.command()
@@ -248,68 +258,38 @@ def feeds_add(
     feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)"),
 ):
     """Tambah sumber dari alamat situs: cari feed lewat <link rel="alternate">, uji, lalu simpan ke feeds.yaml."""
+    from monitor.service.feeds import add_feed
+
     settings = _settings(feeds)
-
-    async def find():
-        async with Fetcher(settings.fetch) as fetcher:
-            first = await fetcher.fetch(url)
-            if first.outcome != "ok":
-                return first, None, None
-            try:
-                parsed = parse_feed(first.body, first.headers, first.final_url or url)
-                return first, first.final_url or url, parsed
-            except NotAFeedError:
-                links = discover_feed_links(first.body.decode("utf-8", "replace"), first.final_url or url)
-                for link, _title in links:
-                    candidate = await fetcher.fetch(link)
-                    if candidate.outcome == "ok":
-                        try:
-                            return candidate, link, parse_feed(candidate.body, candidate.headers, link)
-                        except NotAFeedError:
-                            continue
-                return first, None, None
-
-    result, feed_url, parsed = asyncio.run(find())
-    if feed_url is None:
-        err_console.print(f"Tidak menemukan feed di {url}: {result.error_message or 'tidak ada <link rel=alternate> yang berisi feed'}")
+    engine = _load_and_sync(settings)
+    result = add_feed(engine, settings, url, feed_id=feed_id, region=region, actor=_cli_actor())
+    if not result.ok:
+        err_console.print(result.message)
         raise typer.Exit(1)
-    title = parsed.title or feed_url
-    new_id = feed_id or _slug(title)
-    source = FeedSource(id=new_id, name=title, url=feed_url, outlet=title, region=region, interval_minutes=60,
-                        enabled=True, verified=True, notes=f"Ditambahkan lewat penemuan feed dari {url}.")
-    try:
-        existing = load_feeds(settings.feeds_path)
-        if any(s.id == new_id or s.url == feed_url for s in existing):
-            err_console.print(f"Sumber {new_id} ({feed_url}) sudah ada di {settings.feeds_path}")
-            raise typer.Exit(1)
-        append_feed(settings.feeds_path, source)  # validates the new file first; writes it atomically
-    except FeedsFileError as exc:
-        err_console.print(f"Sumber {new_id} tidak ditambahkan; {exc.path} tidak diubah:")
-        for problem in exc.problems:
-            err_console.print(f"  - {problem}")
-        raise typer.Exit(1)
-    _load_and_sync(settings)
-    console.print(f"Ditambahkan: {new_id} -> {feed_url} ({len(parsed.entries)} item)")
+    console.print(result.message)
 
 
 @feeds_app.command("enable")
 def feeds_enable(feed_id: str, feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)")):
     """Aktifkan lagi feed yang dinonaktifkan otomatis (410 atau kegagalan berulang)."""
-    engine = _load_and_sync(_settings(feeds))
-    with session_scope(engine) as session:
-        feed = session.get(Feed, feed_id)
-        if feed is None:
-            err_console.print(f"Feed {feed_id} tidak ada")
-            raise typer.Exit(1)
-        feed.disabled_reason, feed.enabled, feed.error_count = None, True, 0
-        feed.next_check_at = datetime.now(timezone.utc)
-    console.print(f"Feed {feed_id} aktif lagi.")
+    from monitor.service.feeds import set_feed_enabled
+
+    settings = _settings(feeds)
+    result = set_feed_enabled(_load_and_sync(settings), settings, feed_id, True, actor=_cli_actor())
+    if not result.ok:
+        err_console.print(result.message)
+        raise typer.Exit(1)
+    console.print(result.message)
 
 
-def _slug(text: str) -> str:
-    import re
+def _cli_actor() -> str:
+    """Who the audit log names for a change made from the command line."""
+    import getpass
 
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "feed"
+    try:
+        return f"cli:{getpass.getuser()}"[:80]
+    except (KeyError, OSError):
+        return "cli"
 
 
 @articles_app.command("export")

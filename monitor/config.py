@@ -65,10 +65,14 @@ def masked_url(url: str) -> str:
         return "(alamat basis data tidak terbaca)"
 
 
+def data_dir() -> Path:
+    """WASPADA_DATA_DIR (default ./var): the embedded database and the generated session key live here."""
+    return Path(os.environ.get("WASPADA_DATA_DIR", "var"))
+
+
 def default_database_url() -> str:
     """SQLite file in WASPADA_DATA_DIR (default ./var), the embedded default store."""
-    data_dir = Path(os.environ.get("WASPADA_DATA_DIR", "var"))
-    return f"sqlite:///{data_dir / 'waspada.db'}"
+    return f"sqlite:///{data_dir() / 'waspada.db'}"
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,32 @@ class StageSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The web app: where it listens, session limits, and sign-in throttling."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    idle_minutes: int = 30  # a session unused this long must sign in again
+    secure_cookies: bool = False  # set when the app is reached over HTTPS (cookies then only travel encrypted)
+    max_failures_per_user: int = 5  # failed sign-ins of one username within the window before refusing it
+    max_failures_per_address: int = 20  # failed sign-ins from one client address within the window
+    failure_window_minutes: int = 15
+    min_password_length: int = 10
+    max_password_length: int = 1024  # longer ones are refused before hashing
+    setup_token_minutes: int = 60  # lifetime of the one-time link that creates the first admin
+
+    @classmethod
+    def from_env(cls) -> "WebSettings":
+        """Read WASPADA_WEB_HOST, WASPADA_WEB_PORT, WASPADA_WEB_IDLE_MINUTES (at least 1), WASPADA_WEB_SECURE_COOKIES."""
+        return cls(
+            host=os.environ.get("WASPADA_WEB_HOST") or cls.host,
+            port=_env_int("WASPADA_WEB_PORT", cls.port),
+            idle_minutes=max(1, _env_int("WASPADA_WEB_IDLE_MINUTES", cls.idle_minutes)),
+            secure_cookies=_env_bool("WASPADA_WEB_SECURE_COOKIES", cls.secure_cookies),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings; build with `Settings.from_env()`."""
 
@@ -133,6 +163,7 @@ class Settings:
     poll: PollSettings = field(default_factory=PollSettings)
     check_seconds: float = 60.0  # how often the monitor looks for due feeds (each feed keeps its own interval)
     parse: ParseSettings = field(default_factory=ParseSettings)
+    web: WebSettings = field(default_factory=WebSettings)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -172,4 +203,5 @@ class Settings:
             poll=poll,
             check_seconds=_env_float("WASPADA_CHECK_SECONDS", cls.check_seconds, 0.1, "detik"),
             parse=parse,
+            web=WebSettings.from_env(),
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta, timezone
 
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine
 
@@ -32,12 +34,14 @@ def recompute_recent_levels(engine: Engine) -> None:
     log.info("level eskalasi dihitung ulang: %d catatan", rows)
 
 
-def build_scheduler(engine: Engine, settings: Settings) -> BlockingScheduler:
+def build_scheduler(engine: Engine, settings: Settings, background: bool = False) -> BaseScheduler:
     """The monitor's jobs, defined in code: the fetch job runs at start, then every `settings.check_seconds`.
 
+    `background=True` gives a scheduler whose `start()` returns (its jobs run in threads), so the web
+    server can run in the foreground of the same process; otherwise `start()` blocks.
     Its in-memory job store is never shared between processes.
     """
-    scheduler = BlockingScheduler(timezone="UTC")
+    scheduler = (BackgroundScheduler if background else BlockingScheduler)(timezone="UTC")
     scheduler.add_job(
         fetch_due_feeds, "interval", seconds=settings.check_seconds, args=(engine, settings),
         id="fetch_due_feeds", max_instances=1, coalesce=True, next_run_time=datetime.now(timezone.utc),

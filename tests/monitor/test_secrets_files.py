@@ -64,7 +64,9 @@ def test_demo_and_run_never_print_or_log_the_password(db_url, tmp_path, caplog):
     feeds.write_text("feeds: []\n", encoding="utf-8")
     process = subprocess.Popen(
         [sys.executable, "-c", "from monitor.cli import app; app()", "run", "--feeds", str(feeds)],
-        env={**os.environ, **env, "WASPADA_CHECK_SECONDS": "0.2", "PYTHONUNBUFFERED": "1"},
+        # the web app on any free port, its session key given (PostgreSQL needs one), nothing written outside tmp_path
+        env={**os.environ, **env, "WASPADA_CHECK_SECONDS": "0.2", "PYTHONUNBUFFERED": "1", "WASPADA_WEB_PORT": "0",
+             "WASPADA_SECRET_KEY": "k" * 40, "WASPADA_DATA_DIR": str(tmp_path)},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     lines: list[str] = []

@@ -1,0 +1,154 @@
+"""Who may open what: every endpoint declares a permission (or `public`), and anything undeclared is
+refused (default deny); sessions end after the idle time; security headers on every response.
+
+Use in a blueprint (the route decorator outermost):
+
+    @bp.get("/peringatan")
+    @requires(READ)
+    def alert_list(): ...
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, flash, redirect, request, session, url_for
+from flask_login import LoginManager, UserMixin, current_user, logout_user
+
+from monitor.service import users
+from monitor.service.users import UserRecord
+from monitor.web.context import db
+
+PUBLIC = "public"
+REQUIREMENT = "waspada_requirement"
+PUBLIC_ENDPOINTS = frozenset({"static"})  # Flask's own static file view: assets only, no data
+SEEN_KEY = "seen"  # when the session was last used (seconds since the epoch), to end idle sessions
+
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+                           "form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    # same-origin keeps the Referer that CSRF protection checks over HTTPS, and sends nothing elsewhere
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def requires(permission: str) -> Callable:
+    """Declare the permission a view needs (see monitor.service.users.PERMISSIONS)."""
+    if permission not in users.PERMISSION_NAMES:
+        raise ValueError(f"unknown permission {permission!r}")
+
+    def mark(view: Callable) -> Callable:
+        setattr(view, REQUIREMENT, permission)
+        return view
+
+    return mark
+
+
+def public(view: Callable) -> Callable:
+    """Declare a view open to everyone (sign-in, set-up)."""
+    setattr(view, REQUIREMENT, PUBLIC)
+    return view
+
+
+def requirement_of(app: Flask, endpoint: str) -> str | None:
+    """The declared requirement of an endpoint, or None when it declares none (and is therefore refused)."""
+    if endpoint in PUBLIC_ENDPOINTS:
+        return PUBLIC
+    return getattr(app.view_functions.get(endpoint), REQUIREMENT, None)
+
+
+class WebUser(UserMixin):
+    """The signed-in user of a request, built from the database on every request."""
+
+    def __init__(self, record: UserRecord):
+        self.record = record
+        self.username = record.username
+        self.role = record.role
+
+    def get_id(self) -> str:
+        # the password's version is part of the id, so a new password ends every older session
+        return f"{self.record.id}.{self.record.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.record.active
+
+    def can(self, permission: str) -> bool:
+        return users.can(self.role, permission)
+
+
+def _load_user(user_id: str) -> WebUser | None:
+    number, _, version = user_id.partition(".")
+    if not number.isdigit():
+        return None
+    with db() as session:
+        record = users.get_user(session, int(number))
+    if record is None or not record.active or record.session_version != version:
+        return None
+    return WebUser(record)
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site (no scheme, no host), else None: no open redirects."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def install(app: Flask, idle_minutes: int) -> None:
+    """Sign-in, idle timeout, default-deny permission checks and security headers for `app`."""
+    login_manager = LoginManager(app)
+    login_manager.user_loader(_load_user)
+    login_manager.session_protection = "basic"
+
+    @app.before_request
+    def end_idle_session():
+        if request.endpoint in PUBLIC_ENDPOINTS or not current_user.is_authenticated:
+            return None  # an asset neither counts as activity nor sets a cookie
+        now = int(time.time())
+        seen = session.get(SEEN_KEY)
+        if not isinstance(seen, int) or now - seen > idle_minutes * 60:
+            logout_user()
+            session.clear()
+            flash(f"Sesi berakhir karena tidak ada kegiatan selama {idle_minutes} menit. Silakan masuk lagi.",
+                  "info")
+            return None
+        session[SEEN_KEY] = now
+        return None
+
+    @app.before_request
+    def check_permission():
+        if request.endpoint is None:
+            return None  # no such route: 404 (or 405) follows
+        requirement = requirement_of(app, request.endpoint)
+        if requirement is None:
+            app.logger.error("endpoint %s declares no permission: refused", request.endpoint)
+            abort(403)
+        if requirement == PUBLIC:
+            return None
+        if not current_user.is_authenticated:
+            login = url_for("auth.login", next=request.full_path.rstrip("?"))
+            if request.headers.get("HX-Request"):
+                return "", 401, {"HX-Redirect": login}
+            return redirect(login)
+        if not current_user.can(requirement):
+            abort(403)
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.endpoint not in PUBLIC_ENDPOINTS:
+            response.headers["Cache-Control"] = "no-store"  # shared office PCs: no pages left in the cache
+        return response

@@ -1,0 +1,184 @@
+"""Fixtures of the web tests, meant for reuse by every page's tests.
+
+- `web_engine`: a fresh SQLite database (copied from one migrated template, so no test pays for
+  migrations) holding one user per role: staf, operator, analis, admin (password USER_PASSWORD).
+- `web_settings`, `app`, `client`: the Flask app over it, and Flask's test client.
+- `login(client, username)`: signs a test client in without a password check (see `sign_in`).
+- `csrf_token(client)`: a valid CSRF token of the client's session.
+- `live_server`: the app served by a real waitress server on 127.0.0.1 (ephemeral port) in a thread;
+  returns its base URL.
+- `browser_page`: a Playwright page in Debian's Chromium (/usr/bin/chromium, or WASPADA_TEST_CHROMIUM);
+  the test FAILS with a clear message when Chromium is missing (.ci/run installs it).
+- `screenshot_dir`: where browser tests save screenshots (also copied to /tmp/waspada-screens/).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from monitor.config import Settings, WebSettings
+from monitor.db.session import open_database, session_scope
+from monitor.service import users
+from tests.conftest import FAST_FETCH
+
+USER_PASSWORD = "kata-sandi-uji-123"
+ROLE_USERS = {"staff": "staf", "operator": "operator", "analyst": "analis", "admin": "admin"}
+SECRET_KEY = "kunci-sesi-uji-" + "x" * 40
+CHROMIUM = os.environ.get("WASPADA_TEST_CHROMIUM", "/usr/bin/chromium")
+SCREENS_COPY = Path("/tmp/waspada-screens")
+
+
+@pytest.fixture(scope="session")
+def _template_database(tmp_path_factory) -> Path:
+    """A migrated SQLite file with one user per role, built once per test session."""
+    path = tmp_path_factory.mktemp("web-template") / "template.db"
+    engine = open_database(f"sqlite:///{path}")
+    with session_scope(engine) as session:
+        for role, username in ROLE_USERS.items():
+            users.create_user(session, "uji", username, USER_PASSWORD, role, display_name=f"Pengguna {username}")
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def web_engine(_template_database, tmp_path):
+    """A fresh SQLite database with the four role users."""
+    path = tmp_path / "web.db"
+    shutil.copyfile(_template_database, path)
+    path.chmod(0o600)
+    engine = open_database(f"sqlite:///{path}")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def web_settings(tmp_path, web_engine) -> Settings:
+    """Settings of the web tests: the local feed server is allowed, feeds.yaml in tmp_path (empty list)."""
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds: []\n", encoding="utf-8")
+    return Settings(database_url=str(web_engine.url), feeds_path=feeds, fetch=FAST_FETCH, web=WebSettings())
+
+
+@pytest.fixture
+def app(web_engine, web_settings):
+    from monitor.web import create_app
+
+    return create_app(web_engine, web_settings, SECRET_KEY)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def sign_in(client, engine, username: str) -> None:
+    """Put a signed-in session for `username` into the client's cookie, as the sign-in page would."""
+    with session_scope(engine) as session:
+        record = users.find_user(session, username)
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"] = f"{record.id}.{record.session_version}"
+        flask_session["_fresh"] = True
+        flask_session["seen"] = int(time.time())
+        flask_session.permanent = True
+
+
+@pytest.fixture
+def login(web_engine):
+    """`login(client, username)` signs the client in (no password check; the sign-in page has its own tests)."""
+    return lambda client, username: sign_in(client, web_engine, username)
+
+
+TOKEN_PATTERN = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
+
+
+def csrf_token_of(client, path: str = "/masuk") -> str:
+    """The CSRF token a page of `path` hands out to this client's session."""
+    page = client.get(path)
+    match = TOKEN_PATTERN.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path} ({page.status_code})"
+    return match.group(1)
+
+
+@pytest.fixture
+def csrf_token():
+    return csrf_token_of
+
+
+def with_web(settings: Settings, **changes) -> Settings:
+    return dataclasses.replace(settings, web=dataclasses.replace(settings.web, **changes))
+
+
+# --------------------------------------------------------------------------- a real server and a real browser
+
+
+@pytest.fixture
+def live_server(app):
+    """The app on a real waitress server at 127.0.0.1 and an ephemeral port, in a thread; yields the base URL."""
+    from monitor.web.server import make_server
+
+    server = make_server(app, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, name="waitress-test", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def _browser():
+    # per test, not per session: Playwright's sync API keeps an asyncio loop running in the main thread while
+    # it is started, and code under test that calls asyncio.run() (fetching, feed discovery) must not see it
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}: the browser tests need Debian's chromium "
+                    "(apt-get install chromium; .ci/run does this) or WASPADA_TEST_CHROMIUM pointing at one.",
+                    pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def browser_page(_browser):
+    """A fresh Playwright page (own cookies) at 1366x768, Indonesian locale, WIB."""
+    context = _browser.new_context(viewport={"width": 1366, "height": 768}, locale="id-ID",
+                                   timezone_id="Asia/Jakarta")
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def screenshot_dir(tmp_path) -> Path:
+    folder = tmp_path / "screens"
+    folder.mkdir()
+    return folder
+
+
+def save_screenshot(page, folder: Path, name: str) -> Path:
+    """A full-page PNG in `folder`, copied to /tmp/waspada-screens/ for people to look at."""
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    SCREENS_COPY.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, SCREENS_COPY / path.name)
+    return path
