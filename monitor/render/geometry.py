@@ -43,6 +43,11 @@ class MapGeometry:
     regions: tuple[Region, ...]
 
 
+# Hand-placed label shifts (pixels of a 600-pixel-wide map, scaled with it) where two neighbours'
+# centroids put their names on top of each other: Sukamara/Kotawaringin Barat, Kapuas/Barito Selatan/Timur.
+LABEL_OFFSETS = {"62.01": (12.0, 2.0), "62.03": (-6.0, -30.0), "62.04": (8.0, -8.0), "62.13": (4.0, 10.0)}
+
+
 def _features() -> list[dict]:
     text = resources.files("monitor").joinpath("data", "geo", "kalteng_kabupaten.geojson").read_text(encoding="utf-8")
     return json.loads(text)["features"]
@@ -152,7 +157,9 @@ def map_geometry(width: int = 600, margin: float = 8.0, tolerance: float = 0.75,
             simplified = tuple(project(p) for p in _simplify_ring(ring, flags, tolerance / scale))
             if len(simplified) >= 3 and _area(simplified) >= min_area:
                 rings.append(simplified)
-        label = project((properties["centroid_lon"], properties["centroid_lat"]))
+        x, y = project((properties["centroid_lon"], properties["centroid_lat"]))
+        dx, dy = LABEL_OFFSETS.get(properties["code"], (0.0, 0.0))
+        label = (x + dx * width / 600, y + dy * width / 600)
         regions.append(Region(properties["code"], _display_name(properties), properties["short_name"], tuple(rings),
                               label))
     return MapGeometry(float(width), height, tuple(regions))

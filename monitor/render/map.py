@@ -170,6 +170,7 @@ def kabupaten_map_svg(levels: dict[str, str], links: dict[str, str] | None = Non
 # --------------------------------------------------------------------------- PNG
 
 SUPERSAMPLE = 2  # drawn twice as large, then reduced: smooth edges without an anti-aliasing renderer
+PNG_TEXT_SCALE = 1.25  # an email's 600-pixel image shrinks to about 340 on a phone: larger labels stay legible
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
@@ -231,37 +232,54 @@ def map_png(levels: dict[str, str], width: int = 600) -> bytes:
     for region in geometry.regions:
         for ring in region.rings:
             draw.line(list(ring) + [ring[0]], fill=_rgb(BORDER), width=s, joint="curve")
-    font = _font(11 * s)
+    u = s * PNG_TEXT_SCALE
+    font = _font(round(11 * u))
     for region in geometry.regions:
         x, y = region.label_at
         for i, (text, _bold) in enumerate(_label_lines(region, style_of(levels.get(region.code, "normal")))):
-            draw.text((x, y + i * LINE_HEIGHT * s), text, font=font, fill=_rgb(LABEL_INK), anchor="ms",
+            draw.text((x, y + i * LINE_HEIGHT * u), text, font=font, fill=_rgb(LABEL_INK), anchor="ms",
                       stroke_width=2 * s, stroke_fill=(255, 255, 255))
-    _png_legend(image, geometry, _counts(levels, geometry.regions), s)
+    _png_legend(image, _counts(levels, geometry.regions), u)
     image = image.resize((width, round(geometry.height / s)), Image.Resampling.LANCZOS)
     out = io.BytesIO()
-    # a 64-colour palette keeps the email small (a third of the full-colour size) with no visible loss
-    image.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(out, format="PNG",
-                                                                                           optimize=True)
+    _to_palette(image).save(out, format="PNG", optimize=True)
     return out.getvalue()
 
 
-def _png_legend(image: Image.Image, geometry: MapGeometry, counts: dict[str, int], s: int) -> None:
+def _to_palette(image: Image.Image, adaptive: int = 48) -> Image.Image:
+    """The image in 64 colours (a third of the full-colour PNG's size, no visible loss).
+
+    An adaptive palette alone would merge a colour covering few pixels (a legend swatch whose
+    level no kabupaten has) into its neighbour, so every level's colours are added exactly.
+    """
+    fixed = {_rgb(c) for s in LEVEL_STYLES.values() for c in (s.fill, s.text)} | {_rgb(LABEL_INK), _rgb(BORDER)}
+    adaptive_palette = image.quantize(colors=adaptive, method=Image.Quantize.MEDIANCUT).getpalette()[:adaptive * 3]
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(adaptive_palette + [v for colour in sorted(fixed) for v in colour])
+    return image.quantize(palette=palette, dither=Image.Dither.NONE)
+
+
+def _png_legend(image: Image.Image, counts: dict[str, int], u: float) -> None:
+    """The legend in the top-left corner; `u` is the size of one SVG pixel in this image."""
     draw = ImageDraw.Draw(image)
     rows = _legend_rows(counts)
-    row_height, box_width = 20 * s, 150 * s
-    box_height = 26 * s + row_height * len(rows)
-    left, top = LEGEND_AT[0] * s, LEGEND_AT[1] * s
-    draw.rounded_rectangle((left, top, left + box_width, top + box_height), radius=4 * s, fill=(255, 255, 255),
-                           outline=_rgb("#9e9e9e"), width=s)
-    draw.text((left + 8 * s, top + 17 * s), LEGEND_TITLE, font=_font(12 * s), fill=_rgb(LABEL_INK), anchor="ls")
+    row_height, box_width = 20 * u, 150 * u
+    box_height = 26 * u + row_height * len(rows)
+    left, top = LEGEND_AT[0] * u, LEGEND_AT[1] * u
+    font = _font(round(12 * u))
+    draw.rounded_rectangle((left, top, left + box_width, top + box_height), radius=4 * u, fill=(255, 255, 255),
+                           outline=_rgb("#9e9e9e"), width=round(u / 1.25))
+    draw.text((left + 8 * u, top + 17 * u), LEGEND_TITLE, font=font, fill=_rgb(LABEL_INK), anchor="ls")
     for i, (style, text) in enumerate(rows):
-        y = top + 26 * s + i * row_height
-        box = (left + 8 * s, y, left + 30 * s, y + 14 * s)
+        y = top + 26 * u + i * row_height
+        box = (round(left + 8 * u), round(y), round(left + 30 * u), round(y + 14 * u))
         swatch = Image.new("L", image.size, 0)
         ImageDraw.Draw(swatch).rectangle(box, fill=255)
         image.paste(_rgb(style.fill), mask=swatch)
         if style.pattern != "none":
-            image.paste(_rgb(style.text), mask=ImageChops.multiply(swatch, _pattern_layer(image.size, style.pattern, s)))
-        draw.rectangle(box, outline=_rgb("#616161"), width=max(1, s // 2 + 1))
-        draw.text((left + 38 * s, y + 11 * s), text, font=_font(12 * s), fill=_rgb(LABEL_INK), anchor="ls")
+            pattern = _pattern_layer(image.size, style.pattern, round(u))
+            image.paste(_rgb(style.text), mask=ImageChops.multiply(swatch, pattern))
+        draw.rectangle(box, outline=_rgb("#616161"), width=round(u / 1.25))
+        draw.text((left + 38 * u, y + 11 * u), text, font=font, fill=_rgb(LABEL_INK), anchor="ls")
+
+
