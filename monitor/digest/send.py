@@ -129,17 +129,20 @@ class DeliveryOutcome:
 def _mailbox(name: str, address: str) -> Address:
     name = re.sub(r"\s+", " ", name).strip()  # a line break in a display name must not start a header
     username, _, domain = address.strip().rpartition("@")
-    if not username or not domain:
-        raise ValueError(f"alamat email tidak sah: '{address}'")
-    return Address(display_name=name, username=username, domain=domain)
+    try:
+        if not username or not domain:
+            raise ValueError(address)
+        return Address(display_name=name, username=username, domain=domain)
+    except ValueError:
+        raise ValueError(f"alamat email tidak sah: '{address}'") from None
 
 
-def build_message(digest, settings: MailSettings, to_name: str, to_address: str, map_image: bytes) -> EmailMessage:
+def build_message(digest, settings: MailSettings, recipient: Address, map_image: bytes) -> EmailMessage:
     """The email: multipart/alternative of plain text and HTML, the HTML with the map PNG inline (Content-ID)."""
     message = EmailMessage()
     message["Subject"] = subject_line(digest)
     message["From"] = settings.mail_from
-    message["To"] = _mailbox(to_name, to_address)
+    message["To"] = recipient
     message["Date"] = format_datetime(datetime.now(timezone.utc))
     sender_domain = settings.mail_from.rpartition("@")[2].strip("> ") or "waspada.invalid"
     message["Message-ID"] = make_msgid("ringkasan", domain=sender_domain)
@@ -209,13 +212,18 @@ def _deliver(engine: Engine, person: Subscriber, day: date, settings: MailSettin
         why = "sudah terkirim" if claim.status == "terkirim" else "sedang dikirim proses lain"
         return DeliveryOutcome(person.username, person.email, "dilewati", error=why)
     try:
+        recipient = _mailbox(person.display_name, person.email)
+    except ValueError as exc:
+        record_delivery(engine, claim, False, 0, str(exc), datetime.now(timezone.utc))
+        return DeliveryOutcome(person.username, person.email, "gagal", 0, str(exc))
+    try:
         with session_scope(engine) as session:
             digest = compose_digest(session, day, list(person.scope.kabupaten), list(person.scope.categories),
                                     base_url=settings.base_url, digest_time=settings.digest_time)
         levels = tuple(sorted(digest.map_levels.items()))
         if levels not in maps:
             maps[levels] = map_png(digest.map_levels)
-        message = build_message(digest, settings, person.display_name, person.email, maps[levels])
+        message = build_message(digest, settings, recipient, maps[levels])
     except Exception as exc:  # noqa: BLE001 - recorded on the delivery; the other users still get theirs
         log.exception("ringkasan untuk %s tidak dapat disusun", person.username)
         error = f"ringkasan tidak dapat disusun: {type(exc).__name__}: {exc}"

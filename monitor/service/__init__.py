@@ -2,6 +2,7 @@
 
 Modules, by concern: `flow` (fetch, ingest and the deteksi dini stage), `alerts` (list, detail,
 lifecycle), `board` (levels, dashboard), `feeds` (sources and their health), `articles` (export),
-`audit` (who changed what), `digest` (the daily digest's alerts, subscribers and claimed deliveries). Functions take an Engine and return plain frozen records, so no
+`audit` (who changed what), `digest` (the daily digest's alerts, subscribers and claimed deliveries).
+Functions take an Engine and return plain frozen records, so no
 caller holds ORM objects or writes its own queries; filtering, sorting and paging happen in SQL.
 """

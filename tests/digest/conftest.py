@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default as default_policy
+from html.parser import HTMLParser
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -111,3 +112,19 @@ def add_user(engine, username: str, email_address: str = "", kabupaten=(), categ
             session.add(DigestSubscription(user_id=user.id, enabled=subscribed, kabupaten=list(kabupaten),
                                            categories=list(categories)))
         return user.id
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def html_tags(html: str) -> list[tuple[str, dict]]:
+    """Every start tag of an HTML text with its attributes, as a browser's tokenizer sees them."""
+    parser = _Tags()
+    parser.feed(html)
+    return parser.tags

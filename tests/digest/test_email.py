@@ -4,7 +4,6 @@ from __future__ import annotations
 import io
 import re
 from datetime import date, datetime, timezone
-from html.parser import HTMLParser
 
 from PIL import Image
 from sqlalchemy import select
@@ -15,29 +14,12 @@ from monitor.db.models import Alert, AlertPlace, DigestDelivery
 from monitor.db.session import session_scope
 from monitor.demo import run_demo
 from monitor.digest.send import send_digests
-from tests.digest.conftest import add_user
+from tests.digest.conftest import add_user, html_tags
 
 DAY = date(2026, 11, 15)  # the morning after Kotawaringin Timur went to Awas (14 November)
 BASE = "https://waspada.kesbangpol.example"
 HOSTILE = ('<script>alert("x")</script><img src=x onerror=alert(1)> Bentrok di Palangka Raya '
            '<a href="javascript:alert(2)">klik</a>')
-
-
-class _Tags(HTMLParser):
-    """Every start tag with its attributes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-
-def _tags(html: str) -> list[tuple[str, dict]]:
-    parser = _Tags()
-    parser.feed(html)
-    return parser.tags
 
 
 def _parts(message):
@@ -91,7 +73,7 @@ def test_the_digest_reaches_each_subscriber_once_with_text_html_map_and_links(en
     picture = Image.open(io.BytesIO(png))
     picture.load()
     assert picture.format == "PNG" and picture.width == 600
-    assert "Kotawaringin Timur Awas" in dict(_tags(html))["img"]["alt"]
+    assert "Kotawaringin Timur Awas" in dict(html_tags(html))["img"]["alt"]
     # what staff read: the escalation with its reason, the new alerts by level, links into the app
     for body in (text, html):
         assert "Normal -&gt; Awas" in body or "Normal -> Awas" in body
@@ -103,7 +85,7 @@ def test_the_digest_reaches_each_subscriber_once_with_text_html_map_and_links(en
     kotim_links = {m for m in re.findall(rf"{BASE}/peringatan/(\d+)", text)}
     assert len(kotim_links) == 3
     # hostile feed content is inert: shown as text, never as markup, and no link leaves for another scheme
-    tags = _tags(html)
+    tags = html_tags(html)
     assert not [t for t, _ in tags if t in ("script", "iframe", "object")]
     assert not [(t, a) for t, a in tags if any(name.startswith("on") for name in a)]
     assert all(a["href"].startswith(BASE) for t, a in tags if t == "a")
