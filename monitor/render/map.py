@@ -27,6 +27,8 @@ PATTERN_SIZE = 6  # pixels between dots or hatch lines
 LEGEND_AT = (10, 10)  # the top-left corner (West Kalimantan's side) holds no part of the province
 LABEL_WRAP = 14  # longer two-word names ("Kotawaringin Timur") are written on two lines
 LINE_HEIGHT = 12
+NARROW_SCREEN = 520  # CSS pixels: below this the inline map shows only raised kabupaten, in NARROW_LABEL_SIZE type
+NARROW_LABEL_SIZE = 22
 
 
 def _region_title(region: Region, style: LevelStyle) -> str:
@@ -97,14 +99,28 @@ def _label_lines(region: Region, style: LevelStyle) -> list[tuple[str, bool]]:
     return lines
 
 
-def _svg_label(region: Region, style: LevelStyle) -> str:
+def _svg_label(region: Region, style: LevelStyle, size: float = 11, lines=None) -> str:
     x, y = region.label_at
-    halo = 'paint-order="stroke" stroke="#ffffff" stroke-width="3" stroke-linejoin="round"'
+    halo = f'paint-order="stroke" stroke="#ffffff" stroke-width="{size * 0.28:.1f}" stroke-linejoin="round"'
     bold_attribute = ' font-weight="bold"'
     return "".join(
-        f'<text x="{x:.1f}" y="{y + i * LINE_HEIGHT:.1f}" text-anchor="middle" font-size="11"'
+        f'<text x="{x:.1f}" y="{y + i * size * LINE_HEIGHT / 11:.1f}" text-anchor="middle" font-size="{size:g}"'
         f'{bold_attribute if bold else ""} fill="{LABEL_INK}" {halo}>{escape(text)}</text>'
-        for i, (text, bold) in enumerate(_label_lines(region, style)))
+        for i, (text, bold) in enumerate(lines or _label_lines(region, style)))
+
+
+def _svg_labels(geometry: MapGeometry, levels: dict[str, str], prefix: str) -> str:
+    """Every name for a wide map; on a narrow screen (a phone) only the raised kabupaten, in large type."""
+    styles = [(region, style_of(levels.get(region.code, "normal"))) for region in geometry.regions]
+    wide = "".join(_svg_label(region, style) for region, style in styles)
+    narrow = "".join(_svg_label(region, style, NARROW_LABEL_SIZE, [(region.short_name, False),
+                                                                   (style.label.upper(), True)])
+                     for region, style in styles if style.level != "normal")
+    return (f"<style>#{prefix} .label-sempit{{display:none}}"
+            f"@media (max-width:{NARROW_SCREEN}px){{#{prefix} .label-lebar{{display:none}}"
+            f"#{prefix} .label-sempit{{display:inline}}}}</style>"
+            f'<g class="label-lebar" pointer-events="none">{wide}</g>'
+            f'<g class="label-sempit" pointer-events="none">{narrow}</g>')
 
 
 def _svg_legend(geometry: MapGeometry, counts: dict[str, int], prefix: str) -> str:
@@ -134,12 +150,13 @@ def kabupaten_map_svg(levels: dict[str, str], links: dict[str, str] | None = Non
     `levels` maps a code to normal|waspada|siaga|awas (missing codes are Normal); `links` maps a
     code to a link (http(s) or a same-site path; anything else is left unlinked). Each unit has its
     name and level as a hover <title>; raised levels also carry a pattern and a written label, so
-    the map reads without telling colours apart. `id_prefix` keeps pattern ids unique on a page.
+    the map reads without telling colours apart. On a phone-sized screen the names of Normal units
+    give way to the raised ones in large type. `id_prefix` is the SVG's id and keeps ids unique on a page.
     """
     links = links or {}
     geometry = map_geometry(width)
     prefix = escape(id_prefix)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {geometry.width:.0f} {geometry.height:.0f}" '
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" id="{prefix}" viewBox="0 0 {geometry.width:.0f} {geometry.height:.0f}" '
              f'width="{geometry.width:.0f}" height="{geometry.height:.0f}" role="img" '
              f'aria-labelledby="{prefix}-judul" style="max-width:100%;height:auto" '
              f'font-family="{escape(FONT_FAMILY)}">',
@@ -159,9 +176,7 @@ def kabupaten_map_svg(levels: dict[str, str], links: dict[str, str] | None = Non
             parts.append(f'<path class="pola" fill="url(#{prefix}-pola-{style.level})" fill-rule="evenodd" '
                          f'pointer-events="none" d="{data}"/>')
         parts.append("</a>" if href else "</g>")
-    parts.append('<g class="label" pointer-events="none">')
-    parts += [_svg_label(region, style_of(levels.get(region.code, "normal"))) for region in geometry.regions]
-    parts.append("</g>")
+    parts.append(_svg_labels(geometry, levels, prefix))
     parts.append(_svg_legend(geometry, _counts(levels, geometry.regions), prefix))
     parts.append("</svg>")
     return "".join(parts)

@@ -54,6 +54,11 @@ def test_svg_is_valid_xml_with_each_kabupaten_in_its_level_colour():
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert {"Awas (1)", "Siaga (1)", "Waspada (2)", "Normal (10)", "Tingkat kewaspadaan"} <= set(texts)
     assert "AWAS" in texts and "Kotawaringin" in texts
+    # on a phone only the raised kabupaten keep their (larger) names
+    narrow = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "label-sempit")
+    assert [t.text for t in narrow] == ["Kotawaringin Timur", "AWAS", "Kapuas", "WASPADA", "Katingan", "SIAGA",
+                                        "Palangka Raya", "WASPADA"]
+    assert "@media (max-width:520px)" in root.find(f"{SVG}style").text
     assert len(svg) < 45_000  # small enough for a slow office line
 
 
