@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from functools import lru_cache
 
 from sqlalchemy import Engine
 
@@ -168,7 +169,9 @@ def _smtp_error(exc: BaseException, settings: MailSettings) -> tuple[str, bool]:
         return f"server SMTP {where} menjawab {exc.smtp_code} {text}", 400 <= exc.smtp_code < 500
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return f"server SMTP {where} memutus sambungan: {exc}", True
-    if isinstance(exc, (OSError, smtplib.SMTPException)):  # refused, unreachable, timeout, TLS
+    if isinstance(exc, (smtplib.SMTPNotSupportedError, ssl.SSLError)):  # settings to fix: trying again cannot help
+        return f"server SMTP {where} tidak cocok dengan pengaturan: {type(exc).__name__}: {exc}", False
+    if isinstance(exc, (OSError, smtplib.SMTPException)):  # refused, unreachable, timeout
         return f"tidak dapat mengirim lewat server SMTP {where}: {type(exc).__name__}: {exc}", True
     return f"galat saat mengirim: {type(exc).__name__}: {exc}", False
 
@@ -205,7 +208,13 @@ def _send_with_retries(message: EmailMessage, settings: MailSettings) -> tuple[i
     return settings.max_attempts, error
 
 
-def _deliver(engine: Engine, person: Subscriber, day: date, settings: MailSettings, maps: dict) -> DeliveryOutcome:
+@lru_cache(maxsize=4)
+def _map_image(levels: tuple[tuple[str, str], ...]) -> bytes:
+    """The map PNG, drawn once for all subscribers of a day (and for the job's hourly re-runs)."""
+    return map_png(dict(levels))
+
+
+def _deliver(engine: Engine, person: Subscriber, day: date, settings: MailSettings) -> DeliveryOutcome:
     now = datetime.now(timezone.utc)
     claim = claim_delivery(engine, person.user_id, day, now, timedelta(minutes=settings.claim_stale_minutes))
     if not claim.won:
@@ -220,10 +229,7 @@ def _deliver(engine: Engine, person: Subscriber, day: date, settings: MailSettin
         with session_scope(engine) as session:
             digest = compose_digest(session, day, list(person.scope.kabupaten), list(person.scope.categories),
                                     base_url=settings.base_url, digest_time=settings.digest_time)
-        levels = tuple(sorted(digest.map_levels.items()))
-        if levels not in maps:
-            maps[levels] = map_png(digest.map_levels)
-        message = build_message(digest, settings, recipient, maps[levels])
+        message = build_message(digest, settings, recipient, _map_image(tuple(sorted(digest.map_levels.items()))))
     except Exception as exc:  # noqa: BLE001 - recorded on the delivery; the other users still get theirs
         log.exception("ringkasan untuk %s tidak dapat disusun", person.username)
         error = f"ringkasan tidak dapat disusun: {type(exc).__name__}: {exc}"
@@ -246,5 +252,4 @@ def send_digests(engine: Engine, day: date, settings: MailSettings, username: st
         raise MailSettingsError("WASPADA_SMTP_HOST dan WASPADA_MAIL_FROM belum diatur: ringkasan tidak dikirim")
     with session_scope(engine) as session:
         people = subscribers(session, username)
-    maps: dict = {}  # the map is the same for every subscriber of the day: drawn once
-    return [_deliver(engine, person, day, settings, maps) for person in people]
+    return [_deliver(engine, person, day, settings) for person in people]

@@ -162,7 +162,7 @@ def kabupaten_map_svg(levels: dict[str, str], links: dict[str, str] | None = Non
              f'font-family="{escape(FONT_FAMILY)}">',
              f'<title id="{prefix}-judul">{escape(caption)}</title>',
              f"<defs>{_svg_patterns(prefix)}</defs>",
-             f'<rect width="100%" height="100%" fill="#f4f7fa"/>']
+             '<rect width="100%" height="100%" fill="#f4f7fa"/>']
     for region in geometry.regions:
         style = style_of(levels.get(region.code, "normal"))
         data = _path_data(region)

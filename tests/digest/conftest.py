@@ -44,6 +44,7 @@ class SmtpServer:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _controller: _EphemeralController | None = None
     port: int = 0
+    options: dict = field(default_factory=dict)  # aiosmtpd SMTP and controller options (TLS, authenticator)
 
     async def handle_DATA(self, server, session, envelope):
         with self._lock:
@@ -67,7 +68,7 @@ class SmtpServer:
             self._refusal = None
 
     def start(self) -> "SmtpServer":
-        self._controller = _EphemeralController(self, hostname="127.0.0.1", port=self.port)
+        self._controller = _EphemeralController(self, hostname="127.0.0.1", port=self.port, **self.options)
         self._controller.start()
         self.port = self._controller.port
         return self

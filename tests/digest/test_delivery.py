@@ -114,6 +114,7 @@ def test_the_password_is_never_logged_or_stored(engine, smtp_server, mail_settin
     [outcome] = send_digests(engine, DAY, settings)
 
     assert outcome.status == "gagal" and "AUTH" in outcome.error
+    assert outcome.attempts == 1  # a configuration problem is not retried
     assert secret not in caplog.text and secret not in repr(settings) and secret not in outcome.error
     assert secret not in _rows(engine)["pimpinan"][2]
 
