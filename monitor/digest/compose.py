@@ -10,7 +10,8 @@ and shows the levels, escalations and trends of D-1, the last complete day (the 
 runs at 00:05). Dismissed alerts (bukan_konflik, duplikat) are left out. A subscription narrows
 the alerts, escalations, level table and silent sources to its kabupaten (alerts about no
 particular kabupaten concern the whole province and stay) and the alerts to its categories; the
-map always shows the whole province.
+map always shows the whole province. Silent sources are the feeds' state when the digest is
+composed (feed health is not kept per day).
 """
 from __future__ import annotations
 

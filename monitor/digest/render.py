@@ -12,6 +12,7 @@ from datetime import datetime
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from monitor.alerts.coverage import kabupaten_names
 from monitor.digest.compose import Digest
 from monitor.render.charts import sparkline_svg
 from monitor.render.dates import long_date, short_date
@@ -55,7 +56,7 @@ def subject_line(digest: Digest) -> str:
 
 def map_alt_text(digest: Digest) -> str:
     """The map in words, for mail clients that block images and for screen readers."""
-    names = {row.cell.code: row.cell.name for row in digest.board}
+    names = kabupaten_names()  # the map shows every kabupaten, also those outside a subscription
     raised = [f"{names.get(code, code)} {style_of(level).label}" for code, level in sorted(digest.map_levels.items())
               if level != "normal"]
     if not raised:

@@ -11,7 +11,7 @@ from monitor.db.models import Alert
 from monitor.db.session import session_scope
 from monitor.demo import run_demo
 from monitor.digest.compose import compose_digest
-from monitor.digest.render import render_digest_page_html, render_digest_text, subject_line
+from monitor.digest.render import map_alt_text, render_digest_page_html, render_digest_text, subject_line
 from tests.digest.conftest import html_tags
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -53,6 +53,11 @@ def test_a_digest_holds_its_previous_day_and_the_late_arrivals_since_the_last_di
     assert _ids(engine, date(2026, 11, 15), categories=["sara"]) == {}
     assert _ids(engine, date(2026, 11, 15), categories=["perkebunan", "sara"]) == {telawang: False, fire: False}
     assert _ids(engine, date(2026, 11, 15), kabupaten=["62.71"]) == {}
+    with session_scope(engine) as session:  # the map shows the whole province, also outside a subscription
+        elsewhere = compose_digest(session, date(2026, 11, 15), kabupaten=["62.71"])
+    assert map_alt_text(elsewhere) == ("Peta tingkat kewaspadaan: Kabupaten Kotawaringin Timur Awas; "
+                                       "kabupaten/kota lain Normal.")
+    assert [row.cell.code for row in elsewhere.board] == ["62.71"]
     _change(engine, fire, status="bukan_konflik")  # an analyst dismissed it before the digest
     assert _ids(engine, date(2026, 11, 15)) == {telawang: False}
     _change(engine, telawang, kabupaten=[])  # about the province, no kabupaten in particular: for everyone

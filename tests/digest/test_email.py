@@ -97,6 +97,7 @@ def test_the_digest_reaches_each_subscriber_once_with_text_html_map_and_links(en
     text, html, png, cid = _parts(kotim)
     assert f"/peringatan/{hostile_id}" not in text + html and "Palangka" not in text
     assert "Cakupan: Kabupaten Kotawaringin Timur" in text
+    assert "Kabupaten Kotawaringin Timur Awas" in dict(html_tags(html))["img"]["alt"]
     assert re.findall(r"^- (.+?):", text.split("TINGKAT PER KABUPATEN/KOTA")[1], re.M) == [
         "Kabupaten Kotawaringin Timur"]
     Image.open(io.BytesIO(png)).load()
