@@ -9,6 +9,7 @@ for no better picture.
 from __future__ import annotations
 
 import io
+import re
 from html import escape
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont
@@ -123,7 +124,7 @@ def _svg_labels(geometry: MapGeometry, levels: dict[str, str], prefix: str) -> s
             f'<g class="label-sempit" pointer-events="none">{narrow}</g>')
 
 
-def _svg_legend(geometry: MapGeometry, counts: dict[str, int], prefix: str) -> str:
+def _svg_legend(counts: dict[str, int], prefix: str) -> str:
     rows = _legend_rows(counts)
     row_height, box_width = 20, 150
     box_height = 26 + row_height * len(rows)
@@ -153,9 +154,11 @@ def kabupaten_map_svg(levels: dict[str, str], links: dict[str, str] | None = Non
     the map reads without telling colours apart. On a phone-sized screen the names of Normal units
     give way to the raised ones in large type. `id_prefix` is the SVG's id and keeps ids unique on a page.
     """
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", id_prefix):
+        raise ValueError(f"id_prefix must be a plain identifier, not {id_prefix!r}")
     links = links or {}
     geometry = map_geometry(width)
-    prefix = escape(id_prefix)
+    prefix = id_prefix
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" id="{prefix}" viewBox="0 0 {geometry.width:.0f} {geometry.height:.0f}" '
              f'width="{geometry.width:.0f}" height="{geometry.height:.0f}" role="img" '
              f'aria-labelledby="{prefix}-judul" style="max-width:100%;height:auto" '
@@ -177,7 +180,7 @@ def kabupaten_map_svg(levels: dict[str, str], links: dict[str, str] | None = Non
                          f'pointer-events="none" d="{data}"/>')
         parts.append("</a>" if href else "</g>")
     parts.append(_svg_labels(geometry, levels, prefix))
-    parts.append(_svg_legend(geometry, _counts(levels, geometry.regions), prefix))
+    parts.append(_svg_legend(_counts(levels, geometry.regions), prefix))
     parts.append("</svg>")
     return "".join(parts)
 

@@ -19,8 +19,7 @@ class LevelStyle:
     label: str  # Normal | Waspada | Siaga | Awas
     fill: str  # area colour on the map and in swatches
     text: str  # readable text colour on `fill`
-    pattern: str  # none | titik | garis | silang (dots, diagonal lines, cross-hatch)
-    initial: str  # N | W | S | A
+    pattern: str  # none | titik | garis | silang (dots, diagonal lines, cross-hatch), drawn in `text`
 
 
 _LOOK = {
@@ -30,8 +29,7 @@ _LOOK = {
     "awas": ("#b71c1c", "#ffffff", "silang"),
 }
 
-LEVEL_STYLES = {level: LevelStyle(level, LEVEL_NAMES[level], *_LOOK[level], LEVEL_NAMES[level][0]) for level in LEVELS}
-PATTERN_INK = "#1a1a1a"  # hatching over a raised level's colour
+LEVEL_STYLES = {level: LevelStyle(level, LEVEL_NAMES[level], *_LOOK[level]) for level in LEVELS}
 
 
 def style_of(level: str) -> LevelStyle:
