@@ -14,6 +14,7 @@ from monitor.service.flow import RECENT_DAYS, recompute_levels, run_cycle
 from monitor.timezones import today_wib
 
 log = logging.getLogger("waspada.scheduler")
+DIGEST_RETRY_HOURS = 5  # after the digest time, the job runs hourly this often: each run mails only what is unsent
 
 
 def fetch_due_feeds(engine: Engine, settings: Settings) -> None:
@@ -34,6 +35,32 @@ def recompute_recent_levels(engine: Engine) -> None:
     log.info("level eskalasi dihitung ulang: %d catatan", rows)
 
 
+def send_daily_digest(engine: Engine) -> None:
+    """Daily job: mail today's digest to every subscriber not yet served (a no-op without SMTP settings)."""
+    from monitor.digest.send import MailSettings, MailSettingsError, send_digests
+    from monitor.timezones import today_wib
+
+    try:
+        mail = MailSettings.from_env()
+    except MailSettingsError as exc:
+        log.error("ringkasan harian tidak dikirim: %s", exc)
+        return
+    if not mail.configured:
+        log.info("ringkasan harian tidak dikirim: WASPADA_SMTP_HOST dan WASPADA_MAIL_FROM belum diatur")
+        return
+    outcomes = send_digests(engine, today_wib(), mail)
+    counts = {status: sum(1 for o in outcomes if o.status == status) for status in ("terkirim", "gagal", "dilewati")}
+    log.info("ringkasan harian: %d terkirim, %d gagal, %d dilewati", counts["terkirim"], counts["gagal"],
+             counts["dilewati"])
+
+
+def digest_hours(digest_time) -> str:
+    """The cron hours of the digest job: the digest time, then hourly re-runs for failed deliveries (at most
+    DIGEST_RETRY_HOURS, never past midnight)."""
+    last = min(23, digest_time.hour + DIGEST_RETRY_HOURS)
+    return f"{digest_time.hour}-{last}" if last > digest_time.hour else str(digest_time.hour)
+
+
 def build_scheduler(engine: Engine, settings: Settings, background: bool = False) -> BaseScheduler:
     """The monitor's jobs, defined in code: the fetch job runs at start, then every `settings.check_seconds`.
 
@@ -41,6 +68,13 @@ def build_scheduler(engine: Engine, settings: Settings, background: bool = False
     server can run in the foreground of the same process; otherwise `start()` blocks.
     Its in-memory job store is never shared between processes.
     """
+    from monitor.digest.send import MailSettings, MailSettingsError
+
+    try:
+        digest_time = MailSettings.from_env().digest_time
+    except MailSettingsError as exc:  # the monitor still fetches; the digest waits for a usable setting
+        log.error("ringkasan harian tidak dijadwalkan: %s", exc)
+        digest_time = None
     scheduler = (BackgroundScheduler if background else BlockingScheduler)(timezone="UTC")
     scheduler.add_job(
         fetch_due_feeds, "interval", seconds=settings.check_seconds, args=(engine, settings),
@@ -49,5 +83,11 @@ def build_scheduler(engine: Engine, settings: Settings, background: bool = False
     scheduler.add_job(
         recompute_recent_levels, "cron", hour=0, minute=5, timezone="Asia/Jakarta", args=(engine,),
         id="recompute_recent_levels", max_instances=1, coalesce=True,
+    )
+    if digest_time is None:
+        return scheduler
+    scheduler.add_job(
+        send_daily_digest, "cron", hour=digest_hours(digest_time), minute=digest_time.minute,
+        timezone="Asia/Jakarta", args=(engine,), id="send_daily_digest", max_instances=1, coalesce=True,
     )
     return scheduler

@@ -2,7 +2,8 @@
 
 Modules, by concern: `flow` (fetch, ingest and the deteksi dini stage), `alerts` (list, detail,
 lifecycle), `board` (levels, dashboard), `feeds` (sources and their health), `articles` (export),
-`audit` (who changed what), `users` (accounts, roles and permissions, sign-in). Functions take an
-Engine and return plain frozen records, so no caller holds ORM objects or writes its own queries;
-filtering, sorting and paging happen in SQL.
+`audit` (who changed what), `users` (accounts, roles and permissions, sign-in), `digest` (the daily
+digest's alerts, subscribers and claimed deliveries). Functions take an Engine or a Session and return
+plain frozen records, so no caller holds ORM objects or writes its own queries; filtering, sorting and
+paging happen in SQL.
 """

@@ -16,7 +16,7 @@ from tests.monitor.helpers import add_feed, fixture_bytes, get_feed
 
 def test_jobs_are_defined_in_code():
     jobs = {job.id: job for job in build_scheduler(None, Settings.from_env()).get_jobs()}
-    assert set(jobs) == {"fetch_due_feeds", "recompute_recent_levels"}
+    assert set(jobs) == {"fetch_due_feeds", "recompute_recent_levels", "send_daily_digest"}
     assert jobs["fetch_due_feeds"].max_instances == 1
 
 
