@@ -7,14 +7,12 @@ import json
 import logging
 import os
 import sys
-from datetime import timezone
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
-from sqlalchemy import select
 
 from classifiers.cli import register as register_classifier_commands
 from monitor.alerts.cli import register as register_alert_commands
@@ -22,12 +20,13 @@ from monitor.digest.cli import register as register_digest_commands
 from monitor.plans.cli import register as register_plan_commands
 from monitor.web.cli import register as register_web_commands
 from monitor.config import Settings, SettingsError, masked_url
-from monitor.db.models import Article, Feed
 from monitor.db.session import open_database, session_scope
 from monitor.feeds.fetch import Fetcher
 from monitor.feeds.parse import NotAFeedError, parse_feed
 from monitor.feeds.registry import FeedsFileError, load_feeds, sync_feeds
 from monitor.pipeline import feed_files
+from monitor.service.articles import export_articles
+from monitor.service.feeds import feed_health
 from monitor.service.flow import StagePass, ingest_paths, run_cycle
 from monitor.terminal import console, err_console
 from monitor.timezones import format_wib
@@ -119,7 +118,7 @@ def fetch(
     settings = _settings(feeds)
     engine = _load_and_sync(settings)
     with session_scope(engine) as session:
-        total = len([f for f in session.scalars(select(Feed).where(Feed.enabled.is_(True)))])
+        total = sum(feed.enabled for feed in feed_health(session))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console) as progress:
         task = progress.add_task("Mengambil feed", total=total)
         report = run_cycle(engine, settings, only_due=due_only, on_done=lambda _o: progress.advance(task))
@@ -203,12 +202,13 @@ def feeds_list(feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (b
     for column in ("id", "aktif", "terverifikasi", "sukses terakhir", "galat", "galat terakhir", "cek berikutnya"):
         table.add_column(column)
     with session_scope(engine) as session:
-        for feed in session.scalars(select(Feed).order_by(Feed.id)):
-            table.add_row(
-                feed.id, "ya" if feed.enabled else "tidak", "ya" if feed.verified else "tidak",
-                format_wib(feed.last_success_at), str(feed.error_count),
-                (feed.disabled_reason or feed.last_error or "")[:60], format_wib(feed.next_check_at),
-            )
+        health = feed_health(session)
+    for feed in health:
+        table.add_row(
+            feed.id, "ya" if feed.enabled else "tidak", "ya" if feed.verified else "tidak",
+            format_wib(feed.last_success_at), str(feed.error_count),
+            (feed.disabled_reason or feed.last_error or "")[:60], format_wib(feed.next_check_at),
+        )
     console.print(table)
 
 
@@ -307,21 +307,11 @@ def articles_export(
     handle = output.open("w", encoding="utf-8") if output else sys.stdout
     try:
         with session_scope(engine) as session:
-            for article in session.scalars(select(Article).order_by(Article.id).execution_options(yield_per=500)):
-                handle.write(json.dumps(article_record(article), ensure_ascii=False) + "\n")
+            for record in export_articles(session):
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     finally:
         if output:
             handle.close()
-
-
-def article_record(article: Article) -> dict:
-    """The export record of an article."""
-    iso = lambda v: v.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if v else None  # noqa: E731
-    return {
-        "id": article.id, "feed_id": article.feed_id, "url": article.url, "title": article.title,
-        "summary": article.summary_text, "published": iso(article.published_at), "fetched": iso(article.fetched_at),
-        "story_cluster_id": article.cluster_id,
-    }
 
 
 if __name__ == "__main__":

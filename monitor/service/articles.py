@@ -1,0 +1,32 @@
+"""Stored articles for export (CLI now, the JSON API later): plain records, streamed in id order."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitor.db.models import Article
+
+EXPORT_BATCH = 500
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if value else None
+
+
+def article_record(article: Article) -> dict:
+    """The export record of an article (times in UTC ISO 8601)."""
+    return {
+        "id": article.id, "feed_id": article.feed_id, "url": article.url, "title": article.title,
+        "summary": article.summary_text, "published": _iso(article.published_at), "fetched": _iso(article.fetched_at),
+        "story_cluster_id": article.cluster_id,
+    }
+
+
+def export_articles(session: Session) -> Iterator[dict]:
+    """Every stored article as an export record, in id order, without holding them all in memory."""
+    query = select(Article).order_by(Article.id).execution_options(yield_per=EXPORT_BATCH)
+    for article in session.scalars(query):
+        yield article_record(article)
