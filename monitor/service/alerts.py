@@ -219,6 +219,11 @@ def list_alerts(session: Session, filters: AlertFilters, page: PageRequest = Pag
     return Page([_row(alert) for alert in alerts], total, page)
 
 
+def alert_status(session: Session, alert_id: int) -> str | None:
+    """The alert's current status, or None when there is no such alert."""
+    return session.scalar(select(Alert.status).where(Alert.id == alert_id))
+
+
 def alert_detail(session: Session, alert_id: int) -> AlertDetail | None:
     """The whole alert, or None when there is no such alert."""
     alert = session.get(Alert, alert_id)

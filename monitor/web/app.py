@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from monitor.config import Settings
 from monitor.service import users
 from monitor.timezones import format_wib
-from monitor.web import admin, alerts, auth, dashboard, digest, plans, security
+from monitor.web import admin, alerts, auth, dashboard, digest, labels, plans, security
 from monitor.web.context import EXTENSION
 
 MAX_FORM_BYTES = 1024 * 1024  # no form of Waspada comes near this
@@ -23,7 +23,7 @@ ERROR_TEXT = {
     403: ("Tidak diizinkan", "Peran Anda tidak mengizinkan membuka halaman atau melakukan tindakan ini."),
     404: ("Halaman tidak ditemukan", "Alamat ini tidak ada di Waspada."),
     405: ("Cara permintaan tidak diizinkan", "Halaman ini tidak menerima permintaan seperti itu."),
-    413: ("Kiriman terlalu besar", "Isian yang dikirim terlalu besar."),
+    413: ("Kiriman terlalu besar", "Isian atau berkas yang dikirim terlalu besar."),
     500: ("Terjadi kesalahan", "Terjadi kesalahan di server. Coba lagi; bila berulang, hubungi admin."),
 }
 
@@ -66,6 +66,7 @@ def http_url(value: str | None) -> str:
 def _template_helpers(app: Flask, settings: Settings) -> None:
     app.jinja_env.filters["wib"] = format_wib
     app.jinja_env.filters["http_url"] = http_url
+    app.jinja_env.filters.update(labels.template_helpers())
     app.jinja_env.globals["role_names"] = users.ROLE_NAMES
 
     @app.context_processor

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -103,6 +104,43 @@ class AddSourceForm(Form):
 
 class ActionForm(Form):
     """A button that changes something (enable, disable): only the CSRF token."""
+
+
+MAX_NOTE = 2000
+
+
+def _note(label: str = "Catatan (boleh kosong)") -> TextAreaField:
+    return TextAreaField(label, validators=[Optional(), Length(
+        max=MAX_NOTE, message=f"Catatan terlalu panjang (maksimal {MAX_NOTE} karakter).")])
+
+
+class StatusForm(Form):
+    """An alert's next status and why."""
+
+    status = SelectField("Status baru", validators=[_required("status baru")])
+    note = _note("Catatan tindak lanjut (boleh kosong)")
+
+
+class LinkForm(Form):
+    """Link an alert to a RAD-PKS action by hand."""
+
+    action = SelectField("Aksi RAD-PKS", coerce=int, validators=[DataRequired(message="Pilih aksi RAD-PKS.")])
+    note = _note()
+
+
+class CorrectForm(Form):
+    """An analyst's categories and kabupaten for an alert (kept as labels for retraining)."""
+
+    categories = CheckboxesField("Kategori yang benar")
+    kabupaten = CheckboxesField("Kabupaten/kota yang benar (kosong: tidak tentang kabupaten tertentu)")
+    note = _note()
+
+
+class PlanImportForm(Form):
+    """A plan file uploaded from the browser."""
+
+    plan_file = FileField("Berkas rencana (.xlsx, .yaml atau .yml)",
+                          validators=[FileRequired(message="Pilih berkas rencana yang akan diimpor.")])
 
 
 def attach_error(form: Form, error: UserError) -> None:
