@@ -23,7 +23,7 @@ ERROR_TEXT = {
     403: ("Tidak diizinkan", "Peran Anda tidak mengizinkan membuka halaman atau melakukan tindakan ini."),
     404: ("Halaman tidak ditemukan", "Alamat ini tidak ada di Waspada."),
     405: ("Cara permintaan tidak diizinkan", "Halaman ini tidak menerima permintaan seperti itu."),
-    413: ("Kiriman terlalu besar", "Isian atau berkas yang dikirim terlalu besar."),
+    413: ("Kiriman terlalu besar", "Isian atau berkas yang dikirim terlalu besar; tidak ada yang diubah."),
     500: ("Terjadi kesalahan", "Terjadi kesalahan di server. Coba lagi; bila berulang, hubungi admin."),
 }
 
@@ -47,6 +47,7 @@ def create_app(engine: Engine, settings: Settings, secret_key: str) -> Flask:
         WTF_CSRF_SSL_STRICT=True,
     )
     app.extensions[EXTENSION] = {"engine": engine, "settings": settings}
+    _allow_uploads(app, web.max_upload_bytes)  # before CSRFProtect, which reads the form of every POST
     CSRFProtect(app)
     security.install(app, web.idle_minutes)
     for blueprint in (auth.bp, dashboard.bp, alerts.bp, plans.bp, digest.bp, admin.bp):
@@ -54,6 +55,16 @@ def create_app(engine: Engine, settings: Settings, secret_key: str) -> Flask:
     _template_helpers(app, settings)
     _error_pages(app)
     return app
+
+
+UPLOAD_ENDPOINTS = frozenset({"plans.import_file"})  # the only requests that may exceed MAX_FORM_BYTES
+
+
+def _allow_uploads(app: Flask, max_upload_bytes: int) -> None:
+    @app.before_request
+    def allow_upload():
+        if request.endpoint in UPLOAD_ENDPOINTS:
+            request.max_content_length = max_upload_bytes + MAX_FORM_BYTES  # the file and the form around it
 
 
 def http_url(value: str | None) -> str:
@@ -84,6 +95,14 @@ def _error_pages(app: Flask) -> None:
     def csrf_failed(_error):
         return page(400, "Formulir ini kedaluwarsa atau tidak sah (token keamanan hilang atau salah). "
                          "Muat ulang halaman, lalu kirim lagi.")
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        if request.endpoint in UPLOAD_ENDPOINTS:
+            limit = app.extensions[EXTENSION]["settings"].web.max_upload_bytes / 1024 / 1024
+            return page(413, f"Berkas terlalu besar: berkas rencana paling besar {limit:g} MiB. Tidak ada rencana "
+                             "yang diubah.")
+        return page(413)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
