@@ -122,9 +122,16 @@ def index():
 # --------------------------------------------------------------------------- detail
 
 
-def _status_form(current: str, formdata=True) -> StatusForm:
-    form = StatusForm() if formdata else StatusForm(formdata=None)
-    form.status.choices = choices((s, STATUS_NAMES[s]) for s in STATUS_NAMES if s in TRANSITIONS.get(current, ()))
+def _moves(current: str):
+    """The statuses an alert may move to from `current`, as select options."""
+    return choices((s, STATUS_NAMES[s]) for s in STATUS_NAMES if s in TRANSITIONS.get(current, ()))
+
+
+def _submitted_status_form() -> StatusForm:
+    """The submitted status form; it accepts any known status, so that the lifecycle itself explains a refused move
+    (e.g. from a page left open while another user changed the status)."""
+    form = StatusForm()
+    form.status.choices = choices(STATUS_NAMES.items())
     return form
 
 
@@ -149,7 +156,8 @@ def _detail_page(alert_id: int, status: int = 200, **forms):
         if detail is None:
             abort(404)
         options = alerts.link_choices(session, alert_id) if current_user.can(ALERT_LINK) else []
-    forms.setdefault("status_form", _status_form(detail.row.status, formdata=False))
+    forms.setdefault("status_form", StatusForm(formdata=None))
+    forms["status_form"].status.choices = _moves(detail.row.status)  # the moves from the status stored now
     forms.setdefault("link_form", _link_form(options, formdata=False))
     forms.setdefault("correct_form", _correct_form(detail.row, formdata=False))
     return render_template("alert_detail.html", detail=detail, row=detail.row, explanation=explain_alert(detail),
@@ -180,19 +188,11 @@ def _change(alert_id: int, form_name: str, form, change, done: str):
     return _detail_page(alert_id, 400, **{form_name: form})
 
 
-def _current_status(alert_id: int) -> str:
-    with db() as session:
-        status = alerts.alert_status(session, alert_id)
-    if status is None:
-        abort(404)
-    return status
-
-
 @bp.post("/peringatan/<int:alert_id>/status")
 @requires(ALERT_STATUS)
 def change_status(alert_id: int):
     """Move the alert along its lifecycle, with a note (levels follow a dismissal; audited)."""
-    form = _status_form(_current_status(alert_id))
+    form = _submitted_status_form()
     return _change(alert_id, "status_form", form,
                    lambda s: alerts.set_status(s, alert_id, form.status.data, actor(), (form.note.data or "").strip(),
                                                client_address()),
