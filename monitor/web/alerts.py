@@ -31,7 +31,6 @@ LEVEL_CHOICES = {
 GAP_CHOICES = {"": "Semua", "1": "Hanya celah rencana", "0": "Tanpa celah rencana"}
 SORT_NAMES = {"terbaru": "Terbaru dahulu", "terlama": "Terlama dahulu", "skor": "Skor tertinggi",
               "sumber": "Sumber terbanyak"}
-PARAMETERS = ("dari", "sampai", "kabupaten", "kategori", "tingkat", "status", "sumber", "q", "celah", "urut")
 
 
 @dataclass
@@ -110,12 +109,19 @@ def index():
         feed_names = feeds.feed_names(session)
         query = parse_list_query(request.args, feed_names)
         page = alerts.list_alerts(session, query.filters, PageRequest(query.page, PAGE_SIZE))
+    values = query.values
+    active = [label for label in (
+        f"dari {values['dari']}" if "dari" in values else "", f"sampai {values['sampai']}" if "sampai" in values else "",
+        kabupaten_short(values.get("kabupaten", "")) if "kabupaten" in values else "",
+        category_names().get(values.get("kategori", ""), ""), LEVEL_CHOICES.get(values.get("tingkat", ""), "")
+        if "tingkat" in values else "", STATUS_NAMES.get(values.get("status", ""), ""),
+        feed_names.get(values.get("sumber", ""), ""), f"“{values['q']}”" if "q" in values else "",
+        GAP_CHOICES[values["celah"]] if "celah" in values else "") if label]
     return render_template(
-        "alerts.html", page=page, query=query, values=query.values, feed_names=feed_names,
+        "alerts.html", page=page, query=query, values=values, feed_names=feed_names, active=active,
         kabupaten_choices={code: kabupaten_short(code) for code in region_names() if code != "62"},
         category_choices=category_names(), level_choices=LEVEL_CHOICES, status_choices=STATUS_NAMES,
         gap_choices=GAP_CHOICES, sort_choices=SORT_NAMES,
-        filtered=any(name in query.values for name in PARAMETERS if name != "urut"),
     ), (400 if query.errors else 200)
 
 

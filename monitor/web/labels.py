@@ -6,6 +6,7 @@ from functools import lru_cache
 from monitor.alerts.coverage import kabupaten_names
 from monitor.alerts.levels import LEVEL_NAMES
 from monitor.render.dates import long_date, short_date
+from monitor.timezones import WIB
 
 STATUS_NAMES = {
     "baru": "Baru", "ditinjau": "Ditinjau", "ditindaklanjuti": "Ditindaklanjuti", "selesai": "Selesai",
@@ -62,4 +63,5 @@ def template_helpers() -> dict:
         "bidang_name": lambda code: BIDANG_NAMES.get(code, code),
         "long_date": long_date,
         "short_date": short_date,
+        "wib_day": lambda moment: short_date(moment.astimezone(WIB).date()) if moment else "-",
     }
