@@ -137,7 +137,7 @@ def _linked_stories(session: Session, year: int | None, region: str | None) -> d
     if clusters:
         reports = session.execute(
             select(Article.cluster_id, Article.title, Article.url, Feed.outlet, Article.published_at)
-            .join(Feed, Feed.id == Article.feed_id).where(Article.cluster_id.in_(clusters))
+            .join(Feed, Feed.id == Article.feed_id).where(Article.cluster_id.in_(sorted(clusters)))
             .order_by(Article.cluster_id, Article.published_at, Article.id))
         for cluster_id, title, url, outlet, published in reports:
             first.setdefault(cluster_id, (title, url, outlet, published))

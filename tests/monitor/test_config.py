@@ -34,6 +34,8 @@ def clean_environment(monkeypatch):
                                  "bawaannya 8080), bukan 'http'"),
     ("WASPADA_WEB_IDLE_MINUTES", "0",
      "WASPADA_WEB_IDLE_MINUTES harus bilangan bulat >= 1 (menit; bawaannya 30), bukan '0'"),
+    ("WASPADA_WEB_MAX_UPLOAD_BYTES", "10MB",
+     "WASPADA_WEB_MAX_UPLOAD_BYTES harus bilangan bulat >= 1024 (jumlah bita; bawaannya 10485760), bukan '10MB'"),
 ])
 def test_a_malformed_setting_names_the_variable_and_what_is_expected(monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)
@@ -57,5 +59,6 @@ def test_well_formed_and_empty_settings(monkeypatch):
 def test_web_settings_from_the_environment(monkeypatch):
     monkeypatch.setenv("WASPADA_WEB_PORT", "0")
     monkeypatch.setenv("WASPADA_WEB_IDLE_MINUTES", "45")
+    monkeypatch.setenv("WASPADA_WEB_MAX_UPLOAD_BYTES", "2097152")
     web = Settings.from_env().web
-    assert (web.port, web.idle_minutes) == (0, 45)
+    assert (web.port, web.idle_minutes, web.max_upload_bytes) == (0, 45, 2 * 1024 * 1024)
