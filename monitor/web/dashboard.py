@@ -2,7 +2,7 @@
 kabupaten and category, open plan gaps, silent sources."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, render_template, request, url_for
 from markupsafe import Markup
@@ -16,22 +16,11 @@ from monitor.service.board import TREND_DAYS, dashboard
 from monitor.service.users import READ
 from monitor.timezones import today_wib
 from monitor.web.context import db
+from monitor.web.forms import parse_day
 from monitor.web.labels import category_names
 from monitor.web.security import allow_inline_styles, requires
 
 bp = Blueprint("dashboard", __name__)
-
-
-def parse_day(value: str | None, name: str = "tanggal") -> tuple[date, str]:
-    """The day of `?tanggal=YYYY-MM-DD` (today in WIB when absent), and an Indonesian message when it is unusable."""
-    today = today_wib()
-    if not value:
-        return today, ""
-    try:
-        return date.fromisoformat(value.strip()), ""
-    except ValueError:
-        shown = value.strip()[:40]
-        return today, f"Tanggal '{shown}' tidak dapat dibaca ({name} harus berbentuk TTTT-BB-HH); ditampilkan hari ini."
 
 
 def _sparkline(values: list[int], label: str) -> Markup:

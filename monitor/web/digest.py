@@ -13,7 +13,7 @@ from monitor.service.digest import subscriber
 from monitor.service.users import READ
 from monitor.timezones import today_wib
 from monitor.web.context import db
-from monitor.web.dashboard import parse_day
+from monitor.web.forms import parse_day
 from monitor.web.security import allow_inline_styles, requires
 
 bp = Blueprint("digest", __name__)

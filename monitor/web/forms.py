@@ -1,6 +1,8 @@
 """The web forms (Flask-WTF, so every one carries a CSRF token), with Indonesian messages."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -9,6 +11,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from monitor.service.users import ROLE_NAMES, ROLES, UserError
+from monitor.timezones import today_wib
 
 # WTForms' own messages that these forms can show, in Indonesian (WTForms ships no Indonesian catalogue)
 _MESSAGES = {
@@ -150,3 +153,15 @@ def attach_error(form: Form, error: UserError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def parse_day(value: str | None, name: str = "tanggal") -> tuple[date, str]:
+    """The day of `?tanggal=YYYY-MM-DD` (today in WIB when absent), and an Indonesian message when it is unusable."""
+    today = today_wib()
+    if not value:
+        return today, ""
+    try:
+        return date.fromisoformat(value.strip()), ""
+    except ValueError:
+        shown = value.strip()[:40]
+        return today, f"Tanggal '{shown}' tidak dapat dibaca ({name} harus berbentuk TTTT-BB-HH); ditampilkan hari ini."

@@ -71,7 +71,7 @@ def test_only_the_allowed_inline_styles_join_the_policy():
         allow_inline_styles('<p style="color:#b71c1c;font-family:&quot;Noto Sans&quot;">x</p>'
                             '<svg><style>.a{display:none}</style></svg>', '<span style="">y</span>')
         policy = content_security_policy()
-        assert f"style-src 'self' 'unsafe-hashes' " in policy and "'unsafe-inline'" not in policy
+        assert "style-src 'self' 'unsafe-hashes' " in policy and "'unsafe-inline'" not in policy
         # the browser hashes the attribute as decoded, and the <style> text as written
         for style in ('color:#b71c1c;font-family:"Noto Sans"', ".a{display:none}", ""):
             assert _sha(style) in policy

@@ -258,3 +258,14 @@ def test_the_digest_page_follows_the_users_subscription(as_user, demo_engine):
     other = _get(as_user("operator"), "/ringkasan?tanggal=2026-11-15")  # no subscription: the whole province
     assert "Massa bakar pos satpam" in other
 
+
+
+def test_the_server_takes_a_plan_file_as_large_as_the_limit(demo_app, demo_settings):
+    from monitor.web.app import MAX_FORM_BYTES
+    from monitor.web.server import make_server
+
+    server = make_server(demo_app, "127.0.0.1", 0)
+    try:
+        assert server.adj.max_request_body_size == demo_settings.web.max_upload_bytes + MAX_FORM_BYTES
+    finally:
+        server.close()
