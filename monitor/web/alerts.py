@@ -101,6 +101,17 @@ def parse_list_query(args, feed_ids) -> ListQuery:
     return query
 
 
+def _active_labels(values: dict[str, str], feed_names: dict[str, str]) -> list[str]:
+    """The filters in use, in words ("dari 2026-11-12", "Kotawaringin Timur", "“sawit”"), for the folded form."""
+    words = {
+        "dari": lambda v: f"dari {v}", "sampai": lambda v: f"sampai {v}", "kabupaten": kabupaten_short,
+        "kategori": lambda v: category_names().get(v, v), "tingkat": LEVEL_CHOICES.get,
+        "status": STATUS_NAMES.get, "sumber": lambda v: feed_names.get(v, v), "q": lambda v: f"“{v}”",
+        "celah": GAP_CHOICES.get,
+    }
+    return [words[name](value) for name, value in values.items() if name in words]
+
+
 @bp.get("/peringatan")
 @requires(READ)
 def index():
@@ -110,15 +121,9 @@ def index():
         query = parse_list_query(request.args, feed_names)
         page = alerts.list_alerts(session, query.filters, PageRequest(query.page, PAGE_SIZE))
     values = query.values
-    active = [label for label in (
-        f"dari {values['dari']}" if "dari" in values else "", f"sampai {values['sampai']}" if "sampai" in values else "",
-        kabupaten_short(values.get("kabupaten", "")) if "kabupaten" in values else "",
-        category_names().get(values.get("kategori", ""), ""), LEVEL_CHOICES.get(values.get("tingkat", ""), "")
-        if "tingkat" in values else "", STATUS_NAMES.get(values.get("status", ""), ""),
-        feed_names.get(values.get("sumber", ""), ""), f"“{values['q']}”" if "q" in values else "",
-        GAP_CHOICES[values["celah"]] if "celah" in values else "") if label]
     return render_template(
-        "alerts.html", page=page, query=query, values=values, feed_names=feed_names, active=active,
+        "alerts.html", page=page, query=query, values=values, feed_names=feed_names,
+        active=_active_labels(values, feed_names),
         kabupaten_choices={code: kabupaten_short(code) for code in region_names() if code != "62"},
         category_choices=category_names(), level_choices=LEVEL_CHOICES, status_choices=STATUS_NAMES,
         gap_choices=GAP_CHOICES, sort_choices=SORT_NAMES,

@@ -361,3 +361,11 @@ def test_every_change_needs_the_csrf_token(as_user, demo_engine):
             assert response.status_code == 400 and "token keamanan" in response.get_data(as_text=True)
     with session_scope(demo_engine) as session:
         assert session.get(Alert, alert_id).status == "baru"
+
+
+def test_the_filters_fold_away_naming_those_in_use(as_user):
+    client = as_user("staf")
+    page = _get(client, "/peringatan?kabupaten=62.02&q=sawit&urut=skor")
+    assert '<details class="filters card">' in page
+    assert "<summary>Saringan: Kotawaringin Timur · “sawit”</summary>" in page
+    assert '<details class="filters card" open>' in _get(client, "/peringatan?urut=skor")
