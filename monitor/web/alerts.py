@@ -176,7 +176,7 @@ def _detail_page(alert_id: int, status: int = 200, **forms):
                            **forms), status
 
 
-@bp.get("/peringatan/<int:alert_id>")
+@bp.get("/peringatan/<id:alert_id>")
 @requires(READ)
 def detail(alert_id: int):
     """One alert: reports and sources, evidence, places, scores, plan actions, history, and the forms a role may use."""
@@ -199,7 +199,7 @@ def _change(alert_id: int, form_name: str, form, change, done: str):
     return _detail_page(alert_id, 400, **{form_name: form})
 
 
-@bp.post("/peringatan/<int:alert_id>/status")
+@bp.post("/peringatan/<id:alert_id>/status")
 @requires(ALERT_STATUS)
 def change_status(alert_id: int):
     """Move the alert along its lifecycle, with a note (levels follow a dismissal; audited)."""
@@ -210,7 +210,7 @@ def change_status(alert_id: int):
                    f"Status peringatan diubah menjadi '{STATUS_NAMES.get(form.status.data, form.status.data)}'.")
 
 
-@bp.post("/peringatan/<int:alert_id>/tautan")
+@bp.post("/peringatan/<id:alert_id>/tautan")
 @requires(ALERT_LINK)
 def link_action(alert_id: int):
     """Link the alert to an action of that year's plans for its kabupaten or the province (audited)."""
@@ -223,7 +223,7 @@ def link_action(alert_id: int):
                    "Peringatan ditautkan ke aksi RAD-PKS.")
 
 
-@bp.post("/peringatan/<int:alert_id>/koreksi")
+@bp.post("/peringatan/<id:alert_id>/koreksi")
 @requires(LABELS_CORRECT)
 def correct(alert_id: int):
     """Correct the alert's categories and kabupaten; stored as labels for retraining (audited)."""

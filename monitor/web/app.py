@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import Engine
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from monitor.config import Settings
 from monitor.service import users
@@ -50,11 +51,20 @@ def create_app(engine: Engine, settings: Settings, secret_key: str) -> Flask:
     _allow_uploads(app, web.max_upload_bytes)  # before CSRFProtect, which reads the form of every POST
     CSRFProtect(app)
     security.install(app, web.idle_minutes)
+    app.url_map.converters["id"] = RowId
     for blueprint in (auth.bp, dashboard.bp, alerts.bp, plans.bp, digest.bp, admin.bp):
         app.register_blueprint(blueprint)
     _template_helpers(app, settings)
     _error_pages(app)
     return app
+
+
+class RowId(IntegerConverter):
+    """A row id in a path (`<id:alert_id>`): 1 up to the largest INTEGER key, so a larger number is a 404, not a
+    database overflow."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=2**31 - 1)
 
 
 UPLOAD_ENDPOINTS = frozenset({"plans.import_file"})  # the only requests that may exceed MAX_FORM_BYTES

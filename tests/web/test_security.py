@@ -60,6 +60,16 @@ def test_anonymous_visitors_are_sent_to_the_sign_in_page(client, path):
     assert response.headers["Location"].startswith("/masuk?next=")
 
 
+def test_a_number_beyond_any_row_id_is_not_found(demo_app, demo_login):
+    client = demo_app.test_client()
+    demo_login(client, "admin")
+    token = csrf_token_of(client, "/")
+    for number in ("0", "2147483648", "99999999999999999999999"):
+        assert client.get(f"/peringatan/{number}").status_code == 404
+        assert client.post(f"/peringatan/{number}/status", data={"csrf_token": token, "status": "ditinjau"}
+                           ).status_code == 404
+
+
 def test_an_htmx_request_of_an_anonymous_visitor_gets_401_with_a_redirect(client):
     response = client.get("/peringatan", headers={"HX-Request": "true"})
     assert response.status_code == 401 and response.headers["HX-Redirect"].startswith("/masuk")
