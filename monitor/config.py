@@ -141,15 +141,18 @@ class WebSettings:
     min_password_length: int = 10
     max_password_length: int = 1024  # longer ones are refused before hashing
     setup_token_minutes: int = 60  # lifetime of the one-time link that creates the first admin
+    max_upload_bytes: int = 10 * 1024 * 1024  # a plan file uploaded from the browser (the XLSX guard's own bound)
 
     @classmethod
     def from_env(cls) -> "WebSettings":
-        """Read WASPADA_WEB_HOST, WASPADA_WEB_PORT, WASPADA_WEB_IDLE_MINUTES (at least 1), WASPADA_WEB_SECURE_COOKIES."""
+        """Read WASPADA_WEB_HOST, WASPADA_WEB_PORT, WASPADA_WEB_IDLE_MINUTES (at least 1), WASPADA_WEB_SECURE_COOKIES,
+        WASPADA_WEB_MAX_UPLOAD_BYTES."""
         return cls(
             host=os.environ.get("WASPADA_WEB_HOST") or cls.host,
-            port=_env_int("WASPADA_WEB_PORT", cls.port, 0, "nomor port; 0 = port bebas mana saja"),
+            port=_env_int("WASPADA_WEB_PORT", cls.port, 0, "nomor port; 0: port bebas mana pun"),
             idle_minutes=_env_int("WASPADA_WEB_IDLE_MINUTES", cls.idle_minutes, 1, "menit"),
             secure_cookies=_env_bool("WASPADA_WEB_SECURE_COOKIES", cls.secure_cookies),
+            max_upload_bytes=_env_int("WASPADA_WEB_MAX_UPLOAD_BYTES", cls.max_upload_bytes, 1024, "jumlah bita"),
         )
 
 

@@ -52,3 +52,42 @@ def evidence_sentences(text: str, terms: list[str], limit: int = MAX_EVIDENCE_SE
         if score:
             scored.append((-score, position, sentence))
     return [sentence for _score, _position, sentence in sorted(scored)[:limit]]
+
+
+_WORD = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+
+
+def marked_segments(sentence: str, terms: list[str] | tuple[str, ...]) -> list[tuple[str, bool]]:
+    """`sentence` cut into (text, marked) pieces: a word is marked when it reads as one of `terms` (model
+    terms: stemmed words, or word pairs joined by a space) or belongs to a severity cue.
+
+    The pieces are plain text, so a template escapes each one and wraps the marked ones itself.
+    """
+    from classifiers.text import analyze
+
+    singles = {t for t in terms if " " not in t}
+    pairs = {tuple(t.split(" ")) for t in terms if t.count(" ") == 1}
+    marked = [False] * len(sentence)
+
+    def mark(start: int, end: int) -> None:
+        marked[start:end] = [True] * (end - start)
+
+    tokens = []  # (start, end, model token) of each word the model reads, in order
+    for match in _WORD.finditer(sentence):
+        for token in analyze(match.group()):
+            tokens.append((match.start(), match.end(), token))
+    for index, (start, end, token) in enumerate(tokens):
+        if token in singles:
+            mark(start, end)
+        if index + 1 < len(tokens) and (token, tokens[index + 1][2]) in pairs:
+            mark(start, tokens[index + 1][1])
+    for pattern in SEVERITY_CUES.values():
+        for match in pattern.finditer(sentence):
+            mark(match.start(), match.end())
+    pieces: list[tuple[str, bool]] = []
+    start = 0
+    for position in range(1, len(sentence) + 1):
+        if position == len(sentence) or marked[position] != marked[start]:
+            pieces.append((sentence[start:position], marked[start]))
+            start = position
+    return pieces

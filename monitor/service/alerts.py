@@ -7,8 +7,9 @@ from datetime import date, datetime
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from classifiers.text import compose_document
 from monitor.alerts.generate import MANUAL_LINK
-from monitor.alerts.levels import LEVELS
+from monitor.alerts.levels import LEVELS, compute_levels
 from monitor.alerts.lifecycle import LifecycleError, change_status, correct_labels
 from monitor.db.models import (
     Alert,
@@ -22,8 +23,12 @@ from monitor.db.models import (
     PlanAction,
     PlanLink,
 )
+from monitor.plans.schema import natural_key
 from monitor.service import audit
 from monitor.service.paging import Page, PageRequest
+from monitor.timezones import today_wib
+
+DISMISSED = ("bukan_konflik", "duplikat")  # statuses that take an alert out of the level counts
 
 SORTS = {
     "terbaru": (Alert.first_seen_at.desc(), Alert.id.desc()),
@@ -42,6 +47,7 @@ class AlertFilters:
     kabupaten: str | None = None
     category: str | None = None
     level: str | None = None  # at least this level in one of the alert's kabupaten on its first day
+    exact_level: bool = False  # `level` is the highest level of the alert's kabupaten, not a minimum
     status: str | None = None
     feed_id: str | None = None
     text: str | None = None
@@ -79,6 +85,7 @@ class SourceArticle:
     published_at: datetime | None
     scores: dict = field(default_factory=dict)
     places: list = field(default_factory=list)
+    conflict: float | None = None  # the conflict score of this report (None: not read by the alert's model)
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,29 @@ class LinkedAction:
     plan_region: str
     matched_on: str
     kind: str
+
+
+@dataclass(frozen=True)
+class PlaceMention:
+    """A place the story's reports name, with the words they name it by."""
+
+    code: str
+    name: str
+    level: str  # kabupaten | kecamatan | desa (the gazetteer's level)
+    mentions: tuple[str, ...]  # the distinct words as written in the reports
+    n_articles: int
+
+
+@dataclass(frozen=True)
+class LinkChoice:
+    """A plan action an alert may be linked to by hand."""
+
+    id: int
+    code: str
+    kegiatan: str
+    bidang: str
+    plan_year: int
+    plan_region: str
 
 
 @dataclass(frozen=True)
@@ -118,6 +148,16 @@ class AlertDetail:
     articles: list[SourceArticle]
     actions: list[LinkedAction]
     history: list[HistoryEntry]
+    places: list[PlaceMention] = field(default_factory=list)
+
+    @property
+    def category_scores(self) -> dict[str, float]:
+        """Each category's highest score among the story's reports, highest first."""
+        best: dict[str, float] = {}
+        for article in self.articles:
+            for code, score in article.scores.items():
+                best[code] = max(best.get(code, 0.0), float(score))
+        return dict(sorted(best.items(), key=lambda item: -item[1]))
 
 
 def _row(alert: Alert) -> AlertRow:
@@ -163,6 +203,8 @@ def filtered_query(filters: AlertFilters):
                                 exists().where(Article.cluster_id == Alert.cluster_id, Article.title.ilike(pattern))))
     if filters.level and filters.level != "normal":
         query = query.where(_level_condition(filters.level))
+    if filters.level and filters.exact_level and filters.level != LEVELS[-1]:
+        query = query.where(~_level_condition(LEVELS[LEVELS.index(filters.level) + 1]))
     return query
 
 
@@ -177,6 +219,11 @@ def list_alerts(session: Session, filters: AlertFilters, page: PageRequest = Pag
     return Page([_row(alert) for alert in alerts], total, page)
 
 
+def alert_status(session: Session, alert_id: int) -> str | None:
+    """The alert's current status, or None when there is no such alert."""
+    return session.scalar(select(Alert.status).where(Alert.id == alert_id))
+
+
 def alert_detail(session: Session, alert_id: int) -> AlertDetail | None:
     """The whole alert, or None when there is no such alert."""
     alert = session.get(Alert, alert_id)
@@ -189,7 +236,8 @@ def alert_detail(session: Session, alert_id: int) -> AlertDetail | None:
         .where(Article.cluster_id == alert.cluster_id).order_by(Article.published_at, Article.id)
     ).all()
     articles = [SourceArticle(a.id, a.feed_id, a.feed.outlet, a.url, a.title, a.summary_text, a.published_at,
-                              dict(c.scores) if c else {}, list(c.places) if c else []) for a, c in rows]
+                              dict(c.scores) if c else {}, list(c.places) if c else [], c.conflict if c else None)
+                for a, c in rows]
     links = session.execute(
         select(PlanLink, PlanAction, Plan).join(PlanAction, PlanAction.id == PlanLink.action_id)
         .join(Plan, Plan.id == PlanAction.plan_id).where(PlanLink.cluster_id == alert.cluster_id)
@@ -200,21 +248,83 @@ def alert_detail(session: Session, alert_id: int) -> AlertDetail | None:
     history = [HistoryEntry(e.at, e.actor, e.from_status, e.to_status, e.note, dict(e.changes or {}))
                for e in session.scalars(select(AlertEvent).where(AlertEvent.alert_id == alert.id).order_by(AlertEvent.id))]
     return AlertDetail(_row(alert), list(alert.kecamatan), list(alert.desa), list(alert.evidence), alert.model_version,
-                       articles, actions, history)
+                       articles, actions, history, place_mentions(articles))
+
+
+PLACE_LEVEL_ORDER = ("kabupaten", "kota", "kecamatan", "desa", "kelurahan")
+
+
+def place_mentions(articles: list[SourceArticle]) -> list[PlaceMention]:
+    """The places the reports name (from the tagger's spans in title + ". " + text), kabupaten first."""
+    found: dict[str, dict] = {}
+    for article in articles:
+        document = compose_document(article.title, article.summary)
+        for place in article.places:
+            code = str(place.get("code", ""))
+            if not code:
+                continue
+            entry = found.setdefault(code, {"name": str(place.get("name", code)), "level": str(place.get("level", "")),
+                                            "mentions": [], "articles": set()})
+            span = place.get("span") or ()
+            if len(span) == 2 and 0 <= span[0] < span[1] <= len(document):
+                words = " ".join(document[span[0]:span[1]].split())
+                if words and words not in entry["mentions"]:
+                    entry["mentions"].append(words)
+            entry["articles"].add(article.id)
+    rank = {level: i for i, level in enumerate(PLACE_LEVEL_ORDER)}
+    return [PlaceMention(code, e["name"], e["level"], tuple(e["mentions"]), len(e["articles"]))
+            for code, e in sorted(found.items(), key=lambda item: (rank.get(item[1]["level"], len(rank)), item[0]))]
+
+
+def _recompute_levels_from(session: Session, alert: Alert) -> None:
+    """Levels from the alert's first day to today, in the caller's session, after it left or rejoined the counts."""
+    session.flush()
+    start = alert.first_seen_day or today_wib()
+    compute_levels(session, start, max(start, today_wib()))
 
 
 def set_status(session: Session, alert_id: int, status: str, actor: str, note: str = "", address: str = "") -> None:
-    """Move an alert along its lifecycle (raises LifecycleError with an Indonesian message); audited."""
+    """Move an alert along its lifecycle (raises LifecycleError with an Indonesian message); audited.
+
+    A move into or out of bukan_konflik/duplikat changes what the levels count, so the levels are
+    recomputed from the alert's first day to today in the same transaction.
+    """
     event = change_status(session, alert_id, status, actor, note)
     audit.record(session, actor, "alert.status", f"alert:{alert_id}",
                  {"from": event.from_status, "to": event.to_status, "note": note}, address)
+    if (event.from_status in DISMISSED) != (event.to_status in DISMISSED):
+        _recompute_levels_from(session, session.get(Alert, alert_id))
 
 
 def correct(session: Session, alert_id: int, actor: str, categories: list[str], kabupaten: list[str],
             known_categories: tuple[str, ...], note: str = "", address: str = "") -> None:
-    """Correct an alert's categories and kabupaten; stored as labels for retraining; audited."""
+    """Correct an alert's categories and kabupaten; stored as labels for retraining; audited.
+
+    The levels count alerts per kabupaten and category, so a change of either recomputes them from
+    the alert's first day to today in the same transaction (a dismissed alert counts nowhere).
+    """
     event = correct_labels(session, alert_id, actor, categories, kabupaten, note, known_categories)
     audit.record(session, actor, "alert.correct", f"alert:{alert_id}", dict(event.changes), address)
+    alert = session.get(Alert, alert_id)
+    if alert.status not in DISMISSED and any(before != after for before, after in event.changes.values()):
+        _recompute_levels_from(session, alert)
+
+
+def link_choices(session: Session, alert_id: int) -> list[LinkChoice]:
+    """The actions an alert may be linked to by hand: those of the plans of its first day's year for its
+    kabupaten and for the province, not linked yet; province plan last, actions in code order."""
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        return []
+    year = (alert.first_seen_day or today_wib()).year
+    regions = [code for code in alert.kabupaten if code.count(".") == 1] + ["62"]
+    linked = select(PlanLink.action_id).where(PlanLink.cluster_id == alert.cluster_id)
+    rows = session.execute(
+        select(PlanAction, Plan).join(Plan, Plan.id == PlanAction.plan_id)
+        .where(Plan.year == year, Plan.region_code.in_(regions), PlanAction.id.not_in(linked))).all()
+    rows.sort(key=lambda r: (r[1].region_code == "62", r[1].region_code, natural_key(r[0].code)))
+    return [LinkChoice(action.id, action.code, action.kegiatan, action.bidang, plan.year, plan.region_code)
+            for action, plan in rows]
 
 
 def link_action(session: Session, alert_id: int, action_id: int, actor: str, note: str = "", address: str = "") -> None:

@@ -194,3 +194,8 @@ def feed_health(session: Session, now: datetime | None = None) -> list[FeedHealt
                        f.last_error or "", f.last_error_at, f.disabled_reason or "", f.error_count, f.next_check_at,
                        round(counts.get(f.id, 0) / HEALTH_DAYS, 1))
             for f in session.scalars(select(Feed).order_by(Feed.id))]
+
+
+def feed_names(session: Session) -> dict[str, str]:
+    """Every source's id -> name, by name (for pickers)."""
+    return dict(session.execute(select(Feed.id, Feed.name).order_by(Feed.name, Feed.id)).all())

@@ -9,11 +9,12 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import Engine
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from monitor.config import Settings
 from monitor.service import users
 from monitor.timezones import format_wib
-from monitor.web import admin, alerts, auth, dashboard, digest, plans, security
+from monitor.web import admin, alerts, auth, dashboard, digest, labels, plans, security
 from monitor.web.context import EXTENSION
 
 MAX_FORM_BYTES = 1024 * 1024  # no form of Waspada comes near this
@@ -23,7 +24,7 @@ ERROR_TEXT = {
     403: ("Tidak diizinkan", "Peran Anda tidak mengizinkan membuka halaman atau melakukan tindakan ini."),
     404: ("Halaman tidak ditemukan", "Alamat ini tidak ada di Waspada."),
     405: ("Cara permintaan tidak diizinkan", "Halaman ini tidak menerima permintaan seperti itu."),
-    413: ("Kiriman terlalu besar", "Isian yang dikirim terlalu besar."),
+    413: ("Kiriman terlalu besar", "Isian atau berkas yang dikirim terlalu besar; tidak ada yang diubah."),
     500: ("Terjadi kesalahan", "Terjadi kesalahan di server. Coba lagi; bila berulang, hubungi admin."),
 }
 
@@ -47,13 +48,33 @@ def create_app(engine: Engine, settings: Settings, secret_key: str) -> Flask:
         WTF_CSRF_SSL_STRICT=True,
     )
     app.extensions[EXTENSION] = {"engine": engine, "settings": settings}
+    _allow_uploads(app, web.max_upload_bytes)  # before CSRFProtect, which reads the form of every POST
     CSRFProtect(app)
     security.install(app, web.idle_minutes)
+    app.url_map.converters["id"] = RowId
     for blueprint in (auth.bp, dashboard.bp, alerts.bp, plans.bp, digest.bp, admin.bp):
         app.register_blueprint(blueprint)
     _template_helpers(app, settings)
     _error_pages(app)
     return app
+
+
+class RowId(IntegerConverter):
+    """A row id in a path (`<id:alert_id>`): 1 up to the largest INTEGER key, so a larger number is a 404, not a
+    database overflow."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=2**31 - 1)
+
+
+UPLOAD_ENDPOINTS = frozenset({"plans.import_file"})  # the only requests that may exceed MAX_FORM_BYTES
+
+
+def _allow_uploads(app: Flask, max_upload_bytes: int) -> None:
+    @app.before_request
+    def allow_upload():
+        if request.endpoint in UPLOAD_ENDPOINTS:
+            request.max_content_length = max_upload_bytes + MAX_FORM_BYTES  # the file and the form around it
 
 
 def http_url(value: str | None) -> str:
@@ -66,6 +87,7 @@ def http_url(value: str | None) -> str:
 def _template_helpers(app: Flask, settings: Settings) -> None:
     app.jinja_env.filters["wib"] = format_wib
     app.jinja_env.filters["http_url"] = http_url
+    app.jinja_env.filters.update(labels.template_helpers())
     app.jinja_env.globals["role_names"] = users.ROLE_NAMES
 
     @app.context_processor
@@ -83,6 +105,14 @@ def _error_pages(app: Flask) -> None:
     def csrf_failed(_error):
         return page(400, "Formulir ini kedaluwarsa atau tidak sah (token keamanan hilang atau salah). "
                          "Muat ulang halaman, lalu kirim lagi.")
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        if request.endpoint in UPLOAD_ENDPOINTS:
+            limit = app.extensions[EXTENSION]["settings"].web.max_upload_bytes / 1024 / 1024
+            return page(413, f"Berkas terlalu besar: berkas rencana paling besar {limit:g} MiB. Tidak ada rencana "
+                             "yang diubah.")
+        return page(413)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -1,13 +1,17 @@
 """The web forms (Flask-WTF, so every one carries a CSRF token), with Indonesian messages."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from monitor.service.users import ROLE_NAMES, ROLES, UserError
+from monitor.timezones import today_wib
 
 # WTForms' own messages that these forms can show, in Indonesian (WTForms ships no Indonesian catalogue)
 _MESSAGES = {
@@ -105,6 +109,43 @@ class ActionForm(Form):
     """A button that changes something (enable, disable): only the CSRF token."""
 
 
+MAX_NOTE = 2000
+
+
+def _note(label: str = "Catatan (boleh kosong)") -> TextAreaField:
+    return TextAreaField(label, validators=[Optional(), Length(
+        max=MAX_NOTE, message=f"Catatan terlalu panjang (maksimal {MAX_NOTE} karakter).")])
+
+
+class StatusForm(Form):
+    """An alert's next status and why."""
+
+    status = SelectField("Status baru", validators=[_required("status baru")])
+    note = _note("Catatan tindak lanjut (boleh kosong)")
+
+
+class LinkForm(Form):
+    """Link an alert to a RAD-PKS action by hand."""
+
+    action = SelectField("Aksi RAD-PKS", coerce=int, validators=[DataRequired(message="Pilih aksi RAD-PKS.")])
+    note = _note()
+
+
+class CorrectForm(Form):
+    """An analyst's categories and kabupaten for an alert (kept as labels for retraining)."""
+
+    categories = CheckboxesField("Kategori yang benar")
+    kabupaten = CheckboxesField("Kabupaten/kota yang benar (kosong: tidak tentang kabupaten tertentu)")
+    note = _note()
+
+
+class PlanImportForm(Form):
+    """A plan file uploaded from the browser."""
+
+    plan_file = FileField("Berkas rencana (.xlsx, .yaml atau .yml)",
+                          validators=[FileRequired(message="Pilih berkas rencana yang akan diimpor.")])
+
+
 def attach_error(form: Form, error: UserError) -> None:
     """Show a service's refusal next to the field it names, or above the form."""
     field = getattr(form, error.field, None) if error.field else None
@@ -112,3 +153,15 @@ def attach_error(form: Form, error: UserError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def parse_day(value: str | None, name: str = "tanggal") -> tuple[date, str]:
+    """The day of `?tanggal=YYYY-MM-DD` (today in WIB when absent), and an Indonesian message when it is unusable."""
+    today = today_wib()
+    if not value:
+        return today, ""
+    try:
+        return date.fromisoformat(value.strip()), ""
+    except ValueError:
+        shown = value.strip()[:40]
+        return today, f"Tanggal '{shown}' tidak dapat dibaca ({name} harus berbentuk TTTT-BB-HH); ditampilkan hari ini."

@@ -9,11 +9,14 @@ Use in a blueprint (the route decorator outermost):
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import time
+from html.parser import HTMLParser
 from typing import Callable
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, flash, redirect, request, session, url_for
+from flask import Flask, abort, flash, g, redirect, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, logout_user
 
 from monitor.service import users
@@ -25,11 +28,12 @@ REQUIREMENT = "waspada_requirement"
 PUBLIC_ENDPOINTS = frozenset({"static"})  # Flask's own static file view: assets only, no data
 SEEN_KEY = "seen"  # when the session was last used (seconds since the epoch), to end idle sessions
 
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+STYLE_SOURCE = "style-src 'self'"
+CONTENT_SECURITY_POLICY = (f"default-src 'self'; script-src 'self'; {STYLE_SOURCE}; img-src 'self' data:; "
                            "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
                            "form-action 'self'; frame-ancestors 'none'")
+INLINE_STYLES = "waspada_inline_styles"  # flask.g key: CSP hashes of the inline styles this response may use
 SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     # same-origin keeps the Referer that CSRF protection checks over HTTPS, and sends nothing elsewhere
@@ -37,6 +41,51 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+
+
+class _InlineStyles(HTMLParser):
+    """The style attributes (entities decoded, as the browser hashes them) and <style> contents of a fragment."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.styles: set[str] = set()
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        self.styles.update(value for name, value in attrs if name == "style" and value is not None)
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag):
+        self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self.styles.add(data)
+
+
+def allow_inline_styles(*fragments: str) -> None:
+    """Let this response's CSP allow exactly the inline styles of `fragments`, by their sha256.
+
+    For markup drawn by Waspada itself that must also work without a stylesheet (the level map and
+    charts, which e-mail uses too, and the digest, written for mail clients). Feed content never
+    reaches a style attribute (it is escaped), so the hashes admit only these fixed styles, and
+    'unsafe-inline' stays off. A browser without 'unsafe-hashes' shows the page with app.css only.
+    """
+    parser = _InlineStyles()
+    for fragment in fragments:
+        parser.feed(str(fragment))
+    parser.close()
+    allowed = g.setdefault(INLINE_STYLES, set())
+    allowed.update("'sha256-" + base64.b64encode(hashlib.sha256(style.encode("utf-8")).digest()).decode() + "'"
+                   for style in parser.styles)
+
+
+def content_security_policy() -> str:
+    """The CSP of this response: the fixed policy, plus the hashes of inline styles a view allowed."""
+    allowed = g.get(INLINE_STYLES)
+    if not allowed:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace(STYLE_SOURCE, f"{STYLE_SOURCE} 'unsafe-hashes' {' '.join(sorted(allowed))}")
 
 
 def requires(permission: str) -> Callable:
@@ -147,6 +196,7 @@ def install(app: Flask, idle_minutes: int) -> None:
 
     @app.after_request
     def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", content_security_policy())
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if request.endpoint not in PUBLIC_ENDPOINTS:

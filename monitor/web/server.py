@@ -11,6 +11,7 @@ from monitor.config import Settings
 from monitor.db.session import session_scope
 from monitor.service import users
 from monitor.web.app import MAX_FORM_BYTES
+from monitor.web.context import EXTENSION
 
 THREADS = 8  # waitress worker threads: a handful of office users, pages rendered from SQL
 
@@ -19,8 +20,11 @@ def make_server(app: Flask, host: str, port: int):
     """A waitress server bound to host:port (port 0: any free port); `run()` serves until Ctrl+C, `close()` stops."""
     # Proxy headers are trusted by nothing in Waspada (the client address is the socket's), so they are left in
     # place rather than stripped: the set-up link must see them to refuse a request relayed by a local proxy.
+    # The body bound admits a plan file upload (the app itself holds every other request to MAX_FORM_BYTES).
+    upload = app.extensions[EXTENSION]["settings"].web.max_upload_bytes
     return create_server(app, host=host, port=port, threads=THREADS, ident="Waspada",
-                         max_request_body_size=2 * MAX_FORM_BYTES, clear_untrusted_proxy_headers=False)
+                         max_request_body_size=max(2 * MAX_FORM_BYTES, upload + MAX_FORM_BYTES),
+                         clear_untrusted_proxy_headers=False)
 
 
 def address(server) -> str:

@@ -30,6 +30,12 @@ def clean_environment(monkeypatch):
     ("WASPADA_ALLOW_PRIVATE_NETWORKS", "mungkin",
      "WASPADA_ALLOW_PRIVATE_NETWORKS harus salah satu dari 1, true, yes, on, ya (hidup) atau 0, false, no, off, "
      "tidak (mati), bukan 'mungkin'"),
+    ("WASPADA_WEB_PORT", "http", "WASPADA_WEB_PORT harus bilangan bulat >= 0 (nomor port; 0: port bebas mana pun; "
+                                 "bawaannya 8080), bukan 'http'"),
+    ("WASPADA_WEB_IDLE_MINUTES", "0",
+     "WASPADA_WEB_IDLE_MINUTES harus bilangan bulat >= 1 (menit; bawaannya 30), bukan '0'"),
+    ("WASPADA_WEB_MAX_UPLOAD_BYTES", "10MB",
+     "WASPADA_WEB_MAX_UPLOAD_BYTES harus bilangan bulat >= 1024 (jumlah bita; bawaannya 10485760), bukan '10MB'"),
 ])
 def test_a_malformed_setting_names_the_variable_and_what_is_expected(monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)
@@ -48,3 +54,11 @@ def test_well_formed_and_empty_settings(monkeypatch):
     assert settings.fetch.per_host_min_gap == 0 and settings.fetch.allow_private_networks is True
     assert settings.fetch.global_concurrency == FetchSettings.global_concurrency
     assert settings.poll == PollSettings()
+
+
+def test_web_settings_from_the_environment(monkeypatch):
+    monkeypatch.setenv("WASPADA_WEB_PORT", "0")
+    monkeypatch.setenv("WASPADA_WEB_IDLE_MINUTES", "45")
+    monkeypatch.setenv("WASPADA_WEB_MAX_UPLOAD_BYTES", "2097152")
+    web = Settings.from_env().web
+    assert (web.port, web.idle_minutes, web.max_upload_bytes) == (0, 45, 2 * 1024 * 1024)

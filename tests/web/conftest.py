@@ -3,10 +3,14 @@
 - `web_engine`: a fresh SQLite database (copied from one migrated template, so no test pays for
   migrations) holding one user per role: staf, operator, analis, admin (password USER_PASSWORD).
 - `web_settings`, `app`, `client`: the Flask app over it, and Flask's test client.
-- `login(client, username)`: signs a test client in without a password check (see `sign_in`).
+- `login(client, username)`: signs a test client in without a password check (see `sign_in`);
+  `demo_login` does the same for a client of `demo_app`.
 - `csrf_token(client)`: a valid CSRF token of the client's session.
 - `live_server`: the app served by a real waitress server on 127.0.0.1 (ephemeral port) in a thread;
   returns its base URL.
+- `demo_engine`, `demo_settings`, `demo_app`, `demo_live_server`: the same over a copy of a database
+  that also holds `waspada demo` (example plans, 80 example news items, their alerts and levels),
+  built once per test session.
 - `browser_page`: a Playwright page in Debian's Chromium (/usr/bin/chromium, or WASPADA_TEST_CHROMIUM);
   the test FAILS with a clear message when Chromium is missing (.ci/run installs it).
 - `screenshot_dir`: where browser tests save screenshots (also copied to /tmp/waspada-screens/).
@@ -25,6 +29,7 @@ import pytest
 
 from monitor.config import Settings, WebSettings
 from monitor.db.session import open_database, session_scope
+from monitor.demo import run_demo
 from monitor.service import users
 from tests.conftest import FAST_FETCH
 
@@ -43,23 +48,47 @@ def _template_database(tmp_path_factory) -> Path:
     with session_scope(engine) as session:
         for role, username in ROLE_USERS.items():
             users.create_user(session, "uji", username, USER_PASSWORD, role, display_name=f"Pengguna {username}")
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
+    _checkpointed(engine)
     return path
 
 
-@pytest.fixture
-def web_engine(_template_database, tmp_path):
-    """A fresh SQLite database with the four role users."""
-    path = tmp_path / "web.db"
+def _checkpointed(engine) -> None:
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _demo_database(_template_database, tmp_path_factory) -> Path:
+    """The template with `waspada demo` run into it, built once per test session."""
+    path = tmp_path_factory.mktemp("web-demo") / "demo.db"
     shutil.copyfile(_template_database, path)
+    engine = open_database(f"sqlite:///{path}")
+    run_demo(engine)
+    _checkpointed(engine)
+    return path
+
+
+def _copy_of(template: Path, path: Path):
+    shutil.copyfile(template, path)
     path.chmod(0o600)
     engine = open_database(f"sqlite:///{path}")
     try:
         yield engine
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def web_engine(_template_database, tmp_path):
+    """A fresh SQLite database with the four role users."""
+    yield from _copy_of(_template_database, tmp_path / "web.db")
+
+
+@pytest.fixture
+def demo_engine(_demo_database, tmp_path):
+    """A fresh SQLite database with the four role users and the demo's plans, news, alerts and levels."""
+    yield from _copy_of(_demo_database, tmp_path / "demo.db")
 
 
 @pytest.fixture
@@ -71,10 +100,25 @@ def web_settings(tmp_path, web_engine) -> Settings:
 
 
 @pytest.fixture
+def demo_settings(tmp_path, demo_engine) -> Settings:
+    """Settings over the demo database (an empty feeds.yaml)."""
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds: []\n", encoding="utf-8")
+    return Settings(database_url=str(demo_engine.url), feeds_path=feeds, fetch=FAST_FETCH, web=WebSettings())
+
+
+@pytest.fixture
 def app(web_engine, web_settings):
     from monitor.web import create_app
 
     return create_app(web_engine, web_settings, SECRET_KEY)
+
+
+@pytest.fixture
+def demo_app(demo_engine, demo_settings):
+    from monitor.web import create_app
+
+    return create_app(demo_engine, demo_settings, SECRET_KEY)
 
 
 @pytest.fixture
@@ -97,6 +141,12 @@ def sign_in(client, engine, username: str) -> None:
 def login(web_engine):
     """`login(client, username)` signs the client in (no password check; the sign-in page has its own tests)."""
     return lambda client, username: sign_in(client, web_engine, username)
+
+
+@pytest.fixture
+def demo_login(demo_engine):
+    """`demo_login(client, username)`: as `login`, for a client of `demo_app`."""
+    return lambda client, username: sign_in(client, demo_engine, username)
 
 
 TOKEN_PATTERN = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
@@ -122,9 +172,7 @@ def with_web(settings: Settings, **changes) -> Settings:
 # --------------------------------------------------------------------------- a real server and a real browser
 
 
-@pytest.fixture
-def live_server(app):
-    """The app on a real waitress server at 127.0.0.1 and an ephemeral port, in a thread; yields the base URL."""
+def _serve(app):
     from monitor.web.server import make_server
 
     server = make_server(app, "127.0.0.1", 0)
@@ -135,6 +183,18 @@ def live_server(app):
     finally:
         server.close()
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(app):
+    """The app on a real waitress server at 127.0.0.1 and an ephemeral port, in a thread; yields the base URL."""
+    yield from _serve(app)
+
+
+@pytest.fixture
+def demo_live_server(demo_app):
+    """The app over the demo database on a real waitress server (as `live_server`)."""
+    yield from _serve(demo_app)
 
 
 @pytest.fixture
@@ -175,10 +235,11 @@ def screenshot_dir(tmp_path) -> Path:
     return folder
 
 
-def save_screenshot(page, folder: Path, name: str) -> Path:
-    """A full-page PNG in `folder`, copied to /tmp/waspada-screens/ for people to look at."""
+def save_screenshot(page, folder: Path, name: str, group: str = "") -> Path:
+    """A full-page PNG in `folder`, copied to /tmp/waspada-screens/ (or its subfolder `group`) for people to look at."""
     path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
-    SCREENS_COPY.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, SCREENS_COPY / path.name)
+    copies = SCREENS_COPY / group if group else SCREENS_COPY
+    copies.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, copies / path.name)
     return path

@@ -18,12 +18,15 @@ from monitor.web.security import PUBLIC, requirement_of
 from tests.monitor.helpers import add_feed
 from tests.web.conftest import ROLE_USERS, SECRET_KEY, USER_PASSWORD, csrf_token_of, with_web
 
-# every page a signed-in user can GET, and the lowest role that may open it
+# every page a signed-in user can GET (on the demo database), and the lowest role that may open it
 PAGES = {
-    "/": "staff", "/peringatan": "staff", "/rencana": "staff", "/ringkasan": "staff",
+    "/": "staff", "/peringatan": "staff", "/peringatan/1": "staff", "/rencana": "staff", "/rencana/ekspor": "staff",
+    "/ringkasan": "staff",
     "/admin/": "admin", "/admin/sumber": "admin", "/admin/pengguna": "admin", "/admin/pengguna/staf": "admin",
     "/admin/audit": "admin",
 }
+# sample values of route parameters: the paths above and the POST routes use them
+SAMPLES = {"feed_id": "contoh", "username": "staf", "token": "tidak-ada", "alert_id": "1"}
 ORDER = ("staff", "operator", "analyst", "admin")
 
 
@@ -33,9 +36,9 @@ def test_every_route_declares_who_may_use_it(app):
     public = sorted(rule.rule for rule in app.url_map.iter_rules() if requirement_of(app, rule.endpoint) == PUBLIC)
     assert public == ["/keluar", "/masuk", "/setup/<token>", "/static/<path:filename>"]
     # the pages of PAGES are all the GET pages with a permission (a new page must be added to the table)
-    declared = {rule.rule for rule in app.url_map.iter_rules()
+    declared = {_sample_path(rule.rule) for rule in app.url_map.iter_rules()
                 if "GET" in rule.methods and requirement_of(app, rule.endpoint) != PUBLIC}
-    assert declared == {re.sub(r"/staf$", "/<username>", p) for p in PAGES}
+    assert declared == set(PAGES)
 
 
 def test_a_route_without_a_declared_permission_is_refused_even_to_an_admin(web_engine, web_settings, login):
@@ -57,15 +60,25 @@ def test_anonymous_visitors_are_sent_to_the_sign_in_page(client, path):
     assert response.headers["Location"].startswith("/masuk?next=")
 
 
+def test_a_number_beyond_any_row_id_is_not_found(demo_app, demo_login):
+    client = demo_app.test_client()
+    demo_login(client, "admin")
+    token = csrf_token_of(client, "/")
+    for number in ("0", "2147483648", "99999999999999999999999"):
+        assert client.get(f"/peringatan/{number}").status_code == 404
+        assert client.post(f"/peringatan/{number}/status", data={"csrf_token": token, "status": "ditinjau"}
+                           ).status_code == 404
+
+
 def test_an_htmx_request_of_an_anonymous_visitor_gets_401_with_a_redirect(client):
     response = client.get("/peringatan", headers={"HX-Request": "true"})
     assert response.status_code == 401 and response.headers["HX-Redirect"].startswith("/masuk")
 
 
 @pytest.mark.parametrize("role", ORDER)
-def test_each_role_reaches_exactly_its_pages(app, login, role):
-    client = app.test_client()
-    login(client, ROLE_USERS[role])
+def test_each_role_reaches_exactly_its_pages(demo_app, demo_login, role):
+    client = demo_app.test_client()
+    demo_login(client, ROLE_USERS[role])
     for path, lowest in PAGES.items():
         allowed = ORDER.index(role) >= ORDER.index(lowest)
         status = client.get(path).status_code
@@ -76,14 +89,14 @@ def test_each_role_reaches_exactly_its_pages(app, login, role):
     assert (">Admin</a>" in navigation) == (role == "admin")
 
 
+def _sample_path(rule: str) -> str:
+    """A route with sample values for its parameters."""
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: SAMPLES[m.group(1)], rule)
+
+
 def _posts(app) -> list[str]:
     """Every POST route, with sample values for its parameters."""
-    samples = {"feed_id": "contoh", "username": "staf", "token": "tidak-ada"}
-    result = []
-    for rule in app.url_map.iter_rules():
-        if "POST" in rule.methods:
-            result.append(re.sub(r"<(?:\w+:)?(\w+)>", lambda m: samples[m.group(1)], rule.rule))
-    return sorted(result)
+    return sorted(_sample_path(rule.rule) for rule in app.url_map.iter_rules() if "POST" in rule.methods)
 
 
 def test_staff_cannot_use_any_admin_action(app, login, web_engine, web_settings):
