@@ -147,8 +147,8 @@ class WebSettings:
         """Read WASPADA_WEB_HOST, WASPADA_WEB_PORT, WASPADA_WEB_IDLE_MINUTES (at least 1), WASPADA_WEB_SECURE_COOKIES."""
         return cls(
             host=os.environ.get("WASPADA_WEB_HOST") or cls.host,
-            port=_env_int("WASPADA_WEB_PORT", cls.port),
-            idle_minutes=max(1, _env_int("WASPADA_WEB_IDLE_MINUTES", cls.idle_minutes)),
+            port=_env_int("WASPADA_WEB_PORT", cls.port, 0, "nomor port; 0: port bebas mana pun"),
+            idle_minutes=_env_int("WASPADA_WEB_IDLE_MINUTES", cls.idle_minutes, 1, "menit"),
             secure_cookies=_env_bool("WASPADA_WEB_SECURE_COOKIES", cls.secure_cookies),
         )
 
