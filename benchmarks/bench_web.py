@@ -36,6 +36,7 @@ from sqlalchemy import JSON, Engine, event, func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from classifiers.gazetteer import Gazetteer
+from monitor.alerts.generate import search_text
 from monitor.alerts.levels import compute_levels
 from monitor.alerts.matching import PlanIndex, match_actions
 from monitor.db.models import (
@@ -254,13 +255,15 @@ class Generator:
             story = self._story(seen)
             copies = min(rng.choice((1, 1, 2, 3)), last - ids["article"])
             sources = rng.sample(feeds, copies)
+            titles = []
             for copy, feed_id in enumerate(sources):
                 ids["article"] += 1
                 article_id = ids["article"]
                 published = seen + timedelta(hours=copy)
                 url = f"https://{feed_id}.example.id/berita/{article_id}"
+                titles.append(story["titles"][copy % 2])
                 articles.append({"id": article_id, "feed_id": feed_id, "guid": url, "url": url, "canonical_url": url,
-                                 "title": story["titles"][copy % 2], "summary_html": "", "summary_text": story["summary"],
+                                 "title": titles[-1], "summary_html": "", "summary_text": story["summary"],
                                  "author": None, "language": "id", "published_at": published, "fetched_at": published,
                                  "content_hash": f"{article_id:064x}", "minhash": None, "raw_entry": {},
                                  "raw_document_id": None, "fetch_attempt_id": None, "cluster_id": cluster_id})
@@ -276,13 +279,13 @@ class Generator:
             clusters.append({"id": cluster_id, "first_seen_at": seen, "last_seen_at": last_seen, "size": copies,
                              "needs_alert_refresh": False})
             if story["is_conflict"] and story["kalteng"]:
-                self._alert(story, cluster_id, seen, last_seen, len(sources), plans,
+                self._alert(story, cluster_id, seen, last_seen, titles, plans,
                             alerts, places, categories, links, events)
         self.writer.write([(StoryCluster, clusters), (Article, articles), (ArticleClassification, classifications),
                            (Alert, alerts), (AlertPlace, places), (AlertCategory, categories), (PlanLink, links),
                            (AlertEvent, events)])
 
-    def _alert(self, story, cluster_id, seen, last_seen, n_sources, plans, alerts, places, categories, links, events):
+    def _alert(self, story, cluster_id, seen, last_seen, titles, plans, alerts, places, categories, links, events):
         """The alert `update_alerts` would write for this story, its index rows, plan links and some history."""
         ids, rng = self.ids, self.rng
         ids["alert"] += 1
@@ -294,16 +297,19 @@ class Generator:
             links.append({"id": ids["link"], "cluster_id": cluster_id, "action_id": match.action_id, "kind": "alert",
                           "matched_on": match.reason, "created_at": seen})
         age = (datetime(YEAR + 1, 1, 1, tzinfo=timezone.utc) - seen).days
+        first_day = seen.astimezone(WIB).date()
         status = rng.choices(["baru", "ditinjau", "ditindaklanjuti", "selesai", "bukan_konflik"],
                              [10, 5, 20, 55, 10] if age > 30 else [70, 20, 10, 0, 0])[0]
         alerts.append({"id": alert_id, "cluster_id": cluster_id, "status": status,
                        "categories": sorted(story["categories"]), "kabupaten": sorted(story["kabupaten"]),
                        "kecamatan": sorted(story["kecamatan"]), "desa": [], "score": story["conflict"],
                        "severity": sorted(story["severity"]), "evidence": [story["title"] + "."],
-                       "title": story["title"], "n_sources": n_sources, "plan_gap": not matches,
-                       "model_version": VERSION, "first_seen_at": seen, "first_seen_day": seen.astimezone(WIB).date(),
-                       "last_seen_at": last_seen, "created_at": seen, "updated_at": seen})
-        places.extend({"alert_id": alert_id, "code": code} for code in sorted(set(story["kabupaten"])))
+                       "title": story["title"], "n_sources": len(titles), "plan_gap": not matches,
+                       "model_version": VERSION, "first_seen_at": seen, "first_seen_day": first_day,
+                       "last_seen_at": last_seen, "search_text": search_text([story["title"], *titles]),
+                       "created_at": seen, "updated_at": seen})
+        places.extend({"alert_id": alert_id, "code": code, "first_seen_day": first_day}
+                      for code in sorted(set(story["kabupaten"])))
         categories.extend({"alert_id": alert_id, "category": c} for c in sorted(set(story["categories"])))
         if status != "baru":
             ids["event"] += 1
