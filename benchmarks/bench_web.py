@@ -11,7 +11,9 @@ measured here reads them). On PostgreSQL the benchmark creates its own database 
 Then it times, each in a fresh session as a web request would, after a warm-up, side by side with
 a baseline (a plain `SELECT id FROM alerts ORDER BY first_seen_at DESC LIMIT 50`): `dashboard` of
 the busiest day, `list_alerts` unfiltered, by kabupaten, by category, by level, by text, page 200,
-and `alert_detail`; p50 and p95 against the 300 ms p95 target.
+and `alert_detail`; then the pages themselves: GET `/` (that day) and `/peringatan` through Flask's
+test client, signed in as a staff user (`--no-pages` leaves them out). p50 and p95 against the
+300 ms p95 target, and the peak RSS.
 
     .venv/bin/python benchmarks/bench_web.py --engine sqlite --articles 1000000
     .venv/bin/python benchmarks/bench_web.py --engine postgresql --articles 1000000 --keep
@@ -23,6 +25,7 @@ import json
 import random
 import re
 import resource
+import secrets
 import statistics
 import sys
 import time
@@ -36,9 +39,11 @@ from sqlalchemy import JSON, Engine, event, func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from classifiers.gazetteer import Gazetteer
+from classifiers.text import compose_document
 from monitor.alerts.generate import search_text
 from monitor.alerts.levels import compute_levels
 from monitor.alerts.matching import PlanIndex, match_actions
+from monitor.config import Settings
 from monitor.db.models import (
     Alert,
     AlertCategory,
@@ -57,8 +62,10 @@ from monitor.db.session import open_database, session_scope
 from monitor.db.statistics import analyze
 from monitor.service.alerts import AlertFilters, alert_detail, list_alerts
 from monitor.service.board import dashboard
+from monitor.service import users
 from monitor.service.paging import PageRequest
 from monitor.timezones import WIB
+from monitor.web import create_app
 
 TARGET_P95_MS = 300.0
 VERSION = "bench"
@@ -70,6 +77,7 @@ CHUNK_ARTICLES = 50_000
 CONFLICT_SHARE = 0.15
 BURSTS = 40
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/waspada_bench"
+STAFF_USER, STAFF_PASSWORD = "bench-staf", "kata-sandi-bench-123"
 
 CATEGORIES = ["lahan", "perkebunan", "tambang", "lingkungan", "sara", "politik", "unjuk_rasa", "ketenagakerjaan",
               "kekerasan_kelompok"]
@@ -160,6 +168,18 @@ class Burst:
     cue: str
 
 
+def tagged_places(title: str, summary: str, names: list[tuple[str, str, str]]) -> list[dict]:
+    """The place tagger's matches as the classify stage stores them: where each named place is in the document."""
+    document = compose_document(title, summary)
+    found = []
+    for code, name, level in names:
+        start = document.find(name)
+        if start >= 0:
+            found.append({"code": code, "name": name, "level": level, "span": [start, start + len(name)],
+                          "confidence": 1.0})
+    return sorted(found, key=lambda place: place["span"])
+
+
 class Generator:
     """A year of stories, written chunk by chunk in time order (ids grow with time, as in a running monitor)."""
 
@@ -229,7 +249,9 @@ class Generator:
         title = titles[0]
         severity = ([burst.cue] if burst and rng.random() < 0.5 else
                     [rng.choice(CUES)] if conflict and rng.random() < 0.1 else [])
-        return {"title": title, "titles": titles, "summary": f"{place.capital.upper()} - {title}. Warga dan aparat setempat masih "
+        names = [(place.kabupaten, place.name, "kabupaten"), (kecamatan_code, kecamatan, "kecamatan"),
+                 (desa_code, desa, "desa")] if named else []
+        return {"title": title, "titles": titles, "names": names, "summary": f"{place.capital.upper()} - {title}. Warga dan aparat setempat masih "
                                            f"menunggu penyelesaian dari pemerintah kabupaten.",
                 "categories": categories, "conflict": round(rng.uniform(0.6, 0.99), 4) if conflict else 0.05,
                 "is_conflict": conflict, "kabupaten": [place.kabupaten] if named else [],
@@ -272,7 +294,7 @@ class Generator:
                     "categories": story["categories"], "scores": {c: story["conflict"] for c in story["categories"]},
                     "conflict": story["conflict"], "is_conflict": story["is_conflict"], "kabupaten": story["kabupaten"],
                     "kecamatan": story["kecamatan"], "desa": [], "kalteng": story["kalteng"],
-                    "places": story["kabupaten"] + story["kecamatan"],
+                    "places": tagged_places(titles[-1], story["summary"], story["names"]),
                     "evidence": [story["title"] + "."] if story["is_conflict"] else [], "severity": story["severity"],
                     "classified_at": published})
             last_seen = seen + timedelta(hours=copies - 1)
@@ -404,14 +426,20 @@ def describe(result) -> str:
         return f"{result.new_alerts} new alerts, {sum(map(sum, result.trends.values()))} in trends"
     if hasattr(result, "articles"):
         return f"{len(result.articles)} articles, {len(result.history)} events"
+    if isinstance(result, bytes):
+        return f"HTTP 200, {len(result):,} bytes"
     return f"{len(result)} rows"
 
 
-def cases(engine: Engine, text_term: str) -> list[Case]:
+def busiest_day(engine: Engine) -> date:
+    with session_scope(engine) as session:
+        return session.execute(select(Alert.first_seen_day).group_by(Alert.first_seen_day)
+                               .order_by(func.count().desc(), Alert.first_seen_day).limit(1)).scalar_one()
+
+
+def cases(engine: Engine, text_term: str, busy_day: date) -> list[Case]:
     """The calls the dashboard and alert pages make, on the busiest day and its alerts."""
     with session_scope(engine) as session:
-        busy_day = session.execute(select(Alert.first_seen_day).group_by(Alert.first_seen_day)
-                                   .order_by(func.count().desc(), Alert.first_seen_day).limit(1)).scalar_one()
         detail_id = session.scalar(select(Alert.id).where(Alert.first_seen_day == busy_day)
                                    .order_by(Alert.n_sources.desc(), Alert.id).limit(1))
     baseline = text("SELECT id FROM alerts ORDER BY first_seen_at DESC LIMIT 50")
@@ -426,6 +454,37 @@ def cases(engine: Engine, text_term: str) -> list[Case]:
         Case("list_alerts, page 200", lambda s: list_alerts(s, AlertFilters(), PageRequest(200))),
         Case(f"alert_detail({detail_id})", lambda s: alert_detail(s, detail_id)),
     ]
+
+
+def signed_in_client(engine: Engine, data_dir: Path):
+    """Flask's test client of the web app, signed in as a staff user through the sign-in page."""
+    with session_scope(engine) as session:
+        if users.find_user(session, STAFF_USER) is None:
+            users.create_user(session, "bench", STAFF_USER, STAFF_PASSWORD, "staff")
+    feeds = data_dir / "feeds.yaml"
+    feeds.write_text("feeds: []\n", encoding="utf-8")
+    settings = Settings(database_url=engine.url.render_as_string(hide_password=False), feeds_path=feeds)
+    client = create_app(engine, settings, secrets.token_urlsafe(32)).test_client()
+    token = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', client.get("/masuk").get_data(as_text=True))
+    signed_in = client.post("/masuk", data={"username": STAFF_USER, "password": STAFF_PASSWORD,
+                                            "csrf_token": token.group(1) if token else ""})
+    if signed_in.status_code != 302:
+        sys.exit(f"signing in as {STAFF_USER} failed: HTTP {signed_in.status_code}")
+    return client
+
+
+def page_cases(client, busy_day: date) -> list[Case]:
+    """GET of the dashboard and the alert list, as a signed-in staff user's browser would."""
+
+    def get(path: str):
+        def call(_session):
+            response = client.get(path)
+            if response.status_code != 200:
+                sys.exit(f"GET {path}: HTTP {response.status_code}")
+            return response.get_data()
+        return Case(f"GET {path}", call)
+
+    return [get(f"/?tanggal={busy_day}"), get("/peringatan")]
 
 
 def explain(engine: Engine, case: Case) -> None:
@@ -452,13 +511,16 @@ def explain(engine: Engine, case: Case) -> None:
                 print("   ", " ".join(str(value) for value in row))
 
 
-def measure(engine: Engine, runs: int, warmup: int, text_term: str, explain_plans: bool) -> bool:
+def measure(engine: Engine, runs: int, warmup: int, text_term: str, explain_plans: bool, client) -> bool:
     """Print the table; True when every call meets the target."""
-    chosen = cases(engine, text_term)
+    busy_day = busiest_day(engine)
+    chosen = cases(engine, text_term, busy_day)
     if explain_plans:
         for case in chosen[1:]:
             explain(engine, case)
         print()
+    if client is not None:
+        chosen += page_cases(client, busy_day)
     reset_peak_rss()
     rows, base = [], None
     for case in chosen:
@@ -511,13 +573,14 @@ def main() -> int:
     parser.add_argument("--rebuild", action="store_true", help="build the database again even if it is complete")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database for the next run")
     parser.add_argument("--explain", action="store_true", help="also print each statement's plan")
+    parser.add_argument("--no-pages", action="store_true", help="time the service calls only, not the web pages")
     args = parser.parse_args()
 
+    args.data_dir.mkdir(parents=True, exist_ok=True)
     if args.engine == "postgresql":
         url = args.postgres_url
         create_postgres(url, args.rebuild)
     else:
-        args.data_dir.mkdir(parents=True, exist_ok=True)
         path = args.data_dir / f"web-{args.articles}.db"
         if args.rebuild:
             for suffix in ("", "-wal", "-shm"):
@@ -539,7 +602,8 @@ def main() -> int:
             counts = {model.__tablename__: session.scalar(select(func.count()).select_from(model))
                       for model in (Article, StoryCluster, Alert, AlertPlace, AlertCategory, PlanLink)}
         print("  " + ", ".join(f"{table} {count:,}" for table, count in counts.items()))
-        ok = measure(engine, args.runs, args.warmup, args.text, args.explain)
+        client = None if args.no_pages else signed_in_client(engine, args.data_dir)
+        ok = measure(engine, args.runs, args.warmup, args.text, args.explain, client)
         engine.dispose()
     finally:
         if args.engine == "postgresql" and not args.keep:
