@@ -7,6 +7,7 @@ story reports no violence; violence with police present ("bentrok ... petugas ke
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import astuple, dataclass
 from typing import Iterable
 
@@ -50,6 +51,20 @@ def load_stories(session: Session, model_version: str, cluster_ids: Iterable[int
     for article, classification in session.execute(query):
         stories.setdefault(article.cluster_id, Story(article.cluster_id)).add(article, classification)
     return list(stories.values())
+
+
+def search_text(titles: Iterable[str]) -> str:
+    """What the alert list's text search reads: the distinct titles, lowercased, one a line."""
+    return "\n".join(dict.fromkeys(title.strip().lower() for title in titles if title and title.strip()))
+
+
+def report_titles(session: Session, cluster_ids: list[int]) -> dict[int, list[str]]:
+    """The titles of every report of these stories, read by a model or not (the search finds them all)."""
+    titles: dict[int, list[str]] = defaultdict(list)
+    for cluster_id, title in session.execute(select(Article.cluster_id, Article.title)
+                                             .where(Article.cluster_id.in_(cluster_ids)).order_by(Article.id)):
+        titles[cluster_id].append(title)
+    return titles
 
 
 def _link(session: Session, plans: PlanIndex, story: Story, kind: str, existing: dict) -> int:
@@ -145,6 +160,7 @@ def _update_batch(engine: Engine, model_version: str, cluster_ids: list[int]) ->
         plans = PlanIndex(session)
         alerts = {a.cluster_id: a for a in session.scalars(select(Alert).where(Alert.cluster_id.in_(cluster_ids)))}
         links = {(l.cluster_id, l.action_id): l for l in session.scalars(select(PlanLink).where(PlanLink.cluster_id.in_(cluster_ids)))}
+        titles = report_titles(session, cluster_ids)
         for story in stories:
             if is_activity(story) and in_kalteng(story):
                 realisations += bool(_link(session, plans, story, "realisasi", links))
@@ -165,6 +181,7 @@ def _update_batch(engine: Engine, model_version: str, cluster_ids: list[int]) ->
             alert.severity = sorted(story.severity)
             alert.evidence = story.evidence[:MAX_EVIDENCE]
             alert.title = story.title
+            alert.search_text = search_text([story.title, *titles[story.cluster_id]])
             alert.n_sources = len(story.sources)
             alert.plan_gap = matched == 0
             alert.model_version = model_version

@@ -317,6 +317,8 @@ class Alert(Base):
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     first_seen_day: Mapped[date | None] = mapped_column(Date, index=True)  # in WIB, joins the day's levels
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # the lowercased titles of the story's reports, one a line, as of the last refresh: the alert list's text search
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -396,13 +398,16 @@ class EscalationLevel(Base):
 
 
 class AlertPlace(Base):
-    """Index of an alert's kabupaten, so the alert list filters in SQL (kept in step with `Alert.kabupaten`)."""
+    """Index of an alert's kabupaten and first day, so the alert list filters in SQL (kept in step with the alert)."""
 
     __tablename__ = "alert_places"
-    __table_args__ = (Index("ix_alert_places_code_alert", "code", "alert_id"),)
+    __table_args__ = (Index("ix_alert_places_code_alert", "code", "alert_id"),
+                      # the level filter: a kabupaten's raised days -> its alerts of those days
+                      Index("ix_alert_places_code_day", "code", "first_seen_day", "alert_id"))
 
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True)
     code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    first_seen_day: Mapped[date | None] = mapped_column(Date)  # the alert's, in WIB
 
 
 class AlertCategory(Base):
@@ -518,14 +523,17 @@ def _sync_rows(rows: list, wanted: set[str], attribute: str, make) -> None:
 
 @event.listens_for(Session, "before_flush")
 def _index_alerts(session: Session, _context, _instances) -> None:
-    """Keep each alert's place and category index rows and its WIB first day in step, wherever it changes."""
+    """Keep each alert's WIB first day and its place and category index rows in step, wherever it changes."""
     for alert in [obj for obj in (*session.new, *session.dirty) if isinstance(obj, Alert)]:
         state = inspect(alert)
         changed = lambda name: state.pending or state.attrs[name].history.has_changes()  # noqa: E731
+        if changed("first_seen_at") and alert.first_seen_at is not None:
+            alert.first_seen_day = (alert.first_seen_at.astimezone(timezone.utc) + WIB_OFFSET).date()
         if changed("kabupaten"):
             _sync_rows(alert.place_rows, set(alert.kabupaten or []), "code", lambda c: AlertPlace(code=c))
+        if changed("kabupaten") or changed("first_seen_day"):
+            for row in alert.place_rows:
+                row.first_seen_day = alert.first_seen_day
         if changed("categories"):
             _sync_rows(alert.category_rows, set(alert.categories or []), "category",
                        lambda c: AlertCategory(category=c))
-        if changed("first_seen_at") and alert.first_seen_at is not None:
-            alert.first_seen_day = (alert.first_seen_at.astimezone(timezone.utc) + WIB_OFFSET).date()

@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Date, and_, exists, func, literal, select
+from sqlalchemy.orm import Session
 
 from classifiers.text import compose_document
 from monitor.alerts.generate import MANUAL_LINK
@@ -50,7 +50,7 @@ class AlertFilters:
     exact_level: bool = False  # `level` is the highest level of the alert's kabupaten, not a minimum
     status: str | None = None
     feed_id: str | None = None
-    text: str | None = None
+    text: str | None = None  # in the title of any report of the alert's story, ignoring case
     plan_gap: bool | None = None
     sort: str = "terbaru"
 
@@ -165,18 +165,24 @@ def _row(alert: Alert) -> AlertRow:
                     list(alert.severity), alert.n_sources, alert.plan_gap, alert.first_seen_at, alert.last_seen_at)
 
 
-def _level_condition(level: str):
-    """The alert has a kabupaten whose stored level on the alert's first day is at least `level`."""
+def _raised_alerts(level: str):
+    """The ids of alerts with a kabupaten whose stored level on the alert's first day is at least `level`.
+
+    A stored level holds from its day until the kabupaten's next stored day (for ever when it is the last).
+    Each raised span is joined to its kabupaten's place rows of those days through one index, so the cost
+    follows the alerts that match, not every alert and place. A derived table (DISTINCT) to join, so
+    PostgreSQL builds it once instead of running it again for each alert it walks in list order.
+    """
     wanted = LEVELS[LEVELS.index(level):]
-    latest = aliased(EscalationLevel)
-    latest_day = (select(func.max(latest.day))
-                  .where(latest.kabupaten == AlertPlace.code, latest.category == "", latest.day <= Alert.first_seen_day)
-                  .correlate(AlertPlace, Alert).scalar_subquery())
-    return exists(
-        select(AlertPlace.alert_id)
-        .join(EscalationLevel, and_(EscalationLevel.kabupaten == AlertPlace.code, EscalationLevel.category == ""))
-        .where(AlertPlace.alert_id == Alert.id, EscalationLevel.day == latest_day, EscalationLevel.level.in_(wanted))
-    )
+    next_day = func.lead(EscalationLevel.day).over(partition_by=EscalationLevel.kabupaten,
+                                                   order_by=EscalationLevel.day)
+    spans = (select(EscalationLevel.kabupaten, EscalationLevel.level, EscalationLevel.day.label("start"),
+                    func.coalesce(next_day, literal(date.max, Date)).label("stop"))
+             .where(EscalationLevel.category == "").subquery())
+    return (select(AlertPlace.alert_id).distinct()
+            .join(spans, and_(AlertPlace.code == spans.c.kabupaten, AlertPlace.first_seen_day >= spans.c.start,
+                              AlertPlace.first_seen_day < spans.c.stop))
+            .where(spans.c.level.in_(wanted)).subquery())
 
 
 def filtered_query(filters: AlertFilters):
@@ -197,14 +203,14 @@ def filtered_query(filters: AlertFilters):
         query = query.where(Alert.plan_gap.is_(filters.plan_gap))
     if filters.feed_id:
         query = query.where(exists().where(Article.cluster_id == Alert.cluster_id, Article.feed_id == filters.feed_id))
-    if filters.text:
-        pattern = f"%{filters.text.strip()}%"
-        query = query.where(or_(Alert.title.ilike(pattern),
-                                exists().where(Article.cluster_id == Alert.cluster_id, Article.title.ilike(pattern))))
+    if filters.text:  # the stored text is lowercased: LIKE on one column, no per-row lower() or join of reports
+        query = query.where(Alert.search_text.like(f"%{filters.text.strip().lower()}%"))
     if filters.level and filters.level != "normal":
-        query = query.where(_level_condition(filters.level))
+        raised = _raised_alerts(filters.level)
+        query = query.join(raised, raised.c.alert_id == Alert.id)
     if filters.level and filters.exact_level and filters.level != LEVELS[-1]:
-        query = query.where(~_level_condition(LEVELS[LEVELS.index(filters.level) + 1]))
+        higher = _raised_alerts(LEVELS[LEVELS.index(filters.level) + 1])
+        query = query.where(Alert.id.not_in(select(higher.c.alert_id)))
     return query
 
 

@@ -1,7 +1,7 @@
 """Migrations upgrade and downgrade cleanly on SQLite and PostgreSQL and match the models."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -119,4 +119,45 @@ def test_0004_marks_classified_stories_once_and_keeps_every_row_both_ways(bare_e
     downgrade(bare_engine, "0003")
     with bare_engine.connect() as connection:
         assert rows(connection) == ([(1, 1), (2, 2)], [(1, "baru")])  # no table rebuild cascaded into articles or alerts
+    upgrade(bare_engine)
+
+
+def test_0006_fills_place_days_and_search_text_of_stored_alerts_and_keeps_every_row_both_ways(bare_engine):
+    upgrade(bare_engine, "0005")
+    at = {"at": datetime(2026, 11, 1, 20, tzinfo=timezone.utc)}  # 03:00 WIB on 2 November
+    with bare_engine.begin() as connection:
+        for statement in (
+            "INSERT INTO feeds (id, name, url, configured_url, outlet, region, poll_interval_seconds, enabled, verified, notes,"
+            " current_interval_seconds, error_count, created_at, updated_at)"
+            " VALUES ('f', 'f', 'u', 'u', 'o', '62', 600, true, true, '', 600, 0, :at, :at)",
+            "INSERT INTO story_clusters (id, first_seen_at, last_seen_at, size) VALUES (1, :at, :at, 2), (2, :at, :at, 1)",
+            "INSERT INTO articles (id, feed_id, guid, url, canonical_url, title, summary_html, summary_text, fetched_at,"
+            " content_hash, raw_entry, cluster_id) VALUES (1, 'f', 'g1', 'u1', 'u1', 'Bentrok Warga di Sampit', '', '', :at,"
+            " 'h1', '{}', 1), (2, 'f', 'g2', 'u2', 'u2', 'Massa BENTROK di Kotim', '', '', :at, 'h2', '{}', 1),"
+            " (3, 'f', 'g3', 'u3', 'u3', 'Berita lain', '', '', :at, 'h3', '{}', 2)",
+            "INSERT INTO alerts (id, cluster_id, status, categories, kabupaten, kecamatan, desa, score, severity, evidence,"
+            " title, n_sources, plan_gap, model_version, first_seen_at, first_seen_day, last_seen_at, created_at, updated_at)"
+            " VALUES (1, 1, 'ditinjau', '[]', '[\"62.02\"]', '[]', '[]', 0.9, '[]', '[]', 'Bentrok Warga di Sampit', 1,"
+            " true, 'v', :at, '2026-11-02', :at, :at, :at)",
+            "INSERT INTO alert_places (alert_id, code) VALUES (1, '62.02')",
+            "INSERT INTO alert_events (alert_id, at, actor, from_status, to_status, note, changes)"
+            " VALUES (1, :at, 'operator', 'baru', 'ditinjau', '', '{}')",
+        ):
+            connection.execute(text(statement), at)
+
+    def rows(connection):
+        return (connection.execute(text("SELECT id, status FROM alerts")).all(),
+                connection.execute(text("SELECT alert_id, code FROM alert_places")).all(),
+                connection.execute(text("SELECT alert_id, to_status FROM alert_events")).all())
+
+    upgrade(bare_engine)
+    with bare_engine.connect() as connection:
+        assert connection.execute(text("SELECT first_seen_day FROM alert_places")).scalar() in (
+            date(2026, 11, 2), "2026-11-02")
+        assert connection.execute(text("SELECT search_text FROM alerts")).scalar() == (
+            "bentrok warga di sampit\nmassa bentrok di kotim")
+        assert rows(connection) == ([(1, "ditinjau")], [(1, "62.02")], [(1, "ditinjau")])
+    downgrade(bare_engine, "0005")
+    with bare_engine.connect() as connection:
+        assert rows(connection) == ([(1, "ditinjau")], [(1, "62.02")], [(1, "ditinjau")])  # nothing cascaded
     upgrade(bare_engine)
