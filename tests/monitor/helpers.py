@@ -91,3 +91,17 @@ def rss(items: list[dict], title: str = "Kabar Kalteng", language: str = "id", e
         + "".join(parts)
         + "</channel></rss>"
     )
+
+
+def add_example_plans(session) -> None:
+    """A Kotim 2026 plan with a plantation action, and a province plan with a labour action."""
+    from monitor.db.models import Plan, PlanAction
+
+    kotim = Plan(year=2026, region_code="62.02", title="CONTOH RAD-PKS Kotim 2026", status="berlaku", is_example=True)
+    kotim.actions.append(PlanAction(code="KOTIM-1", bidang="pencegahan", program="Pemetaan potensi konflik",
+                                    kegiatan="Pemetaan dan mediasi konflik perkebunan sawit", categories=["perkebunan", "lahan"],
+                                    places=["62.02"], keywords=["plasma", "HGU"]))
+    province = Plan(year=2026, region_code="62", title="CONTOH RAD-PKS Provinsi 2026", status="berlaku", is_example=True)
+    province.actions.append(PlanAction(code="PROV-7", bidang="pencegahan", program="Pencegahan konflik",
+                                       kegiatan="Pengawasan hubungan industrial", categories=["ketenagakerjaan"]))
+    session.add_all([kotim, province])

@@ -19,6 +19,7 @@ from monitor.db.models import (Alert, AlertEvent, ArticleClassification, Escalat
 from monitor.db.session import session_scope
 from monitor.pipeline import ingest_file
 from tests.monitor.helpers import rss
+from tests.monitor.helpers import add_example_plans
 
 WIB = timezone(timedelta(hours=7))
 BURST_START = date(2026, 11, 12)
@@ -66,14 +67,7 @@ BURST = [
 def plans(engine):
     """A Kotim 2026 plan with a plantation action, and a province plan with a labour action."""
     with session_scope(engine) as session:
-        kotim = Plan(year=2026, region_code="62.02", title="CONTOH RAD-PKS Kotim 2026", status="berlaku", is_example=True)
-        kotim.actions.append(PlanAction(code="KOTIM-1", bidang="pencegahan", program="Pemetaan potensi konflik",
-                                        kegiatan="Pemetaan dan mediasi konflik perkebunan sawit", categories=["perkebunan", "lahan"],
-                                        places=["62.02"], keywords=["plasma", "HGU"]))
-        province = Plan(year=2026, region_code="62", title="CONTOH RAD-PKS Provinsi 2026", status="berlaku", is_example=True)
-        province.actions.append(PlanAction(code="PROV-7", bidang="pencegahan", program="Pencegahan konflik",
-                                           kegiatan="Pengawasan hubungan industrial", categories=["ketenagakerjaan"]))
-        session.add_all([kotim, province])
+        add_example_plans(session)
 
 
 def alerts(engine) -> list[Alert]:

@@ -24,9 +24,10 @@ from classifiers.service import Classifier, load_classifier
 from monitor.alerts import classify_stage, generate
 from monitor.service.flow import stage_pass
 from monitor.config import StageSettings
-from monitor.db.models import (Alert, Article, ArticleClassification, ClassificationFailure, EscalationLevel, Feed, Plan,
+from monitor.db.models import (Alert, Article, ArticleClassification, ClassificationFailure, EscalationLevel, Feed,
                                PlanAction, PlanLink, StoryCluster)
 from monitor.db.session import make_engine, open_database, session_scope
+from tests.monitor.helpers import add_example_plans
 
 SEED = 20261128
 LEVEL_FROM, LEVEL_TO = date(2026, 11, 1), date(2026, 12, 5)
@@ -72,14 +73,7 @@ def seed(engine, n_stories: int = 420) -> None:
             session.add(Feed(id=outlet, name=outlet, url=f"https://{outlet}.example.id/rss", configured_url=f"https://{outlet}.example.id/rss",
                              outlet=outlet, region="62", enabled=True, verified=True, notes="", poll_interval_seconds=3600,
                              current_interval_seconds=3600, error_count=0))
-        kotim = Plan(year=2026, region_code="62.02", title="CONTOH RAD-PKS Kotim 2026", status="berlaku", is_example=True)
-        kotim.actions.append(PlanAction(code="KOTIM-1", bidang="pencegahan", program="Pemetaan potensi konflik",
-                                        kegiatan="Pemetaan dan mediasi konflik perkebunan sawit", categories=["perkebunan", "lahan"],
-                                        places=["62.02"], keywords=["plasma", "HGU"]))
-        province = Plan(year=2026, region_code="62", title="CONTOH RAD-PKS Provinsi 2026", status="berlaku", is_example=True)
-        province.actions.append(PlanAction(code="PROV-7", bidang="pencegahan", program="Pencegahan konflik",
-                                           kegiatan="Pengawasan hubungan industrial", categories=["ketenagakerjaan"]))
-        session.add_all([kotim, province])
+        add_example_plans(session)
     clusters, articles = [], []
     for cluster_id in range(1, n_stories + 1):
         kab, kec, city = rng.choice(PLACES)
