@@ -243,3 +243,21 @@ def save_screenshot(page, folder: Path, name: str, group: str = "") -> Path:
     copies.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(path, copies / path.name)
     return path
+
+
+@pytest.fixture
+def as_user(demo_app, demo_login):
+    """`as_user(username, app=None)`: a test client of the demo app (or `app`) signed in as that user, with its CSRF token."""
+    def make(username: str, app=None):
+        client = (app or demo_app).test_client()
+        demo_login(client, username)
+        client.token = csrf_token_of(client, "/")
+        return client
+    return make
+
+
+def get_page(client, path: str, status: int = 200) -> str:
+    """GET `path`, assert its status, return the body as text."""
+    response = client.get(path)
+    assert response.status_code == status, (path, response.status_code)
+    return response.get_data(as_text=True)

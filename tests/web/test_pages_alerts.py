@@ -18,27 +18,12 @@ from monitor.service.alerts import AlertFilters, list_alerts, link_choices
 from monitor.service.board import dashboard, level_board
 from monitor.service.paging import PageRequest
 from monitor.web import alerts as alert_views
-from tests.web.conftest import csrf_token_of
+from tests.web.conftest import get_page
 from tests.web.pages import elements, links
 
 DAY = date(2026, 11, 14)  # Kotawaringin Timur at Awas in the demo
 
 
-@pytest.fixture
-def as_user(demo_app, demo_login):
-    """`as_user(username)`: a test client of the demo app signed in as that user, with its CSRF token."""
-    def make(username: str):
-        client = demo_app.test_client()
-        demo_login(client, username)
-        client.token = csrf_token_of(client, "/peringatan")
-        return client
-    return make
-
-
-def _get(client, path: str, status: int = 200) -> str:
-    response = client.get(path)
-    assert response.status_code == status, (path, response.status_code)
-    return response.get_data(as_text=True)
 
 
 def _text(page: str) -> str:
@@ -73,9 +58,9 @@ def test_the_dashboard_of_a_day(as_user, demo_engine):
         wanted = "awas" if level == "awas" else f"{level}-saja"
         link = f"/peringatan?dari=2026-11-14&amp;sampai=2026-11-14&amp;tingkat={wanted}"
         assert link in page
-        assert len(_list_ids(_get(client, html.unescape(link)))) == count, level
+        assert len(_list_ids(get_page(client, html.unescape(link)))) == count, level
     assert f"{board.plan_gaps} celah rencana terbuka" in text and board.plan_gaps == 1
-    assert _list_ids(_get(client, "/peringatan?celah=1")) == [_alert_id(demo_engine, "Ratusan buruh kebun sawit")]
+    assert _list_ids(get_page(client, "/peringatan?celah=1")) == [_alert_id(demo_engine, "Ratusan buruh kebun sawit")]
     # the map: every kabupaten/kota links to its alerts, Kotim drawn at Awas
     hrefs = links(page)
     for code in ("62.01", "62.02", "62.71"):
@@ -99,7 +84,7 @@ def test_a_silent_source_shows_its_last_success_and_error(as_user, demo_engine):
         feed.enabled, feed.last_success_at = True, datetime.now(timezone.utc) - timedelta(days=5)
         feed.last_error = "HTTP 503 dari server"
         name = feed.name
-    page = _get(as_user("staf"), "/")
+    page = get_page(as_user("staf"), "/")
     section = page[page.index("Sumber berita yang diam"):]
     assert html.escape(name) in section and "HTTP 503 dari server" in section
 
@@ -134,7 +119,7 @@ def _service_ids(engine, **filters) -> list[int]:
     ({"sumber": "file-contoh-warta-sampit", "urut": "terlama"}, {"feed_id": "file-contoh-warta-sampit", "sort": "terlama"}),
 ])
 def test_the_list_shows_what_the_service_finds(as_user, demo_engine, query, filters):
-    page = _get(as_user("staf"), "/peringatan?" + "&".join(f"{k}={v}" for k, v in query.items()))
+    page = get_page(as_user("staf"), "/peringatan?" + "&".join(f"{k}={v}" for k, v in query.items()))
     wanted = _service_ids(demo_engine, **filters)
     assert _list_ids(page) == wanted and wanted
     assert f"{len(wanted)} peringatan" in _text(page)
@@ -148,7 +133,7 @@ def test_pages_of_the_list_keep_the_filters(as_user, demo_engine, monkeypatch):
     client = as_user("staf")
     seen, path = [], "/peringatan?celah=0&urut=terlama"
     while path:
-        page = _get(client, path)
+        page = get_page(client, path)
         seen += _list_ids(page)
         following = [h for h in links(page) if "halaman=" in h and "Berikutnya" in page]
         nexts = re.findall(r'<a href="([^"]+)" rel="next">Berikutnya', page)
@@ -184,7 +169,7 @@ def test_bad_filter_values_are_explained_in_indonesian(as_user, query, message):
 
 
 def test_a_page_beyond_the_last_is_empty_not_an_error(as_user):
-    page = _get(as_user("staf"), "/peringatan?halaman=500")
+    page = get_page(as_user("staf"), "/peringatan?halaman=500")
     assert _list_ids(page) == [] and "Halaman 500 dari 1" in page
 
 
@@ -193,7 +178,7 @@ def test_a_page_beyond_the_last_is_empty_not_an_error(as_user):
 
 def test_the_detail_of_an_alert(as_user, demo_engine):
     alert_id = _alert_id(demo_engine, "Ratusan warga Desa Pondok Damar")  # three outlets, linked to Kotim actions
-    page = _get(as_user("staf"), f"/peringatan/{alert_id}")
+    page = get_page(as_user("staf"), f"/peringatan/{alert_id}")
     text = _text(page)
     # every report with its outlet, http(s) link and time in WIB
     assert "Berita dan sumbernya (3)" in text
@@ -228,7 +213,7 @@ def test_an_unknown_alert_is_404(as_user):
 ])
 def test_each_role_sees_its_forms(as_user, demo_engine, username, forms):
     alert_id = _alert_id(demo_engine, "Petani plasma di Cempaga")
-    page = _get(as_user(username), f"/peringatan/{alert_id}")
+    page = get_page(as_user(username), f"/peringatan/{alert_id}")
     shown = set(re.findall(rf'action="/peringatan/{alert_id}/(\w+)"', page))
     assert shown == forms
 
@@ -250,13 +235,13 @@ def _audit(engine, action: str) -> list[AuditEntry]:
 def test_an_operator_changes_the_status_with_a_note(as_user, demo_engine):
     alert_id = _alert_id(demo_engine, "Petani plasma di Cempaga")
     client = as_user("operator")
-    page = _get(client, f"/peringatan/{alert_id}")
+    page = get_page(client, f"/peringatan/{alert_id}")
     offered = re.findall(r'<option value="(\w+)">', page[page.index('id="status"'):page.index("</select>",
                                                                                               page.index('id="status"'))])
     assert offered == ["ditinjau", "bukan_konflik", "duplikat"]  # the lifecycle's moves from 'baru'
     response = _post(client, f"/peringatan/{alert_id}/status", status="ditinjau", note="Dicek ke lapangan <b>besok</b>")
     assert response.status_code == 302 and response.headers["Location"] == f"/peringatan/{alert_id}"
-    page = _get(client, f"/peringatan/{alert_id}")
+    page = get_page(client, f"/peringatan/{alert_id}")
     assert "Status peringatan diubah menjadi &#39;Ditinjau&#39;." in page
     assert re.search(r"operator ?: Baru → Ditinjau", _text(page))
     assert "Dicek ke lapangan &lt;b&gt;besok&lt;/b&gt;" in page
@@ -291,7 +276,7 @@ def test_dismissing_an_alert_from_the_web_recomputes_the_levels(as_user, demo_en
                      note="berita lama").status_code == 302
     with session_scope(demo_engine) as session:
         assert next(c for c in level_board(session, DAY) if c.code == "62.02").level == "normal"
-    assert 'data-kode="62.02" data-tingkat="normal"' in _get(client, f"/?tanggal={DAY.isoformat()}")
+    assert 'data-kode="62.02" data-tingkat="normal"' in get_page(client, f"/?tanggal={DAY.isoformat()}")
 
 
 def test_an_operator_links_an_alert_to_an_action(as_user, demo_engine):
@@ -300,13 +285,13 @@ def test_an_operator_links_an_alert_to_an_action(as_user, demo_engine):
         options = link_choices(session, alert_id)
     assert {o.plan_region for o in options} == {"62.05", "62"}
     client = as_user("operator")
-    page = _get(client, f"/peringatan/{alert_id}")
+    page = get_page(client, f"/peringatan/{alert_id}")
     assert "Celah rencana: tidak ada aksi RAD-PKS" in page
     assert {int(v) for v in re.findall(r'<option value="(\d+)">', page)} == {o.id for o in options}
     assert _post(client, f"/peringatan/{alert_id}/tautan", action="999999").status_code == 400
     response = _post(client, f"/peringatan/{alert_id}/tautan", action=str(options[0].id), note="aksi mediasi")
     assert response.status_code == 302
-    page = _get(client, f"/peringatan/{alert_id}")
+    page = get_page(client, f"/peringatan/{alert_id}")
     assert "ditautkan petugas" in page and f"#aksi-{options[0].id}" in page and "CELAH RENCANA" not in page
     with session_scope(demo_engine) as session:
         assert session.scalar(select(PlanLink.kind).where(PlanLink.action_id == options[0].id,
@@ -329,7 +314,7 @@ def test_an_analyst_corrects_categories_and_kabupaten(as_user, demo_engine):
         labels = list(session.scalars(select(LabelCorrection).where(LabelCorrection.alert_id == alert_id)))
         assert labels and all(label.kabupaten == ["62.02", "62.06"] for label in labels)
     assert _audit(demo_engine, "alert.correct")[0].actor == "analis"
-    page = _get(client, f"/peringatan/{alert_id}")
+    page = get_page(client, f"/peringatan/{alert_id}")
     assert "koreksi label" in page and "juga di Katingan" in page
     bad = _post(client, f"/peringatan/{alert_id}/koreksi", categories=["bukan-kategori"])
     assert bad.status_code == 400 and "bukan pilihan yang sah" in html.unescape(bad.get_data(as_text=True))
@@ -365,7 +350,7 @@ def test_every_change_needs_the_csrf_token(as_user, demo_engine):
 
 def test_the_filters_fold_away_naming_those_in_use(as_user):
     client = as_user("staf")
-    page = _get(client, "/peringatan?kabupaten=62.02&q=sawit&urut=skor")
+    page = get_page(client, "/peringatan?kabupaten=62.02&q=sawit&urut=skor")
     assert '<details class="filters card">' in page
     assert "<summary>Saringan: Kotawaringin Timur · “sawit”</summary>" in page
-    assert '<details class="filters card" open>' in _get(client, "/peringatan?urut=skor")
+    assert '<details class="filters card" open>' in get_page(client, "/peringatan?urut=skor")

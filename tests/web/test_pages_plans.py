@@ -19,26 +19,12 @@ from monitor.plans.xlsx_format import ACTION_SHEET, PLAN_SHEET
 from monitor.service import users
 from monitor.web import create_app
 from monitor.web.plans import upload_name
-from tests.web.conftest import SECRET_KEY, csrf_token_of, with_web
+from tests.web.conftest import SECRET_KEY, get_page, with_web
 from tests.web.pages import links
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@pytest.fixture
-def as_user(demo_app, demo_login):
-    def make(username: str, app=None):
-        client = (app or demo_app).test_client()
-        demo_login(client, username)
-        client.token = csrf_token_of(client, "/rencana")
-        return client
-    return make
-
-
-def _get(client, path: str, status: int = 200) -> str:
-    response = client.get(path)
-    assert response.status_code == status, (path, response.status_code)
-    return response.get_data(as_text=True)
 
 
 def _row(page: str, action_code: str, plan_id: int) -> str:
@@ -66,7 +52,7 @@ def _tables(engine) -> dict:
 
 
 def test_the_plans_of_the_year_with_linked_alerts_and_realisation_news(as_user, demo_engine):
-    page = _get(as_user("staf"), "/rencana")
+    page = get_page(as_user("staf"), "/rencana")
     assert page.count('<section class="plan card"') == 15  # the province and the 14 kabupaten/kota of 2026
     assert "CONTOH, bukan rencana resmi" in page
     kotim = _plan_id(demo_engine, "62.02")
@@ -81,7 +67,7 @@ def test_the_plans_of_the_year_with_linked_alerts_and_realisation_news(as_user, 
                      news)
     assert "18 Nov" in news
     # one region
-    page = _get(as_user("staf"), "/rencana?tahun=2026&wilayah=62.02")
+    page = get_page(as_user("staf"), "/rencana?tahun=2026&wilayah=62.02")
     assert page.count('<section class="plan card"') == 1 and "Kabupaten Kotawaringin Timur 2026" in page
     assert "/rencana/ekspor?tahun=2026&amp;wilayah=62.02" in page
 
@@ -97,7 +83,7 @@ def test_bad_plan_filters_are_explained(as_user, query, message):
 
 
 def test_a_year_without_plans(as_user):
-    page = _get(as_user("staf"), "/rencana?tahun=2031")
+    page = get_page(as_user("staf"), "/rencana?tahun=2031")
     assert "Tidak ada rencana untuk pilihan ini." in page
 
 
@@ -142,7 +128,7 @@ def test_an_operator_imports_a_plan_file_from_the_browser(as_user, demo_engine, 
     workbook.save(path)
     response = _upload(client, path)
     assert response.status_code == 302 and response.headers["Location"] == "/rencana?tahun=2026&wilayah=62.02"
-    page = _get(client, response.headers["Location"])
+    page = get_page(client, response.headers["Location"])
     assert "1 rencana diimpor (6 rencana aksi): 2026 Kabupaten Kotawaringin Timur diganti." in html.unescape(page)
     assert "Sosialisasi P3AKS, diperbarui dari peramban" in page
     assert "dari RAD-PKS Kotim 2026.xlsx" in page
@@ -215,7 +201,7 @@ def test_an_import_without_a_file_or_too_large_is_refused(as_user, demo_engine, 
 
 def test_staff_cannot_import(as_user, demo_engine, tmp_path):
     client = as_user("staf")
-    assert 'action="/rencana/impor"' not in _get(client, "/rencana")
+    assert 'action="/rencana/impor"' not in get_page(client, "/rencana")
     before = _tables(demo_engine)
     assert _upload(client, _exported(client, tmp_path, "a.xlsx")).status_code == 403
     assert _tables(demo_engine) == before
@@ -251,11 +237,11 @@ def test_the_digest_page_of_a_day(as_user, demo_engine):
 def test_the_digest_page_follows_the_users_subscription(as_user, demo_engine):
     with session_scope(demo_engine) as session:
         users.set_subscription(session, "admin", "staf", ["62.01"], [], True)
-    page = _get(as_user("staf"), "/ringkasan?tanggal=2026-11-15")
+    page = get_page(as_user("staf"), "/ringkasan?tanggal=2026-11-15")
     assert "Sesuai langganan Anda: Kabupaten Kotawaringin Barat." in page
     assert "Massa bakar pos satpam" not in page
     assert "Tidak ada peringatan baru pada 14 November 2026 dalam cakupan Anda." in page
-    other = _get(as_user("operator"), "/ringkasan?tanggal=2026-11-15")  # no subscription: the whole province
+    other = get_page(as_user("operator"), "/ringkasan?tanggal=2026-11-15")  # no subscription: the whole province
     assert "Massa bakar pos satpam" in other
 
 
