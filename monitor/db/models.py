@@ -108,6 +108,9 @@ class FetchAttempt(Base):
     n_new: Mapped[int] = mapped_column(Integer, default=0)
     n_failed: Mapped[int] = mapped_column(Integer, default=0)
     bytes_received: Mapped[int] = mapped_column(Integer, default=0)
+    # the body as received (raw_documents.id), kept before parsing: also when it was no feed or storing it
+    # failed; no foreign key, as SQLite cannot add one to an existing table (raw documents are never deleted)
+    raw_document_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     feed: Mapped[Feed] = relationship(back_populates="attempts")
 
