@@ -17,7 +17,6 @@ from monitor.plans.store import action_data
 from monitor.reports import sources
 from monitor.reports.content import ActionEntry, ReportContent, RollupRow
 from monitor.reports.periods import period_days
-from monitor.service.board import level_board
 from monitor.timezones import today_wib
 
 PROVINCE = sources.PROVINCE
@@ -125,7 +124,7 @@ def compose(session: Session, draft: Draft, report_id: int | None = None, submit
     gaps = sources.alert_entries(session, sources.region_alerts(session, draft.region, start, end, gaps_only=True,
                                                                 limit=MAX_GAPS), codes)
     levels_day = min(end, today_wib())
-    levels = {cell.code: cell.level for cell in level_board(session, levels_day)}
+    levels = sources.highest_levels(session, start, levels_day)
     return ReportContent(
         report_id, draft.region, region_name(draft.region), draft.year, draft.period, draft.version, draft.status,
         draft.created_by, submitted_by, submitted_at.isoformat() if submitted_at else "", draft.summary,

@@ -89,8 +89,8 @@ class ReportContent:
     actions: list[ActionEntry]
     alerts: list[AlertEntry]  # attached
     gaps: list[AlertEntry]  # the period's alerts of the region without a plan action
-    levels: dict[str, str]  # kabupaten code -> level at the period's end (or today, when earlier)
-    levels_day: str
+    levels: dict[str, str]  # kabupaten code -> its highest level from the period's start to `levels_day`
+    levels_day: str  # the period's last day, or the day the content was composed when that is earlier
     rollup: list[RollupRow] = field(default_factory=list)  # province only
 
     def matrix_plans(self) -> list[PlanData]:

@@ -112,7 +112,8 @@ def build_docx(content: ReportContent) -> Document:
 
     document.add_heading(HEADINGS["map"], level=1)
     document.add_picture(io.BytesIO(map_png(content.levels, width=900)), width=Cm(17))
-    document.add_paragraph(f"Tingkat kewaspadaan per kabupaten/kota pada {long_date(date.fromisoformat(content.levels_day))}.")
+    document.add_paragraph(f"Tingkat kewaspadaan tertinggi tiap kabupaten/kota selama periode, sampai "
+                           f"{long_date(date.fromisoformat(content.levels_day))}.")
 
     document.add_heading(HEADINGS["table"], level=1)
     _table(document, ["Kategori", *(T.LEVEL_NAMES[level] for level in LEVELS), "Jumlah"],

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from monitor.alerts.levels import LEVELS
@@ -138,3 +138,21 @@ def realisation_news(session: Session, action_ids: list[int], start: date, end: 
         seen.add((action_id, cluster_id))  # one story once, by its first report
         news[action_id].append(SourceRef(outlet or "", title or "", url or "", _iso(published)))
     return dict(news)
+
+
+def highest_levels(session: Session, start: date, end: date) -> dict[str, str]:
+    """Kabupaten code -> the highest level in effect on any day of [start, end] (the level stored on or before each
+    day); kabupaten without a stored level are left out (normal)."""
+    in_effect = (select(EscalationLevel.kabupaten, func.max(EscalationLevel.day).label("day"))
+                 .where(EscalationLevel.category == "", EscalationLevel.day <= start)
+                 .group_by(EscalationLevel.kabupaten).subquery())
+    rows = session.execute(
+        select(EscalationLevel.kabupaten, EscalationLevel.level).where(EscalationLevel.category == "").where(
+            or_(and_(EscalationLevel.day > start, EscalationLevel.day <= end),
+                exists().where(in_effect.c.kabupaten == EscalationLevel.kabupaten,
+                               in_effect.c.day == EscalationLevel.day)))).all()
+    highest: dict[str, str] = {}
+    for code, level in rows:
+        if code not in highest or LEVELS.index(level) > LEVELS.index(highest[code]):
+            highest[code] = level
+    return highest
