@@ -7,7 +7,7 @@ from datetime import datetime
 from monitor.alerts.levels import LEVEL_NAMES
 from monitor.render.dates import long_date
 from monitor.reports.content import AlertEntry, SourceRef
-from monitor.timezones import WIB, format_wib
+from monitor.timezones import WIB, format_wib_iso as wib
 from monitor.web.labels import BIDANG_NAMES, STATUS_NAMES, category_name, kabupaten_short
 
 __all__ = ["BIDANG_NAMES", "LEVEL_NAMES", "STATUS_NAMES", "category_name", "kabupaten_short", "wib", "wib_day",
@@ -15,11 +15,6 @@ __all__ = ["BIDANG_NAMES", "LEVEL_NAMES", "STATUS_NAMES", "category_name", "kabu
 
 # characters XML 1.0 cannot hold (feed text may carry them); python-docx refuses them
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def wib(iso: str) -> str:
-    """'2026-11-14 09:30 WIB' of a stored ISO time, or '-'."""
-    return format_wib(datetime.fromisoformat(iso)) if iso else "-"
 
 
 def wib_day(iso: str) -> str:
