@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+import dataclasses
 from pathlib import Path
 from typing import Sequence
 
@@ -315,14 +315,14 @@ def _join(values: list[str]) -> str:
     return "; ".join(values)
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class ExtraSheet:
     """A sheet written after the matrix (ignored on import): a header row, then one row per dict (by header)."""
 
     name: str
     headers: tuple[str, ...]
     rows: list[dict]
-    widths: dict[str, int] = field(default_factory=dict)
+    widths: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 def write_xlsx(plans: list[PlanData], path: Path, extra_sheets: Sequence[ExtraSheet] = ()) -> None:

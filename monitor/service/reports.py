@@ -228,10 +228,10 @@ def detach_alert(session: Session, report_id: int, alert_id: int, actor: str, ac
     audit.record(session, actor, "report.detach", f"report:{report.id}", {"alert": alert_id}, address)
 
 
-def _text(value: str | None, field: str, label: str) -> str:
+def _text(value: str | None, field: str, label: str, limit: int = MAX_TEXT) -> str:
     value = (value or "").strip()
-    if len(value) > MAX_TEXT:
-        raise ReportError(f"{label} terlalu panjang (maksimal {MAX_TEXT} karakter).", field)
+    if len(value) > limit:
+        raise ReportError(f"{label} terlalu panjang (maksimal {limit} karakter).", field)
     return value
 
 
@@ -278,13 +278,13 @@ def save_cover(session: Session, report_id: int, actor: str, *, summary: str = "
     """A draft's opening text and signatory block; audited."""
     report = _draft(session, report_id, actor_region)
     report.summary = _text(summary, "summary", "Pengantar")
-    report.signer_name = _text(signer_name, "signer_name", "Nama penandatangan")[:300]
-    report.signer_title = _text(signer_title, "signer_title", "Jabatan penandatangan")[:300]
+    report.signer_name = _text(signer_name, "signer_name", "Nama penandatangan", 300)
+    report.signer_title = _text(signer_title, "signer_title", "Jabatan penandatangan", 300)
     nip = (signer_nip or "").replace(" ", "")
     if nip and not (nip.isdigit() and len(nip) == 18):
         raise ReportError("NIP ditulis 18 angka (boleh dengan spasi), mis. 19750101 200001 1 001.", "signer_nip")
     report.signer_nip = nip
-    report.signed_place = _text(signed_place, "signed_place", "Tempat")[:200]
+    report.signed_place = _text(signed_place, "signed_place", "Tempat", 200)
     report.updated_at = utcnow()
     audit.record(session, actor, "report.cover", f"report:{report.id}", {}, address)
 

@@ -215,6 +215,9 @@ def test_the_province_report_rolls_up_the_submitted_kabupaten_reports(engine, ko
     rollup = list(workbook["Rekap Kabupaten"].iter_rows(values_only=True))
     assert rollup[0][:3] == ("Kode Wilayah", "Kabupaten/Kota", "Versi")
     assert next(r for r in rollup if r[0] == KOTIM)[2] == 1
+    with session_scope(engine) as session:
+        submitted = R.submit_report(session, province, "operator-provinsi")
+    assert _content(engine, province) == submitted and submitted.rollup == content.rollup  # the snapshot reads back
 
 
 def test_the_xlsx_is_the_plans_matrix_with_the_period_filled_and_the_docx_has_every_section(engine, kotim, tmp_path):
