@@ -19,6 +19,7 @@ from classifiers.cli import register as register_classifier_commands
 from monitor.alerts.cli import register as register_alert_commands
 from monitor.digest.cli import register as register_digest_commands
 from monitor.plans.cli import register as register_plan_commands
+from monitor.reports.cli import register as register_report_commands
 from monitor.web.cli import register as register_web_commands
 from monitor.config import Settings, SettingsError, masked_url
 from monitor.db import locks
@@ -42,6 +43,7 @@ app.add_typer(articles_app, name="articles")
 register_classifier_commands(app)
 register_alert_commands(app)
 register_plan_commands(app)
+register_report_commands(app)
 register_digest_commands(app)
 register_web_commands(app)
 
