@@ -78,6 +78,9 @@ class PlaceTags:
     kecamatan: tuple[str, ...]
     desa: tuple[str, ...]
     kalteng: bool  # the events are in Kalteng
+    # spans of names of places outside Kalteng (other provinces, Kalbar/Kalsel towns, "Kabupaten
+    # Boyolali"): lets callers see lists that mix Kalteng and other places; not part of to_dict
+    outside: tuple[tuple[int, int], ...] = ()
 
     def to_dict(self) -> dict:
         """Return a JSON-ready dict (lists instead of tuples)."""
@@ -1179,10 +1182,12 @@ class _Resolution:
             k = self.gaz.kabupaten_of(code)
             if k:
                 kab.add(k)
+        outside = sorted({(h.start, h.end) for h in self.foreign_hits} | set(self.admin_anchors()))
         return PlaceTags(
             places=tuple(places),
             kabupaten=tuple(sorted(kab)),
             kecamatan=tuple(sorted(kec)),
             desa=tuple(sorted(desa)),
             kalteng=True,
+            outside=tuple(outside),
         )
