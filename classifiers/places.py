@@ -1081,6 +1081,12 @@ class _Resolution:
         if len(chosen) != 1:
             return
         e = chosen[0]
+        # _rule_kecamatan_or_desa: a name that is also a desa elsewhere in Kalteng ("Bukit Batu":
+        # kecamatan in Palangka Raya, desa in Kotim and Kapuas) is not the kecamatan when another
+        # kabupaten is named and its own is not ("Bupati Katingan ... di Bukit Batu").
+        if (not marker and _K_DESA in hit.kinds and self.kab_codes
+                and self.gaz.kabupaten_of(e.code) not in self.kab_codes):
+            return
         if conf is None:
             if self.parent_mentioned(e.code):
                 conf = 0.95 if marker else 0.85

@@ -4,21 +4,27 @@ The place tagger finds every Kalteng mention. Mentions of one unit written next 
 ("Pangkalan Bun, Kabupaten Kotawaringin Barat (Kobar)") form one reference. Each reference is
 weighed by the words before it (lists of words in data/place_cues.yaml):
 
+- passing, never counted (also in the title): after a word of movement or origin ("menuju
+  Sampit", "Sabu disuplai dari Sampit", "berasal dari Kabupaten Kotawaringin Barat"), on a road or
+  route ("di Jalur Kasongan-Sampit", "dari Pangkalan Bun ke Sampit"), as the place where someone
+  spoke ("kata Sekda di Palangka Raya"), or in a list of three or more places ("Kotim, Seruyan,
+  dan Katingan", "Jambi, Banjarmasin, dan Palangka Raya");
 - strong: in the title; introduced as a location ("di Sampit", "Kabupaten Katingan", "Desa
-  Tumbang Marak", "di hutan Sampit", "demo di Kantor Bupati Kotim"); or the unit is referred to
-  at least twice (references after an official's title, "Bupati Kotim", do not count);
+  Tumbang Marak", "di hutan Sampit", "demo di Kantor Bupati Kotim", "Pilkada Barito Utara",
+  "Jalan Iskandar, Pangkalan Bun"), also as the second of a pair after a location ("di Kabupaten
+  Kotawaringin Timur dan Katingan"); or the unit is referred to at least twice (references after an
+  official's title, "Bupati Kotim", "Polres Seruyan", do not count);
 - weak: the dateline ("SAMPIT (ANTARA) - ...", often the outlet's bureau) and the people of a place
   ("warga Palangkaraya"). They count only when no other kabupaten is strong, or when their
-  kabupaten is strong too; a dateline naming the provincial capital does not count when the title
-  is about the province (the seat of the governor or the Polda);
-- passing (never counts outside the title): after a word of movement or origin ("menuju Sampit",
-  "warga asal Sampit", "berasal dari Kabupaten Kotawaringin Barat"), at the far end of a route
-  ("dari Pangkalan Bun ke Sampit"), as the place where someone spoke ("kata Sekda di Palangka
-  Raya"), or inside a list of three or more places ("Kotim, Seruyan, dan Katingan").
+  kabupaten is strong too.
 
-A province reference counts the same way, except as a location: "di Kalteng" mostly stands in
-lists of provinces. `places` keeps every mention. The rules were written from the national seed
-and the dev split of the Kalteng set (classifiers/place_scores.py measures them).
+The provincial capital as the seat: when the item names the province through a provincial
+institution ("Polda Kalteng", "Gubernur Kalteng", "DPRD Kalteng"), the capital is kept only if it
+is introduced as a location of events ("di Palangka Raya") or one of its kecamatan/kelurahan is
+named; otherwise the item is about the province. A province reference counts like the others,
+except as a location: "di Kalteng" mostly stands in lists of provinces. `places` keeps every
+mention. The rules were written from the national seed and the dev split of the Kalteng set
+(classifiers/place_scores.py measures them).
 """
 from __future__ import annotations
 
@@ -36,7 +42,8 @@ DATELINE_CHARS = 60
 MIN_REFERENCES = 2
 CONTEXT_WINDOW = 48  # characters before a reference in which its cue words are looked for
 _PROVINCE = "62"
-_DATELINE_END = re.compile(r"\s[-–—]\s|\)\s*[-–—:]")
+# "SAMPIT (ANTARA) - ", "KUALA KURUN, Kaltengtoday.com – ", "SUKAMARA, KALTENGPOS.CO– ", "SAMPIT-Warga"
+_DATELINE_END = re.compile(r"\s[-–—]\s|\)\s*[-–—:]|[–—]\s?|(?<=[A-Z]{3})-(?=\S)")
 _SAME_REFERENCE_GAP = re.compile(r"^[\s,()]{0,4}$")
 
 
@@ -55,6 +62,7 @@ class PlaceCues:
     passing: re.Pattern
     route_end: re.Pattern
     office: re.Pattern
+    province_office: re.Pattern
     speech: re.Pattern
     list_gap: re.Pattern
     list_min_members: int
@@ -65,24 +73,33 @@ class PlaceCues:
         """Compile the lists of a place_cues.yaml mapping."""
         unit = _alternation(cues["unit_markers"])
         marker = rf"(?:{unit}\s+)?"
+        abbreviation = r"(?:\([\w. ]{1,15}\)\s+)?"  # "Kepolisian Daerah (Polda) Kalimantan Tengah"
         word = r"(?<![\w.])"
         location = (
             rf"{word}{_alternation(cues['location_before'])}\s+$"
             rf"|{word}di\s+{_alternation(cues['location_nouns'])}\s+{marker}$"
             rf"|{word}di\s+(?:{_alternation(cues['location_office_buildings'])}\s+)+"
             rf"(?:{_alternation(cues['office_before'])}\s+)?{marker}$"
+            rf"|{word}\(?{_alternation(cues['election_before'])}\)?\s+{abbreviation}{marker}$"
+            rf"|{word}{_alternation(cues['street_words'])}\s+[^.;:,]{{1,40}},\s*{marker}$"
         )
+        road = rf"(?:{_alternation(cues['route_nouns'])}|{_alternation(cues['street_words'])})"
         route = (
             rf"{word}{_alternation(cues['route_start'])}\s[^.;!?]{{1,60}}"
             rf"{word}{_alternation(cues['route_end'])}\s+{marker}$"
+            rf"|{word}{road}\s+[^.;,]{{1,40}}[-–]\s*$"
         )
+        passing = rf"{word}(?:{_alternation(cues['passing_before'])}|{road}(?:\s+jalan)?)\s+{marker}$"
         separators = "|".join(re.escape(s) if not s.isalpha() else rf"\b{s}\b" for s in cues["list_separators"])
         return cls(
             location=re.compile(location, re.I),
             people=re.compile(rf"{word}{_alternation(cues['people_before'])}\s+(?:dari\s+)?{marker}$", re.I),
-            passing=re.compile(rf"{word}{_alternation(cues['passing_before'])}\s+{marker}$", re.I),
+            passing=re.compile(passing, re.I),
             route_end=re.compile(route, re.I),
-            office=re.compile(rf"{word}{_alternation(cues['office_before'])}\s+{marker}$", re.I),
+            office=re.compile(rf"{word}{_alternation(cues['office_before'])}\s+{abbreviation}{marker}$", re.I),
+            province_office=re.compile(
+                rf"{word}{_alternation(cues['province_office_before'])}\s+{abbreviation}{marker}$", re.I
+            ),
             speech=re.compile(
                 rf"{word}{_alternation(cues['speech_verbs'])}\s[^.;!?\"\u201c\u201d]{{0,{int(cues['speech_window'])}}}"
                 rf"{word}di\s+{marker}$",
@@ -159,6 +176,23 @@ def _listed(references: list[list[PlaceMatch]], outside: tuple[tuple[int, int], 
     return listed
 
 
+def _passing(text: str, start: int, cues: PlaceCues) -> bool:
+    """A reference at ``start`` that names an origin, a destination, a route or where someone spoke."""
+    before = text[max(0, start - CONTEXT_WINDOW):start]
+    wide = text[max(0, start - CONTEXT_WINDOW - 80):start]
+    if cues.people.search(before):
+        return False
+    return bool(cues.passing.search(before) or cues.route_end.search(wide) or cues.speech.search(wide))
+
+
+def _at_provincial_seat(tags: PlaceTags, text: str, cues: PlaceCues) -> bool:
+    """The item names the province through a provincial institution ("Gubernur Kalteng")."""
+    return any(
+        place.level == "provinsi" and cues.province_office.search(text[max(0, place.span[0] - CONTEXT_WINDOW):place.span[0]])
+        for place in tags.places
+    )
+
+
 def main_places(tags: PlaceTags, text: str, title_length: int, cues: PlaceCues | None = None) -> PlaceTags:
     """Keep in kabupaten/kecamatan/desa/kalteng only the units the item is about; `places` keeps every mention."""
     if not tags.places:
@@ -172,33 +206,49 @@ def main_places(tags: PlaceTags, text: str, title_length: int, cues: PlaceCues |
     title: set[str] = set()
     dateline: set[str] = set()
     people: set[str] = set()
+    located_units: set[str] = set()  # introduced as a location somewhere ("di Palangka Raya")
+    previous_located_end = None
     for index, reference in enumerate(references):
         start = reference[0].span[0]
         units = {unit for place in reference for unit in _units(place)}
-        if start < title_length:
-            title |= units
+        located = False
+        if index in listed or _passing(text, start, cues):
             continue
         before = text[max(0, start - CONTEXT_WINDOW):start]
-        speech_before = text[max(0, start - CONTEXT_WINDOW - 80):start]
-        if index in listed or cues.route_end.search(speech_before) or cues.speech.search(speech_before):
+        if start < title_length:
+            title |= units
+            if cues.location.search(before):
+                located_units |= units
             continue
         below_province = any(p.level != "provinsi" for p in reference)
         if cues.people.search(before):
             if below_province:
                 people |= units
-        elif cues.passing.search(before):
-            continue
-        elif cues.location.search(before):
-            if below_province:
+        elif cues.location.search(before) or (
+            previous_located_end is not None and cues.list_gap.match(text[previous_located_end:start])
+        ):
+            if below_province:  # "di Kabupaten Kotawaringin Timur dan Katingan": both located
                 strong |= units
+                located_units |= units
+                located = True
         elif start < prominent_until:
             dateline |= units
+        previous_located_end = reference[-1].span[1] if located else None
         if not cues.office.search(before):
             counts.update(units)
     strong |= title | {unit for unit, count in counts.items() if count >= MIN_REFERENCES}
-    strong_kabupaten = {_kabupaten(u) for u in strong if u != _PROVINCE}
-    if _PROVINCE in title and not (title - {_PROVINCE}):
+    if _at_provincial_seat(tags, text, cues):
+        # the capital named only as the seat (dateline, "Polda Kalteng ... Palangka Raya"), not as
+        # the location of events ("demo di Palangka Raya", "Kecamatan Sabangau")
+        kept = {_kabupaten(u) for u in located_units | strong | dateline | people if len(u) > 5} | located_units
+        for group in (strong, dateline, people):
+            seat = {u for u in group if u in cues.seats and u not in kept}
+            if seat:
+                group -= seat
+                strong.add(_PROVINCE)  # the item is about the province
+    elif _PROVINCE in title and not (title - {_PROVINCE}):
         dateline -= {u for u in dateline if _kabupaten(u) in cues.seats and u not in strong}
+    strong_kabupaten = {_kabupaten(u) for u in strong if u != _PROVINCE}
     salient = set(strong)
     for unit in dateline | people:
         if unit == _PROVINCE or not strong_kabupaten or _kabupaten(unit) in strong_kabupaten:

@@ -759,6 +759,52 @@ def test_the_provincial_capital_as_seat_is_not_tagged(tagger):
     assert tags.kabupaten == () and tags.kalteng
 
 
+def test_the_provincial_capital_named_only_as_the_seat_of_the_polda_is_not_tagged(tagger):
+    tags = about(tagger, "Polisi ringkus 22 kasus tambang ilegal",
+                 "PALANGKA RAYA - Kepolisian Daerah (Polda) Kalimantan Tengah selama sebulan menggelar "
+                 "operasi penertiban tambang tanpa izin.")
+    assert tags.kabupaten == () and tags.kalteng
+    # events located in the capital are tagged even when the Polda acts
+    tags = about(tagger, "Polda Kalteng tangkap empat pemalak",
+                 "PALANGKA RAYA - Polda Kalimantan Tengah menangkap empat pemuda yang memalak warga di "
+                 "Jalan Yos Sudarso, Kota Palangka Raya.")
+    assert tags.kabupaten == ("62.71",)
+
+
+def test_a_dateline_without_spaces_around_the_dash(tagger):
+    tags = about(tagger, "DAD mediasi konflik warga dan perusahaan",
+                 "SUKAMARA, KALTENGPOS.CO– Konflik antara masyarakat dan perusahaan sawit menjadi sorotan.")
+    assert tags.kabupaten == ("62.08",)
+
+
+def test_an_election_is_held_in_its_place(tagger):
+    tags = about(tagger, "MK diskualifikasi semua paslon",
+                 "PALANGKA RAYA, KALTENG POS– MK mendiskualifikasi seluruh pasangan calon dalam Pemilihan "
+                 "Kepala Daerah (Pilkada) Barito Utara 2024.")
+    assert tags.kabupaten == ("62.05",)
+
+
+def test_the_town_of_a_street_address_is_a_location(tagger):
+    tags = about(tagger, "Keributan antarpemuda kembali pecah",
+                 "Keributan pecah di kawasan Bundaran Pancasila, Jalan Iskandar, Pangkalan Bun, Senin dini hari.")
+    assert tags.kabupaten == ("62.01",)
+
+
+def test_two_kabupaten_joined_after_a_location_are_both_located(tagger):
+    tags = about(tagger, "KLHK segel dua lokasi kebakaran konsesi sawit",
+                 "SAMPIT - KLHK menyegel dua lokasi kebakaran lahan konsesi perusahaan sawit di Kabupaten "
+                 "Kotawaringin Timur dan Katingan.")
+    assert tags.kabupaten == ("62.02", "62.06")
+
+
+def test_a_name_shared_by_a_kecamatan_and_desa_elsewhere_needs_its_kabupaten(tagger):
+    tags = about(tagger, "Bupati Katingan lantik kepala desa di Bukit Batu",
+                 "KASONGAN - Bupati Katingan melantik kepala desa di obyek wisata Bukit Batu, Senin.")
+    assert tags.kabupaten == ("62.06",) and tags.kecamatan == ()
+    tags = about(tagger, "Warga Bukit Batu tolak tambang", "Warga Kecamatan Bukit Batu, Palangka Raya, berdemo.")
+    assert tags.kecamatan == ("62.71.02",)
+
+
 def test_officials_offices_do_not_count_as_references(tagger):
     # office: "Kapolres Kotim" and "Bupati Kotim" name offices, the clash is in Seruyan
     tags = about(tagger, "Bentrok warga di Seruyan",
@@ -807,6 +853,15 @@ def test_origins_and_destinations_are_not_tagged(tagger):
                  "Warga meminta jalan yang menghubungkan Kecamatan Pulau Hanaut hingga Kabupaten "
                  "Katingan segera dibangun.")
     assert tags.kabupaten == ("62.02",)
+
+
+def test_origins_and_routes_in_the_title_are_not_tagged(tagger):
+    tags = about(tagger, "Sabu disuplai dari Sampit, delapan tersangka diamankan Polres Katingan",
+                 "KASONGAN - Polres Katingan mengungkap lima kasus peredaran sabu.")
+    assert tags.kabupaten == ("62.06",)
+    tags = about(tagger, "Polda Kalteng gagalkan peredaran sabu di Jalur Kasongan-Sampit",
+                 "PALANGKA RAYA - Polda Kalteng menggagalkan peredaran dua kilogram sabu.")
+    assert tags.kabupaten == () and tags.kalteng
 
 
 def test_a_neighbour_named_in_passing_is_not_tagged(tagger):
