@@ -53,20 +53,62 @@ def _alternation(words: list[str]) -> str:
     return "(?:" + "|".join(escaped) + ")"
 
 
+def _last_words(*lists: list[str]) -> frozenset[str]:
+    return frozenset(phrase.lower().split()[-1] for words in lists for phrase in words)
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One cue pattern, anchored at the end of the text before a reference, with the words it can
+    end on: a cheap set lookup rules most references out before the regex runs."""
+
+    pattern: re.Pattern
+    endings: frozenset[str]
+
+    def found(self, before: str, tail: frozenset[str]) -> bool:
+        """True if the pattern ends ``before``; ``tail`` is _tail_words(before)."""
+        return not tail.isdisjoint(self.endings) and self.pattern.search(before) is not None
+
+
+_ABBREVIATION_END = re.compile(r"\([\w. ]{1,15}\)$")
+
+
 @dataclass(frozen=True)
 class PlaceCues:
     """Compiled cue patterns, each matched against the text ending right before a reference."""
 
-    location: re.Pattern
-    people: re.Pattern
-    passing: re.Pattern
-    route_end: re.Pattern
-    office: re.Pattern
-    province_office: re.Pattern
-    speech: re.Pattern
+    location: Cue
+    people: Cue
+    passing: Cue
+    route_end: Cue
+    office: Cue
+    province_office: Cue
+    speech: Cue
     list_gap: re.Pattern
     list_min_members: int
     seats: frozenset[str]
+    unit_markers: frozenset[str]
+
+    def tail_words(self, before: str) -> frozenset[str]:
+        """The words a cue before a reference can end on: the last word, the word before a unit
+        marker or a bracketed abbreviation ("Kabupaten", "(Polda)"), and "," or "-" at the end."""
+        text = before.rstrip().lower()
+        out = set()
+        for _ in range(2):  # at most a unit marker and an abbreviation
+            if text.endswith((",", "-", "–")):
+                out.add(text[-1] if text[-1] == "," else "-")
+            words = text.rsplit(None, 2)
+            if not words:
+                break
+            last = words[-1].strip("(),")
+            out.add(last)
+            if last in self.unit_markers:
+                text = text[: len(text) - len(words[-1])].rstrip()
+            elif _ABBREVIATION_END.search(text):
+                text = _ABBREVIATION_END.sub("", text).rstrip()
+            else:
+                break
+        return frozenset(out)
 
     @classmethod
     def from_mapping(cls, cues: dict) -> "PlaceCues":
@@ -91,23 +133,30 @@ class PlaceCues:
         )
         passing = rf"{word}(?:{_alternation(cues['passing_before'])}|{road}(?:\s+jalan)?)\s+{marker}$"
         separators = "|".join(re.escape(s) if not s.isalpha() else rf"\b{s}\b" for s in cues["list_separators"])
+        speech = (
+            rf"{word}{_alternation(cues['speech_verbs'])}\s[^.;!?\"\u201c\u201d]{{0,{int(cues['speech_window'])}}}"
+            rf"{word}di\s+{marker}$"
+        )
+        road_words = [*cues["route_nouns"], *cues["street_words"], "jalan"]
         return cls(
-            location=re.compile(location, re.I),
-            people=re.compile(rf"{word}{_alternation(cues['people_before'])}\s+(?:dari\s+)?{marker}$", re.I),
-            passing=re.compile(passing, re.I),
-            route_end=re.compile(route, re.I),
-            office=re.compile(rf"{word}{_alternation(cues['office_before'])}\s+{abbreviation}{marker}$", re.I),
-            province_office=re.compile(
-                rf"{word}{_alternation(cues['province_office_before'])}\s+{abbreviation}{marker}$", re.I
+            location=Cue(re.compile(location, re.I), _last_words(
+                cues["location_before"], cues["location_nouns"], cues["location_office_buildings"],
+                cues["office_before"], cues["election_before"]) | {","}),
+            people=Cue(re.compile(rf"{word}{_alternation(cues['people_before'])}\s+(?:dari\s+)?{marker}$", re.I),
+                       _last_words(cues["people_before"]) | {"dari"}),
+            passing=Cue(re.compile(passing, re.I), _last_words(cues["passing_before"], road_words)),
+            route_end=Cue(re.compile(route, re.I), _last_words(cues["route_end"]) | {"-"}),
+            office=Cue(re.compile(rf"{word}{_alternation(cues['office_before'])}\s+{abbreviation}{marker}$", re.I),
+                       _last_words(cues["office_before"])),
+            province_office=Cue(
+                re.compile(rf"{word}{_alternation(cues['province_office_before'])}\s+{abbreviation}{marker}$", re.I),
+                _last_words(cues["province_office_before"]),
             ),
-            speech=re.compile(
-                rf"{word}{_alternation(cues['speech_verbs'])}\s[^.;!?\"\u201c\u201d]{{0,{int(cues['speech_window'])}}}"
-                rf"{word}di\s+{marker}$",
-                re.I,
-            ),
+            speech=Cue(re.compile(speech, re.I), frozenset({"di"})),
             list_gap=re.compile(rf"^[\s()]*(?:(?:{separators})[\s()]*)+{marker}$", re.I),
             list_min_members=int(cues["list_min_members"]),
             seats=frozenset(cues["seat_of_province"]),
+            unit_markers=frozenset(w.lower() for w in cues["unit_markers"]),
         )
 
 
@@ -176,21 +225,21 @@ def _listed(references: list[list[PlaceMatch]], outside: tuple[tuple[int, int], 
     return listed
 
 
-def _passing(text: str, start: int, cues: PlaceCues) -> bool:
-    """A reference at ``start`` that names an origin, a destination, a route or where someone spoke."""
-    before = text[max(0, start - CONTEXT_WINDOW):start]
-    wide = text[max(0, start - CONTEXT_WINDOW - 80):start]
-    if cues.people.search(before):
+def _passing(before: str, wide: str, tail: frozenset[str], cues: PlaceCues) -> bool:
+    """A reference that names an origin, a destination, a route or where someone spoke."""
+    if cues.people.found(before, tail):
         return False
-    return bool(cues.passing.search(before) or cues.route_end.search(wide) or cues.speech.search(wide))
+    return cues.passing.found(before, tail) or cues.route_end.found(wide, tail) or cues.speech.found(wide, tail)
 
 
 def _at_provincial_seat(tags: PlaceTags, text: str, cues: PlaceCues) -> bool:
     """The item names the province through a provincial institution ("Gubernur Kalteng")."""
-    return any(
-        place.level == "provinsi" and cues.province_office.search(text[max(0, place.span[0] - CONTEXT_WINDOW):place.span[0]])
-        for place in tags.places
-    )
+    for place in tags.places:
+        if place.level == "provinsi":
+            before = text[max(0, place.span[0] - CONTEXT_WINDOW):place.span[0]]
+            if cues.province_office.found(before, cues.tail_words(before)):
+                return True
+    return False
 
 
 def main_places(tags: PlaceTags, text: str, title_length: int, cues: PlaceCues | None = None) -> PlaceTags:
@@ -212,19 +261,22 @@ def main_places(tags: PlaceTags, text: str, title_length: int, cues: PlaceCues |
         start = reference[0].span[0]
         units = {unit for place in reference for unit in _units(place)}
         located = False
-        if index in listed or _passing(text, start, cues):
+        if index in listed:
             continue
         before = text[max(0, start - CONTEXT_WINDOW):start]
+        tail = cues.tail_words(before)
+        if _passing(before, text[max(0, start - CONTEXT_WINDOW - 80):start], tail, cues):
+            continue
         if start < title_length:
             title |= units
-            if cues.location.search(before):
+            if cues.location.found(before, tail):
                 located_units |= units
             continue
         below_province = any(p.level != "provinsi" for p in reference)
-        if cues.people.search(before):
+        if cues.people.found(before, tail):
             if below_province:
                 people |= units
-        elif cues.location.search(before) or (
+        elif cues.location.found(before, tail) or (
             previous_located_end is not None and cues.list_gap.match(text[previous_located_end:start])
         ):
             if below_province:  # "di Kabupaten Kotawaringin Timur dan Katingan": both located
@@ -234,7 +286,7 @@ def main_places(tags: PlaceTags, text: str, title_length: int, cues: PlaceCues |
         elif start < prominent_until:
             dateline |= units
         previous_located_end = reference[-1].span[1] if located else None
-        if not cues.office.search(before):
+        if not cues.office.found(before, tail):
             counts.update(units)
     strong |= title | {unit for unit, count in counts.items() if count >= MIN_REFERENCES}
     if _at_provincial_seat(tags, text, cues):
