@@ -78,8 +78,9 @@ class PlaceTags:
     kecamatan: tuple[str, ...]
     desa: tuple[str, ...]
     kalteng: bool  # the events are in Kalteng
-    # spans of names of places outside Kalteng (other provinces, Kalbar/Kalsel towns, "Kabupaten
-    # Boyolali"): lets callers see lists that mix Kalteng and other places; not part of to_dict
+    # spans of names of places outside Kalteng that the lexicon knows (other provinces, Kalbar and
+    # Kalsel towns, namesakes): lets callers see lists that mix Kalteng and other places; not part
+    # of to_dict
     outside: tuple[tuple[int, int], ...] = ()
 
     def to_dict(self) -> dict:
@@ -1188,7 +1189,7 @@ class _Resolution:
             k = self.gaz.kabupaten_of(code)
             if k:
                 kab.add(k)
-        outside = sorted({(h.start, h.end) for h in self.foreign_hits} | set(self.admin_anchors()))
+        outside = sorted({(h.start, h.end) for h in self.foreign_hits})
         return PlaceTags(
             places=tuple(places),
             kabupaten=tuple(sorted(kab)),

@@ -204,6 +204,14 @@ def _references(places: tuple[PlaceMatch, ...], text: str) -> list[list[PlaceMat
     return groups
 
 
+MAX_LIST_GAP = 24  # characters: ", dan Kabupaten " at most
+
+
+def _joined(text: str, end: int, start: int, cues: PlaceCues) -> bool:
+    """The text between two places only joins them as a list (", ", " dan ", ", serta Kabupaten ")."""
+    return 0 <= start - end <= MAX_LIST_GAP and cues.list_gap.match(text[end:start]) is not None
+
+
 def _listed(references: list[list[PlaceMatch]], outside: tuple[tuple[int, int], ...], text: str,
             cues: PlaceCues) -> set[int]:
     """Indexes of references in a list: a run of places joined only by list separators that names
@@ -216,7 +224,7 @@ def _listed(references: list[list[PlaceMatch]], outside: tuple[tuple[int, int], 
     listed: set[int] = set()
     run: list = []
     for member in members + [((len(text) + 1, len(text) + 1), None, None)]:
-        if run and not cues.list_gap.match(text[run[-1][0][1]:member[0][0]]):
+        if run and not _joined(text, run[-1][0][1], member[0][0], cues):
             distinct = {key for _span, _index, key in run if key}
             if len(distinct) >= cues.list_min_members:
                 listed.update(index for _span, index, _key in run if index is not None)
@@ -277,7 +285,7 @@ def main_places(tags: PlaceTags, text: str, title_length: int, cues: PlaceCues |
             if below_province:
                 people |= units
         elif cues.location.found(before, tail) or (
-            previous_located_end is not None and cues.list_gap.match(text[previous_located_end:start])
+            previous_located_end is not None and _joined(text, previous_located_end, start, cues)
         ):
             if below_province:  # "di Kabupaten Kotawaringin Timur dan Katingan": both located
                 strong |= units
