@@ -4,27 +4,29 @@ The place tagger finds every Kalteng mention. Mentions of one unit written next 
 ("Pangkalan Bun, Kabupaten Kotawaringin Barat (Kobar)") form one reference. Each reference is
 weighed by the words before it (lists of words in data/place_cues.yaml):
 
-- passing, never counted (also in the title): after a word of movement or origin ("menuju
-  Sampit", "Sabu disuplai dari Sampit", "berasal dari Kabupaten Kotawaringin Barat"), on a road or
-  route ("di Jalur Kasongan-Sampit", "dari Pangkalan Bun ke Sampit"), as the place where someone
-  spoke ("kata Sekda di Palangka Raya"), or in a list of three or more places ("Kotim, Seruyan,
-  dan Katingan", "Jambi, Banjarmasin, dan Palangka Raya");
+- passing, never counted: an origin, also in the title ("Sabu disuplai dari Sampit", "mahasiswa
+  asal Sampit", "berasal dari Kabupaten Kotawaringin Barat"); the far end of a route ("dari
+  Pangkalan Bun ke Sampit"); in the body, a destination or neighbour right before the name
+  ("menuju Sampit", "berbatasan dengan Katingan") or the place where someone spoke ("kata Sekda
+  di Palangka Raya"); a member of a list of three or more places ("Kotim, Seruyan, dan Katingan",
+  "Jambi, Banjarmasin, dan Palangka Raya");
 - strong: in the title; introduced as a location ("di Sampit", "Kabupaten Katingan", "Desa
   Tumbang Marak", "di hutan Sampit", "demo di Kantor Bupati Kotim", "Pilkada Barito Utara",
   "Jalan Iskandar, Pangkalan Bun"), also as the second of a pair after a location ("di Kabupaten
-  Kotawaringin Timur dan Katingan"); or the unit is referred to at least twice (references after an
-  official's title, "Bupati Kotim", "Polres Seruyan", do not count);
-- weak: the dateline ("SAMPIT (ANTARA) - ...", often the outlet's bureau) and the people of a place
-  ("warga Palangkaraya"). They count only when no other kabupaten is strong, or when their
-  kabupaten is strong too.
+  Kotawaringin Timur dan Katingan"); or referred to at least twice other than after an
+  official's title;
+- weak: the dateline ("SAMPIT (ANTARA) - ...", often the outlet's bureau), the people of a place
+  ("warga Palangkaraya") and references after officials' titles ("Bupati Kotim", "DPRD Kapuas").
+  They count only when no other kabupaten is strong, or when their kabupaten is strong too.
 
 The provincial capital as the seat: when the item names the province through a provincial
 institution ("Polda Kalteng", "Gubernur Kalteng", "DPRD Kalteng"), the capital is kept only if it
 is introduced as a location of events ("di Palangka Raya") or one of its kecamatan/kelurahan is
-named; otherwise the item is about the province. A province reference counts like the others,
-except as a location: "di Kalteng" mostly stands in lists of provinces. `places` keeps every
-mention. The rules were written from the national seed and the dev split of the Kalteng set
-(classifiers/place_scores.py measures them).
+named; otherwise the item is about the province. When the title names only the province, a
+dateline naming the capital is the seat too. A
+province reference counts like the others, except as a location: "di Kalteng" mostly stands in
+lists of provinces. `places` keeps every mention. The rules were written from the national seed
+and the dev split of the Kalteng set (classifiers/place_scores.py measures them).
 """
 from __future__ import annotations
 
@@ -79,7 +81,8 @@ class PlaceCues:
 
     location: Cue
     people: Cue
-    passing: Cue
+    origin: Cue
+    destination: Cue
     route_end: Cue
     office: Cue
     province_office: Cue
@@ -125,27 +128,29 @@ class PlaceCues:
             rf"|{word}\(?{_alternation(cues['election_before'])}\)?\s+{abbreviation}{marker}$"
             rf"|{word}{_alternation(cues['street_words'])}\s+[^.;:,]{{1,40}},\s*{marker}$"
         )
-        road = rf"(?:{_alternation(cues['route_nouns'])}|{_alternation(cues['street_words'])})"
         route = (
             rf"{word}{_alternation(cues['route_start'])}\s[^.;!?]{{1,60}}"
             rf"{word}{_alternation(cues['route_end'])}\s+{marker}$"
-            rf"|{word}{road}\s+[^.;,]{{1,40}}[-–]\s*$"
         )
-        passing = rf"{word}(?:{_alternation(cues['passing_before'])}|{road}(?:\s+jalan)?)\s+{marker}$"
+        origin = (
+            rf"{word}{_alternation(cues['origin_before'])}\s+$"
+            rf"|{word}{_alternation(cues['origin_of_people'])}\s+{marker}$"
+        )
+        destination = rf"{word}{_alternation(cues['destination_before'])}\s+$"
         separators = "|".join(re.escape(s) if not s.isalpha() else rf"\b{s}\b" for s in cues["list_separators"])
         speech = (
             rf"{word}{_alternation(cues['speech_verbs'])}\s[^.;!?\"\u201c\u201d]{{0,{int(cues['speech_window'])}}}"
             rf"{word}di\s+{marker}$"
         )
-        road_words = [*cues["route_nouns"], *cues["street_words"], "jalan"]
         return cls(
             location=Cue(re.compile(location, re.I), _last_words(
                 cues["location_before"], cues["location_nouns"], cues["location_office_buildings"],
                 cues["office_before"], cues["election_before"]) | {","}),
             people=Cue(re.compile(rf"{word}{_alternation(cues['people_before'])}\s+(?:dari\s+)?{marker}$", re.I),
                        _last_words(cues["people_before"]) | {"dari"}),
-            passing=Cue(re.compile(passing, re.I), _last_words(cues["passing_before"], road_words)),
-            route_end=Cue(re.compile(route, re.I), _last_words(cues["route_end"]) | {"-"}),
+            origin=Cue(re.compile(origin, re.I), _last_words(cues["origin_before"], cues["origin_of_people"])),
+            destination=Cue(re.compile(destination, re.I), _last_words(cues["destination_before"])),
+            route_end=Cue(re.compile(route, re.I), _last_words(cues["route_end"])),
             office=Cue(re.compile(rf"{word}{_alternation(cues['office_before'])}\s+{abbreviation}{marker}$", re.I),
                        _last_words(cues["office_before"])),
             province_office=Cue(
@@ -233,11 +238,15 @@ def _listed(references: list[list[PlaceMatch]], outside: tuple[tuple[int, int], 
     return listed
 
 
-def _passing(before: str, wide: str, tail: frozenset[str], cues: PlaceCues) -> bool:
-    """A reference that names an origin, a destination, a route or where someone spoke."""
+def _passing(before: str, wide: str, tail: frozenset[str], cues: PlaceCues, in_title: bool) -> bool:
+    """A reference that names an origin, the far end of a route or where someone spoke, or (in the
+    body) a destination or neighbour."""
     if cues.people.found(before, tail):
         return False
-    return cues.passing.found(before, tail) or cues.route_end.found(wide, tail) or cues.speech.found(wide, tail)
+    return (
+        cues.origin.found(before, tail) or cues.route_end.found(wide, tail)
+        or (not in_title and (cues.destination.found(before, tail) or cues.speech.found(wide, tail)))
+    )
 
 
 def _at_provincial_seat(tags: PlaceTags, text: str, cues: PlaceCues) -> bool:
@@ -259,6 +268,7 @@ def main_places(tags: PlaceTags, text: str, title_length: int, cues: PlaceCues |
     references = _references(tags.places, text)
     listed = _listed(references, tags.outside, text, cues)
     counts: Counter[str] = Counter()
+    office_counts: Counter[str] = Counter()  # references after an official's title ("Bupati Kotim")
     strong: set[str] = set()
     title: set[str] = set()
     dateline: set[str] = set()
@@ -273,9 +283,10 @@ def main_places(tags: PlaceTags, text: str, title_length: int, cues: PlaceCues |
             continue
         before = text[max(0, start - CONTEXT_WINDOW):start]
         tail = cues.tail_words(before)
-        if _passing(before, text[max(0, start - CONTEXT_WINDOW - 80):start], tail, cues):
+        in_title = start < title_length
+        if _passing(before, text[max(0, start - CONTEXT_WINDOW - 80):start], tail, cues, in_title):
             continue
-        if start < title_length:
+        if in_title:
             title |= units
             if cues.location.found(before, tail):
                 located_units |= units
@@ -294,14 +305,14 @@ def main_places(tags: PlaceTags, text: str, title_length: int, cues: PlaceCues |
         elif start < prominent_until:
             dateline |= units
         previous_located_end = reference[-1].span[1] if located else None
-        if not cues.office.found(before, tail):
-            counts.update(units)
+        (office_counts if cues.office.found(before, tail) else counts).update(units)
     strong |= title | {unit for unit, count in counts.items() if count >= MIN_REFERENCES}
+    offices = {unit for unit, count in (counts + office_counts).items() if count >= MIN_REFERENCES} - strong
     if _at_provincial_seat(tags, text, cues):
         # the capital named only as the seat (dateline, "Polda Kalteng ... Palangka Raya"), not as
         # the location of events ("demo di Palangka Raya", "Kecamatan Sabangau")
         kept = {_kabupaten(u) for u in located_units | strong | dateline | people if len(u) > 5} | located_units
-        for group in (strong, dateline, people):
+        for group in (strong, dateline, people, offices):
             seat = {u for u in group if u in cues.seats and u not in kept}
             if seat:
                 group -= seat
@@ -310,7 +321,7 @@ def main_places(tags: PlaceTags, text: str, title_length: int, cues: PlaceCues |
         dateline -= {u for u in dateline if _kabupaten(u) in cues.seats and u not in strong}
     strong_kabupaten = {_kabupaten(u) for u in strong if u != _PROVINCE}
     salient = set(strong)
-    for unit in dateline | people:
+    for unit in dateline | people | offices:
         if unit == _PROVINCE or not strong_kabupaten or _kabupaten(unit) in strong_kabupaten:
             salient.add(unit)
     return PlaceTags(

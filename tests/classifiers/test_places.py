@@ -855,13 +855,23 @@ def test_origins_and_destinations_are_not_tagged(tagger):
     assert tags.kabupaten == ("62.02",)
 
 
-def test_origins_and_routes_in_the_title_are_not_tagged(tagger):
+def test_origins_in_the_title_are_not_tagged_but_destinations_are(tagger):
     tags = about(tagger, "Sabu disuplai dari Sampit, delapan tersangka diamankan Polres Katingan",
                  "KASONGAN - Polres Katingan mengungkap lima kasus peredaran sabu.")
     assert tags.kabupaten == ("62.06",)
-    tags = about(tagger, "Polda Kalteng gagalkan peredaran sabu di Jalur Kasongan-Sampit",
-                 "PALANGKA RAYA - Polda Kalteng menggagalkan peredaran dua kilogram sabu.")
-    assert tags.kabupaten == () and tags.kalteng
+    tags = about(tagger, "Komnas HAM turunkan tim ke Seruyan",
+                 "Komnas HAM menurunkan tim ke Desa Bangkal untuk menyelidiki bentrok warga dan perusahaan.")
+    assert tags.kabupaten == ("62.07",)
+    # where the haze comes from is where the fires are
+    tags = about(tagger, "Kabut asap kiriman",
+                 "Kabut asap di kota itu kiriman dari Kabupaten Kapuas dan Kabupaten Pulang Pisau.")
+    assert tags.kabupaten == ("62.03", "62.11")
+
+
+def test_officials_alone_name_the_place_when_nothing_else_does(tagger):
+    tags = about(tagger, "Warga ancam duduki lahan PT LAK",
+                 "PT LAK dua kali mangkir dari panggilan DPRD Kapuas. Ketua Komisi I DPRD Kapuas menyesalkannya.")
+    assert tags.kabupaten == ("62.03",)
 
 
 def test_a_neighbour_named_in_passing_is_not_tagged(tagger):
