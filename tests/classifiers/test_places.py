@@ -932,3 +932,32 @@ def test_place_split_formula_and_kabupaten_scores(tmp_path, tagger):
     assert scores["precision"] == scores["recall"] == 0.6667
     assert [e["id"] for e in scores["errors"]] == ["b", "c"]
     assert main(["--labels", str(path), "--split", "test"]) == 0
+
+
+def test_laman_marks_a_desa(tagger):
+    # HAND-WRITTEN: "Laman" is Dayak for village
+    tags = tag(tagger, "Polda Kalimantan Tengah menangkap Ketua Komunitas Adat Laman Kinipan.")
+    assert tags.desa == ("62.09.08.2002",) and tags.kabupaten == ("62.09",)
+
+
+def test_a_desa_name_without_marker_in_another_kabupatens_text_is_not_the_desa(tagger):
+    # HAND-WRITTEN: "Sungai Batang" is a desa in Murung Raya; here it begins a river's name in Kobar
+    tags = tag(tagger, "Ribuan ikan mati di Sungai Batang Pagar, Desa Runtu, Kecamatan Arut Selatan, "
+                       "Kotawaringin Barat.")
+    assert tags.kabupaten == ("62.01",)
+    assert "62.12" not in [p.code[:5] for p in tags.places]
+
+
+def test_a_kecamatan_named_after_its_kabupaten_needs_no_other_context(tagger):
+    # HAND-WRITTEN
+    tags = tag(tagger, "Petani di Desa Subur Indah, Kecamatan Katingan Kuala, panen raya padi.")
+    assert tags.kecamatan == ("62.06.10",) and tags.kabupaten == ("62.06",)
+    tags = tag(tagger, "Festival budaya digelar di Seruyan Tengah.")
+    assert tags.kabupaten == ("62.07",)
+
+
+def test_a_candidates_election_is_held_in_its_place(tagger):
+    tags = about(tagger, "Paslon pastikan hadir di sidang MK",
+                 "JAKARTA - Pasangan calon Bupati Kotawaringin Timur nomor urut 1 dipastikan hadir di "
+                 "sidang sengketa hasil pilkada.")
+    assert tags.kabupaten == ("62.02",)
