@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import sys
 from importlib import resources
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -86,7 +87,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.seed:
         records = seed_place_records()
     else:
-        records = read_place_records(args.labels or [kalteng_labels_path()], args.split)
+        paths = args.labels or [kalteng_labels_path()]
+        missing = [str(p) for p in paths if not Path(p).is_file()]
+        if missing:
+            print(f"galat: berkas label tidak ada: {', '.join(missing)}", file=sys.stderr)
+            return 2
+        records = read_place_records(paths, args.split)
     scores = kabupaten_scores(records, PlaceTagger.default())
     errors = scores.pop("errors")
     print(json.dumps(scores))

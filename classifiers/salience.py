@@ -9,23 +9,25 @@ weighed by the words before it (lists of words in data/place_cues.yaml):
   Pangkalan Bun ke Sampit"); in the body, a destination or neighbour right before the name
   ("menuju Sampit", "berbatasan dengan Katingan") or the place where someone spoke ("kata Sekda
   di Palangka Raya"); a member of a list of three or more places ("Kotim, Seruyan, dan Katingan",
-  "Jambi, Banjarmasin, dan Palangka Raya");
+  "Jambi, Banjarmasin, dan Palangka Raya"), unless the list is introduced as a location ("titik
+  panas di Kabupaten Kotawaringin Timur, Seruyan, dan Katingan": all strong);
 - strong: in the title; introduced as a location ("di Sampit", "Kabupaten Katingan", "Desa
-  Tumbang Marak", "di hutan Sampit", "demo di Kantor Bupati Kotim", "Pilkada Barito Utara",
-  "Jalan Iskandar, Pangkalan Bun"), also as the second of a pair after a location ("di Kabupaten
-  Kotawaringin Timur dan Katingan"); or referred to at least twice other than after an
-  official's title;
+  Tumbang Marak", "di hutan Sampit", "mendatangi Kantor Bupati Kotim", "Pilkada Barito Utara",
+  "Jalan Iskandar, Pangkalan Bun", "kawasan Bundaran Besar, Kota Palangkaraya"), also as the
+  second of a pair after a location ("di Kabupaten Kotawaringin Timur dan Katingan"); or referred
+  to at least twice other than after an official's title;
 - weak: the dateline ("SAMPIT (ANTARA) - ...", often the outlet's bureau), the people of a place
-  ("warga Palangkaraya") and references after officials' titles ("Bupati Kotim", "DPRD Kapuas").
+  ("warga Palangkaraya"), references after officials' titles ("Bupati Kotim", "DPRD Kapuas") and
+  the ends of a named road ("Jalur Sampit-Pangkalan Bun", "Jalan Kurun - Palangka Raya").
   They count only when no other kabupaten is strong, or when their kabupaten is strong too.
 
 The provincial capital as the seat: when the item names the province through a provincial
 institution ("Polda Kalteng", "Gubernur Kalteng", "DPRD Kalteng"), the capital is kept only if it
 is introduced as a location of events ("di Palangka Raya") or one of its kecamatan/kelurahan is
 named; otherwise the item is about the province. When the title names only the province, a
-dateline naming the capital is the seat too. A
-province reference counts like the others, except as a location: "di Kalteng" mostly stands in
-lists of provinces. `places` keeps every mention. The rules were written from the national seed
+dateline naming the capital is the seat too. People gathering at a provincial building ("demo di
+depan Kantor DPRD Kalteng") are in the capital: neither rule applies then. A province reference
+counts like the others, except as a location: "di Kalteng" mostly stands in lists of provinces. `places` keeps every mention. The rules were written from the national seed
 and the dev split of the Kalteng set (classifiers/place_scores.py measures them).
 """
 from __future__ import annotations
@@ -85,6 +87,8 @@ class PlaceCues:
     destination: Cue
     route_end: Cue
     office: Cue
+    road: Cue
+    office_building: Cue
     province_office: Cue
     speech: Cue
     list_gap: re.Pattern
@@ -123,10 +127,10 @@ class PlaceCues:
         location = (
             rf"{word}{_alternation(cues['location_before'])}\s+$"
             rf"|{word}di\s+{_alternation(cues['location_nouns'])}\s+{marker}$"
-            rf"|{word}di\s+(?:{_alternation(cues['location_office_buildings'])}\s+)+"
+            rf"|{word}(?:di\s+)?(?:{_alternation(cues['location_office_buildings'])}\s+)+"
             rf"(?:{_alternation(cues['office_before'])}\s+)?{marker}$"
             rf"|{word}\(?{_alternation(cues['election_before'])}\)?\s+{abbreviation}{marker}$"
-            rf"|{word}{_alternation(cues['street_words'])}\s+[^.;:,]{{1,40}},\s*{marker}$"
+            rf"|{word}(?:{_alternation(cues['street_words'])}|{_alternation(cues['location_nouns'])})\s+[^.;:,]{{1,40}},\s*{marker}$"
         )
         route = (
             rf"{word}{_alternation(cues['route_start'])}\s[^.;!?]{{1,60}}"
@@ -153,6 +157,23 @@ class PlaceCues:
             route_end=Cue(re.compile(route, re.I), _last_words(cues["route_end"])),
             office=Cue(re.compile(rf"{word}{_alternation(cues['office_before'])}\s+{abbreviation}{marker}$", re.I),
                        _last_words(cues["office_before"])),
+            road=Cue(
+                re.compile(
+                    rf"{word}(?:{_alternation(cues['route_nouns'])}|{_alternation(cues['street_words'])})"
+                    rf"(?:\s+(?:{_alternation(cues['route_nouns'])}|{_alternation(cues['street_words'])}))*\s+$"
+                    rf"|{word}(?:{_alternation(cues['route_nouns'])}|{_alternation(cues['street_words'])})"
+                    rf"\s+[^.;,]{{1,40}}?\s?[-–]\s?$",
+                    re.I,
+                ),
+                _last_words(cues["route_nouns"], cues["street_words"]) | {"-"},
+            ),
+            office_building=Cue(
+                re.compile(
+                    rf"{word}{_alternation(cues['location_office_buildings'])}\s+"
+                    rf"(?:{_alternation(cues['province_office_before'])}\s+)?{abbreviation}{marker}$", re.I
+                ),
+                _last_words(cues["location_office_buildings"], cues["province_office_before"]),
+            ),
             province_office=Cue(
                 re.compile(rf"{word}{_alternation(cues['province_office_before'])}\s+{abbreviation}{marker}$", re.I),
                 _last_words(cues["province_office_before"]),
@@ -218,21 +239,23 @@ def _joined(text: str, end: int, start: int, cues: PlaceCues) -> bool:
 
 
 def _listed(references: list[list[PlaceMatch]], outside: tuple[tuple[int, int], ...], text: str,
-            cues: PlaceCues) -> set[int]:
-    """Indexes of references in a list: a run of places joined only by list separators that names
-    at least list_min_members different units (kabupaten, or places outside Kalteng). A run inside
-    one kabupaten ("Desa Tongka, Kecamatan Gunung Timang, Kabupaten Barito Utara") is one place."""
+            cues: PlaceCues) -> dict[int, int]:
+    """References in a list, each with the index of the list's first member: a run of places joined
+    only by list separators that names at least list_min_members different units (kabupaten, or
+    places outside Kalteng; the first member may be outside too, then it is None). A run inside one
+    kabupaten ("Desa Tongka, Kecamatan Gunung Timang, Kabupaten Barito Utara") is one place."""
     members = [((ref[0].span[0], ref[-1].span[1]), index, frozenset(_reference_kabupaten(ref)))
                for index, ref in enumerate(references)]
     members += [(span, None, text[span[0]:span[1]].lower()) for span in outside]
     members.sort(key=lambda member: member[0])
-    listed: set[int] = set()
+    listed: dict[int, int | None] = {}
     run: list = []
     for member in members + [((len(text) + 1, len(text) + 1), None, None)]:
         if run and not _joined(text, run[-1][0][1], member[0][0], cues):
             distinct = {key for _span, _index, key in run if key}
             if len(distinct) >= cues.list_min_members:
-                listed.update(index for _span, index, _key in run if index is not None)
+                head = run[0][1]
+                listed.update((index, head) for _span, index, _key in run if index is not None)
             run = []
         run.append(member)
     return listed
@@ -249,14 +272,20 @@ def _passing(before: str, wide: str, tail: frozenset[str], cues: PlaceCues, in_t
     )
 
 
-def _at_provincial_seat(tags: PlaceTags, text: str, cues: PlaceCues) -> bool:
-    """The item names the province through a provincial institution ("Gubernur Kalteng")."""
+def _provincial_seat(tags: PlaceTags, text: str, cues: PlaceCues) -> str:
+    """How the item names the province's institutions: "building" when people gather at one ("demo
+    di depan Kantor DPRD Kalteng": that happens in the capital), "office" when it names one
+    ("Gubernur Kalteng", "Polda Kalteng"), else ""."""
+    seat = ""
     for place in tags.places:
         if place.level == "provinsi":
             before = text[max(0, place.span[0] - CONTEXT_WINDOW):place.span[0]]
-            if cues.province_office.found(before, cues.tail_words(before)):
-                return True
-    return False
+            tail = cues.tail_words(before)
+            if cues.office_building.found(before, tail):
+                return "building"
+            if cues.province_office.found(before, tail):
+                seat = "office"
+    return seat
 
 
 def main_places(tags: PlaceTags, text: str, title_length: int, cues: PlaceCues | None = None) -> PlaceTags:
@@ -273,6 +302,7 @@ def main_places(tags: PlaceTags, text: str, title_length: int, cues: PlaceCues |
     title: set[str] = set()
     dateline: set[str] = set()
     people: set[str] = set()
+    roads: set[str] = set()  # ends of a named road or route: weak
     located_units: set[str] = set()  # introduced as a location somewhere ("di Palangka Raya")
     previous_located_end = None
     for index, reference in enumerate(references):
@@ -280,11 +310,25 @@ def main_places(tags: PlaceTags, text: str, title_length: int, cues: PlaceCues |
         units = {unit for place in reference for unit in _units(place)}
         located = False
         if index in listed:
+            # a list introduced as a location ("titik panas di Kabupaten Kotawaringin Timur,
+            # Seruyan, dan Katingan") names where events are; any other list names in passing
+            head = listed[index]
+            if head is None or not any(p.level != "provinsi" for p in reference):
+                continue
+            head_start = references[head][0].span[0]
+            head_before = text[max(0, head_start - CONTEXT_WINDOW):head_start]
+            if not cues.location.found(head_before, cues.tail_words(head_before)):
+                continue
+            strong |= units
+            located_units |= units
             continue
         before = text[max(0, start - CONTEXT_WINDOW):start]
         tail = cues.tail_words(before)
         in_title = start < title_length
         if _passing(before, text[max(0, start - CONTEXT_WINDOW - 80):start], tail, cues, in_title):
+            continue
+        if cues.road.found(before, tail):  # "Jalur Sampit-Pangkalan Bun", "Jalan Kurun-Palangka Raya"
+            roads |= units
             continue
         if in_title:
             title |= units
@@ -308,20 +352,21 @@ def main_places(tags: PlaceTags, text: str, title_length: int, cues: PlaceCues |
         (office_counts if cues.office.found(before, tail) else counts).update(units)
     strong |= title | {unit for unit, count in counts.items() if count >= MIN_REFERENCES}
     offices = {unit for unit, count in (counts + office_counts).items() if count >= MIN_REFERENCES} - strong
-    if _at_provincial_seat(tags, text, cues):
+    seat_use = _provincial_seat(tags, text, cues)
+    if seat_use == "office":
         # the capital named only as the seat (dateline, "Polda Kalteng ... Palangka Raya"), not as
         # the location of events ("demo di Palangka Raya", "Kecamatan Sabangau")
         kept = {_kabupaten(u) for u in located_units | strong | dateline | people if len(u) > 5} | located_units
-        for group in (strong, dateline, people, offices):
+        for group in (strong, dateline, people, offices, roads):
             seat = {u for u in group if u in cues.seats and u not in kept}
             if seat:
                 group -= seat
                 strong.add(_PROVINCE)  # the item is about the province
-    elif _PROVINCE in title and not (title - {_PROVINCE}):
+    elif not seat_use and _PROVINCE in title and not (title - {_PROVINCE}):
         dateline -= {u for u in dateline if _kabupaten(u) in cues.seats and u not in strong}
     strong_kabupaten = {_kabupaten(u) for u in strong if u != _PROVINCE}
     salient = set(strong)
-    for unit in dateline | people | offices:
+    for unit in dateline | people | offices | roads:
         if unit == _PROVINCE or not strong_kabupaten or _kabupaten(unit) in strong_kabupaten:
             salient.add(unit)
     return PlaceTags(

@@ -837,6 +837,23 @@ def test_places_in_a_list_are_not_tagged(tagger):
     assert tags.kabupaten == () and not tags.kalteng
 
 
+def test_a_list_introduced_as_a_location_names_where_events_are(tagger):
+    tags = about(tagger, "Karhutla mulai mengancam",
+                 "Titik panas bermunculan di Kabupaten Kotawaringin Timur, Seruyan, dan Katingan.")
+    assert tags.kabupaten == ("62.02", "62.06", "62.07")
+
+
+def test_a_gathering_at_a_provincial_office_happens_in_the_capital(tagger):
+    tags = about(tagger, "Mahasiswa tolak RUU",
+                 "PALANGKA RAYA - Puluhan mahasiswa berdemo di depan Kantor DPRD Provinsi Kalimantan "
+                 "Tengah menolak RUU.")
+    assert tags.kabupaten == ("62.71",)
+    # named only as the seat of the governor: about the province
+    tags = about(tagger, "Gubernur minta perusahaan penuhi plasma",
+                 "PALANGKA RAYA - Gubernur Kalteng meminta perusahaan sawit memenuhi plasma 20 persen.")
+    assert tags.kabupaten == () and tags.kalteng
+
+
 def test_a_hierarchy_of_one_kabupaten_is_no_list(tagger):
     tags = about(tagger, "Warga tuntut plasma",
                  "Warga Desa Pondok Damar, Kecamatan Mentaya Hilir Utara, Kabupaten Kotawaringin "
@@ -932,6 +949,7 @@ def test_place_split_formula_and_kabupaten_scores(tmp_path, tagger):
     assert scores["precision"] == scores["recall"] == 0.6667
     assert [e["id"] for e in scores["errors"]] == ["b", "c"]
     assert main(["--labels", str(path), "--split", "test"]) == 0
+    assert main(["--labels", str(tmp_path / "tidak-ada.jsonl")]) == 2
 
 
 def test_laman_marks_a_desa(tagger):
@@ -961,3 +979,34 @@ def test_a_candidates_election_is_held_in_its_place(tagger):
                  "JAKARTA - Pasangan calon Bupati Kotawaringin Timur nomor urut 1 dipastikan hadir di "
                  "sidang sengketa hasil pilkada.")
     assert tags.kabupaten == ("62.02",)
+
+
+def test_the_ends_of_a_named_road_are_weak_evidence(tagger):
+    tags = about(tagger, "Dua nyawa melayang dalam sehari",
+                 "Dua kecelakaan maut terjadi di jalur Sampit-Pangkalan Bun, termasuk di Desa Penyang, "
+                 "Kecamatan Telawang. Jalur Sampit-Pangkalan Bun memang rawan.")
+    assert tags.kabupaten == ("62.02",)
+    tags = about(tagger, "Jalan rusak lagi",
+                 "KUALA KURUN - Jalan Kurun - Palangka Raya kembali rusak di Desa Tumbang Danau, Kecamatan "
+                 "Mihing Raya, Kabupaten Gunung Mas. Jalan Kurun-Palangka Raya itu jalur utama.")
+    assert tags.kabupaten == ("62.10",)
+
+
+def test_the_town_after_a_named_area_is_a_location(tagger):
+    tags = about(tagger, "Isen Mulang, semangat hidup suku Dayak",
+                 "Ribuan orang memadati kawasan Bundaran Besar, Kota Palangkaraya, Kalimantan Tengah.")
+    assert tags.kabupaten == ("62.71",)
+
+
+def test_a_regents_office_building_is_in_its_kabupaten(tagger):
+    tags = about(tagger, "Ribuan pasukan merah tuntut plasma",
+                 "Ribuan warga mendatangi kantor bupati Kotawaringin Timur menuntut plasma 20 persen.")
+    assert tags.kabupaten == ("62.02",)
+
+
+def test_a_demonstration_at_the_provincial_parliament_named_in_the_title(tagger):
+    tags = about(tagger, "Usai demo di DPRD Kalteng, kawat berduri masih terpasang",
+                 "TRIBUNKALTENG.COM, PALANGKA RAYA - Sehari setelah demonstrasi di depan Kantor DPRD "
+                 "Kalteng, kawasan itu sepi.")
+    assert tags.kabupaten == ("62.71",)
+
