@@ -63,15 +63,22 @@ def _last_words(*lists: list[str]) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Cue:
-    """One cue pattern, anchored at the end of the text before a reference, with the words it can
-    end on: a cheap set lookup rules most references out before the regex runs."""
+    """A cue: patterns anchored at the end of the text before a reference, each with the words it
+    can end on, so that a set lookup on the last words rules most references out before a regex runs."""
 
-    pattern: re.Pattern
-    endings: frozenset[str]
+    alternatives: tuple[tuple[re.Pattern, frozenset[str]], ...]
+
+    @classmethod
+    def of(cls, *alternatives: tuple[str, frozenset[str]]) -> "Cue":
+        """A cue from (regex, endings) pairs; the regexes are compiled case-insensitively."""
+        return cls(tuple((re.compile(pattern, re.I), endings) for pattern, endings in alternatives))
 
     def found(self, before: str, tail: frozenset[str]) -> bool:
-        """True if the pattern ends ``before``; ``tail`` is _tail_words(before)."""
-        return not tail.isdisjoint(self.endings) and self.pattern.search(before) is not None
+        """True if one of the patterns ends ``before``; ``tail`` is PlaceCues.tail_words(before)."""
+        return any(
+            not tail.isdisjoint(endings) and pattern.search(before) is not None
+            for pattern, endings in self.alternatives
+        )
 
 
 _ABBREVIATION_END = re.compile(r"\([\w. ]{1,15}\)$")
@@ -111,7 +118,7 @@ class PlaceCues:
             out.add(last)
             if last in self.unit_markers:
                 text = text[: len(text) - len(words[-1])].rstrip()
-            elif _ABBREVIATION_END.search(text):
+            elif text.endswith(")") and _ABBREVIATION_END.search(text):
                 text = _ABBREVIATION_END.sub("", text).rstrip()
             else:
                 break
@@ -120,65 +127,50 @@ class PlaceCues:
     @classmethod
     def from_mapping(cls, cues: dict) -> "PlaceCues":
         """Compile the lists of a place_cues.yaml mapping."""
-        unit = _alternation(cues["unit_markers"])
-        marker = rf"(?:{unit}\s+)?"
+        def words(key: str) -> str:
+            return _alternation(cues[key])
+
+        def ends(*keys: str) -> frozenset[str]:
+            return _last_words(*(cues[key] for key in keys))
+
+        marker = rf"(?:{words('unit_markers')}\s+)?"
         abbreviation = r"(?:\([\w. ]{1,15}\)\s+)?"  # "Kepolisian Daerah (Polda) Kalimantan Tengah"
         word = r"(?<![\w.])"
-        location = (
-            rf"{word}{_alternation(cues['location_before'])}\s+$"
-            rf"|{word}di\s+{_alternation(cues['location_nouns'])}\s+{marker}$"
-            rf"|{word}(?:di\s+)?(?:{_alternation(cues['location_office_buildings'])}\s+)+"
-            rf"(?:{_alternation(cues['office_before'])}\s+)?{marker}$"
-            rf"|{word}\(?{_alternation(cues['election_before'])}\)?\s+{abbreviation}{marker}$"
-            rf"|{word}(?:{_alternation(cues['street_words'])}|{_alternation(cues['location_nouns'])})\s+[^.;:,]{{1,40}},\s*{marker}$"
-        )
-        route = (
-            rf"{word}{_alternation(cues['route_start'])}\s[^.;!?]{{1,60}}"
-            rf"{word}{_alternation(cues['route_end'])}\s+{marker}$"
-        )
-        origin = (
-            rf"{word}{_alternation(cues['origin_before'])}\s+$"
-            rf"|{word}{_alternation(cues['origin_of_people'])}\s+{marker}$"
-        )
-        destination = rf"{word}{_alternation(cues['destination_before'])}\s+$"
+        road = rf"(?:{words('route_nouns')}|{words('street_words')})"
         separators = "|".join(re.escape(s) if not s.isalpha() else rf"\b{s}\b" for s in cues["list_separators"])
-        speech = (
-            rf"{word}{_alternation(cues['speech_verbs'])}\s[^.;!?\"\u201c\u201d]{{0,{int(cues['speech_window'])}}}"
-            rf"{word}di\s+{marker}$"
-        )
+        speech_window = int(cues["speech_window"])
         return cls(
-            location=Cue(re.compile(location, re.I), _last_words(
-                cues["location_before"], cues["location_nouns"], cues["location_office_buildings"],
-                cues["office_before"], cues["election_before"]) | {","}),
-            people=Cue(re.compile(rf"{word}{_alternation(cues['people_before'])}\s+(?:dari\s+)?{marker}$", re.I),
-                       _last_words(cues["people_before"]) | {"dari"}),
-            origin=Cue(re.compile(origin, re.I), _last_words(cues["origin_before"], cues["origin_of_people"])),
-            destination=Cue(re.compile(destination, re.I), _last_words(cues["destination_before"])),
-            route_end=Cue(re.compile(route, re.I), _last_words(cues["route_end"])),
-            office=Cue(re.compile(rf"{word}{_alternation(cues['office_before'])}\s+{abbreviation}{marker}$", re.I),
-                       _last_words(cues["office_before"])),
-            road=Cue(
-                re.compile(
-                    rf"{word}(?:{_alternation(cues['route_nouns'])}|{_alternation(cues['street_words'])})"
-                    rf"(?:\s+(?:{_alternation(cues['route_nouns'])}|{_alternation(cues['street_words'])}))*\s+$"
-                    rf"|{word}(?:{_alternation(cues['route_nouns'])}|{_alternation(cues['street_words'])})"
-                    rf"\s+[^.;,]{{1,40}}?\s?[-–]\s?$",
-                    re.I,
-                ),
-                _last_words(cues["route_nouns"], cues["street_words"]) | {"-"},
+            location=Cue.of(
+                (rf"{word}{words('location_before')}\s+$", ends("location_before")),
+                (rf"{word}di\s+{words('location_nouns')}\s+{marker}$", ends("location_nouns")),
+                (rf"{word}(?:di\s+)?(?:{words('location_office_buildings')}\s+)+(?:{words('office_before')}\s+)?{marker}$",
+                 ends("location_office_buildings", "office_before")),
+                (rf"{word}\(?{words('election_before')}\)?\s+{abbreviation}{marker}$", ends("election_before")),
+                (rf"{word}(?:{words('street_words')}|{words('location_nouns')})\s+[^.;:,]{{1,40}},\s*{marker}$",
+                 frozenset({","})),
             ),
-            office_building=Cue(
-                re.compile(
-                    rf"{word}{_alternation(cues['location_office_buildings'])}\s+"
-                    rf"(?:{_alternation(cues['province_office_before'])}\s+)?{abbreviation}{marker}$", re.I
-                ),
-                _last_words(cues["location_office_buildings"], cues["province_office_before"]),
+            people=Cue.of((rf"{word}{words('people_before')}\s+(?:dari\s+)?{marker}$",
+                           ends("people_before") | {"dari"})),
+            origin=Cue.of(
+                (rf"{word}{words('origin_before')}\s+$", ends("origin_before")),
+                (rf"{word}{words('origin_of_people')}\s+{marker}$", ends("origin_of_people")),
             ),
-            province_office=Cue(
-                re.compile(rf"{word}{_alternation(cues['province_office_before'])}\s+{abbreviation}{marker}$", re.I),
-                _last_words(cues["province_office_before"]),
+            destination=Cue.of((rf"{word}{words('destination_before')}\s+$", ends("destination_before"))),
+            route_end=Cue.of((rf"{word}{words('route_start')}\s[^.;!?]{{1,60}}{word}{words('route_end')}\s+{marker}$",
+                              ends("route_end"))),
+            office=Cue.of((rf"{word}{words('office_before')}\s+{abbreviation}{marker}$", ends("office_before"))),
+            road=Cue.of(
+                (rf"{word}{road}(?:\s+{road})*\s+$", ends("route_nouns", "street_words")),
+                (rf"{word}{road}\s+[^.;,]{{1,40}}?\s?[-\u2013]\s?$", frozenset({"-"})),
             ),
-            speech=Cue(re.compile(speech, re.I), frozenset({"di"})),
+            office_building=Cue.of((
+                rf"{word}{words('location_office_buildings')}\s+(?:{words('province_office_before')}\s+)?{abbreviation}{marker}$",
+                ends("location_office_buildings", "province_office_before"),
+            )),
+            province_office=Cue.of((rf"{word}{words('province_office_before')}\s+{abbreviation}{marker}$",
+                                    ends("province_office_before"))),
+            speech=Cue.of((rf"{word}{words('speech_verbs')}\s[^.;!?\"\u201c\u201d]{{0,{speech_window}}}{word}di\s+{marker}$",
+                           frozenset({"di"}))),
             list_gap=re.compile(rf"^[\s()]*(?:(?:{separators})[\s()]*)+{marker}$", re.I),
             list_min_members=int(cues["list_min_members"]),
             seats=frozenset(cues["seat_of_province"]),
@@ -351,7 +343,7 @@ def main_places(tags: PlaceTags, text: str, title_length: int, cues: PlaceCues |
         previous_located_end = reference[-1].span[1] if located else None
         (office_counts if cues.office.found(before, tail) else counts).update(units)
     strong |= title | {unit for unit, count in counts.items() if count >= MIN_REFERENCES}
-    offices = {unit for unit, count in (counts + office_counts).items() if count >= MIN_REFERENCES} - strong
+    offices = {unit for unit, count in office_counts.items() if count + counts[unit] >= MIN_REFERENCES} - strong
     seat_use = _provincial_seat(tags, text, cues)
     if seat_use == "office":
         # the capital named only as the seat (dateline, "Polda Kalteng ... Palangka Raya"), not as
