@@ -132,7 +132,7 @@ def update_alerts(engine: Engine, model_version: str, cluster_ids: Iterable[int]
                 select(Article.cluster_id).join(ArticleClassification, ArticleClassification.article_id == Article.id)
                 .where(ArticleClassification.model_version == model_version, Article.cluster_id.is_not(None)).distinct()
             ).all()
-    ordered = sorted(set(cluster_ids))
+    ordered = in_time_order(engine, cluster_ids)
     total = AlertRun(0, 0, 0, 0, 0)
     for start in range(0, len(ordered), STORY_BATCH):
         run = _update_batch(engine, model_version, ordered[start:start + STORY_BATCH], settings)
@@ -145,20 +145,28 @@ def update_pending_alerts(engine: Engine, model_version: str, settings: EventSet
 
     The marks are the stage's to-do list in the database: a run killed half way leaves the
     unfinished stories marked, and the next run, in any process, takes them up. Only marked
-    stories are read, so a pass costs what changed, not the whole history. Batches are taken in
-    cluster order and placed into events in time order, so a killed and resumed run builds the
-    same events as one that was never interrupted.
+    stories are read, so a pass costs what changed, not the whole history. Stories are placed into
+    events in one order, their clusters' (first seen, id), whatever the batches, so a killed and
+    resumed run builds the same events as one that was never interrupted.
     """
     settings = settings or EventSettings.from_env()
     total = AlertRun(0, 0, 0, 0, 0)
     while True:
         with session_scope(engine) as session:
             batch = session.scalars(select(StoryCluster.id).where(StoryCluster.needs_alert_refresh)
-                                    .order_by(StoryCluster.id).limit(STORY_BATCH)).all()
+                                    .order_by(StoryCluster.first_seen_at, StoryCluster.id).limit(STORY_BATCH)).all()
         if not batch:
             return total
         run = _update_batch(engine, model_version, list(batch), settings)
         total = AlertRun(*(a + b for a, b in zip(astuple(total), astuple(run))))
+
+
+def in_time_order(engine: Engine, cluster_ids: Iterable[int]) -> list[int]:
+    """The clusters by (first seen, id): the one order stories are placed into events in."""
+    wanted = set(cluster_ids)
+    with session_scope(engine) as session:
+        rows = session.execute(select(StoryCluster.id).order_by(StoryCluster.first_seen_at, StoryCluster.id)).scalars()
+        return [cluster_id for cluster_id in rows if cluster_id in wanted]
 
 
 def _update_batch(engine: Engine, model_version: str, cluster_ids: list[int], settings: EventSettings) -> AlertRun:
@@ -175,9 +183,11 @@ def _update_batch(engine: Engine, model_version: str, cluster_ids: list[int], se
                                       .where(EventMember.cluster_id.in_(cluster_ids))).all())
         follows = dict(session.execute(select(StoryCluster.id, StoryCluster.follows_cluster_id).where(
             StoryCluster.id.in_(cluster_ids), StoryCluster.follows_cluster_id.is_not(None))).all())
+        first_seen = dict(session.execute(select(StoryCluster.id, StoryCluster.first_seen_at)
+                                          .where(StoryCluster.id.in_(cluster_ids))).all())
         matcher = EventMatcher(session, settings)
         touched: set[int] = set()
-        for story in sorted(stories, key=lambda s: (s.first_seen, s.cluster_id)):
+        for story in sorted(stories, key=lambda s: (first_seen[s.cluster_id], s.cluster_id)):
             if is_activity(story) and in_kalteng(story):
                 realisations += bool(_link(session, plans, story, "realisasi", links))
                 continue
