@@ -211,3 +211,18 @@ def sync_keys(event: ConflictEvent) -> None:
     have = {(key.place, key.category) for key in event.keys}
     event.keys[:] = [key for key in event.keys if (key.place, key.category) in wanted] + [
         EventKey(place=place, category=category) for place, category in sorted(wanted - have)]
+
+
+def event_of_cluster(session: Session, cluster_id: int) -> ConflictEvent | None:
+    """The event a copy cluster belongs to (None before the alert stage placed it)."""
+    return session.scalar(select(ConflictEvent).join(EventMember, EventMember.event_id == ConflictEvent.id)
+                          .where(EventMember.cluster_id == cluster_id))
+
+
+def member_reasons(session: Session, cluster_id: int) -> dict[int, str]:
+    """The clusters of the event `cluster_id` is in, with why each was joined ({cluster_id: ""} if in none)."""
+    event = select(EventMember.event_id).where(EventMember.cluster_id == cluster_id).scalar_subquery()
+    rows = dict(session.execute(select(EventMember.cluster_id, EventMember.reason)
+                                .where(EventMember.event_id == event).order_by(EventMember.cluster_id)).all())
+    return rows or {cluster_id: ""}
+
