@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from monitor.alerts.actors import Actor, describe, find_actors
 from monitor.alerts.content import add_terms, cosine, term_counts
@@ -96,6 +96,9 @@ class EventMatcher:
         self.session = session
         self.settings = settings
         self.window = timedelta(days=settings.window_days)
+        self._events: dict[int, ConflictEvent] = {}  # the events read in this transaction, by id
+        self._grown: list[ConflictEvent] = []  # the events created or grown in this transaction, in that order
+        self._placed: dict[int, ConflictEvent] = {}  # cluster -> event, placed in this transaction
 
     def candidates(self, story: Story, found: Profile) -> list[ConflictEvent]:
         """Events sharing a place and a category with the story, from `follow_days` before it to its window's end."""
@@ -106,10 +109,25 @@ class EventMatcher:
         categories = sorted({category for _, category in keys})
         ids = (select(EventKey.event_id).where(EventKey.place.in_(places), EventKey.category.in_(categories)).distinct())
         earliest = story.first_seen - timedelta(days=max(self.settings.follow_days, self.settings.window_days))
-        return list(self.session.scalars(
-            select(ConflictEvent).where(ConflictEvent.id.in_(ids), ConflictEvent.last_seen_at >= earliest,
-                                        ConflictEvent.first_seen_at <= story.last_seen + self.window)
-            .order_by(ConflictEvent.id)))
+        latest = story.last_seen + self.window
+        with self.session.no_autoflush:  # what this transaction grew is judged from memory below, unflushed
+            found_ids = self.session.scalars(
+                select(ConflictEvent.id).where(ConflictEvent.id.in_(ids), ConflictEvent.last_seen_at >= earliest,
+                                               ConflictEvent.first_seen_at <= latest)).all()
+            missing = [event_id for event_id in found_ids if event_id not in self._events]
+            if missing:  # each event is read once per transaction (its words are the bulk of a row)
+                self._events.update((event.id, event) for event in self.session.scalars(
+                    select(ConflictEvent).where(ConflictEvent.id.in_(missing)).options(selectinload(ConflictEvent.keys))))
+        chosen = {id(event): event for event in (self._events[event_id] for event_id in found_ids)}
+        for event in self._grown:  # events only grow, so a stored row found above still qualifies
+            if (id(event) not in chosen and index_keys(event.kabupaten or [PROVINCE], event.categories) & keys
+                    and event.last_seen_at >= earliest and event.first_seen_at <= latest):
+                chosen[id(event)] = event
+        return sorted(chosen.values(), key=self._order)
+
+    def _order(self, event: ConflictEvent) -> tuple[int, int]:
+        """Oldest first: stored events by id, then the ones created in this transaction in creation order."""
+        return (0, event.id) if event.id is not None else (1, self._grown.index(event))
 
     def match(self, story: Story, found: Profile, event: ConflictEvent) -> Match | None:
         """Whether the story fits the event (open or closed), and why."""
@@ -140,9 +158,9 @@ class EventMatcher:
             found_match = self.match(story, found, event)
             if found_match is None:
                 continue
-            rank = (bool(found_match.shared_actors), found_match.similarity, -event.id)
-            current = best.get(found_match.is_open)
-            if current is None or rank > (bool(current.shared_actors), current.similarity, -current.event.id):
+            current = best.get(found_match.is_open)  # candidates come oldest first: a tie keeps the older
+            if current is None or ((bool(found_match.shared_actors), found_match.similarity)
+                                   > (bool(current.shared_actors), current.similarity)):
                 best[found_match.is_open] = found_match
         return best.get(True), best.get(False)
 
@@ -166,19 +184,29 @@ class EventMatcher:
             self.session.add(event)
             joined = False
         grow(event, story, found)
-        event.members.append(EventMember(cluster_id=story.cluster_id, reason=reason))
-        self.session.flush()
+        if event not in self._grown:
+            self._grown.append(event)
+        self.session.add(EventMember(event=event, cluster_id=story.cluster_id, reason=reason))
+        self._placed[story.cluster_id] = event
         return Placement(event, joined, reason)
 
     def _event_of(self, cluster_id: int | None) -> ConflictEvent | None:
         if cluster_id is None:
             return None
-        return self.session.scalar(select(ConflictEvent).join(EventMember, EventMember.event_id == ConflictEvent.id)
-                                   .where(EventMember.cluster_id == cluster_id))
+        if cluster_id in self._placed:
+            return self._placed[cluster_id]
+        with self.session.no_autoflush:
+            return self.session.scalar(select(ConflictEvent).join(EventMember, EventMember.event_id == ConflictEvent.id)
+                                       .where(EventMember.cluster_id == cluster_id))
 
 
 def grow(event: ConflictEvent, story: Story, found: Profile) -> None:
     """Add a story's place, subject, actors, words and time to the event and its index rows."""
+    _absorb(event, story, found)
+    sync_keys(event)
+
+
+def _absorb(event: ConflictEvent, story: Story, found: Profile) -> None:
     event.first_seen_at = min(event.first_seen_at, story.first_seen)
     event.last_seen_at = max(event.last_seen_at, story.last_seen)
     event.kabupaten = sorted(set(event.kabupaten) | story.kabupaten_codes)
@@ -187,7 +215,6 @@ def grow(event: ConflictEvent, story: Story, found: Profile) -> None:
     event.categories = sorted(set(event.categories) | found.categories)
     event.actors = sorted(set(event.actors) | set(found.actors))
     event.terms = add_terms(event.terms, found.terms)
-    sync_keys(event)
 
 
 def rebuild(event: ConflictEvent, stories: list[Story], categories: set[str] | None = None,
@@ -197,7 +224,7 @@ def rebuild(event: ConflictEvent, stories: list[Story], categories: set[str] | N
     event.first_seen_at, event.last_seen_at = ordered[0].first_seen, max(s.last_seen for s in ordered)
     event.kabupaten, event.kecamatan, event.desa, event.categories, event.actors, event.terms = [], [], [], [], [], {}
     for story in ordered:
-        grow(event, story, profile(story))
+        _absorb(event, story, profile(story))
     if categories is not None:
         event.categories = sorted(set(categories) - {ACTIVITY_CATEGORY})
     if kabupaten is not None:

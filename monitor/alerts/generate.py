@@ -13,7 +13,7 @@ from dataclasses import astuple, dataclass, field
 from typing import Iterable
 
 from sqlalchemy import Engine, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from monitor.alerts.events import EventMatcher, rebuild
 from monitor.alerts.matching import ACTIVITY_CATEGORY, PlanIndex, match_actions
@@ -187,6 +187,7 @@ def _update_batch(engine: Engine, model_version: str, cluster_ids: list[int], se
                                           .where(StoryCluster.id.in_(cluster_ids))).all())
         matcher = EventMatcher(session, settings)
         touched: set[int] = set()
+        new_events: list[ConflictEvent] = []
         for story in sorted(stories, key=lambda s: (first_seen[s.cluster_id], s.cluster_id)):
             if is_activity(story) and in_kalteng(story):
                 realisations += bool(_link(session, plans, story, "realisasi", links))
@@ -199,7 +200,9 @@ def _update_batch(engine: Engine, model_version: str, cluster_ids: list[int], se
                 continue
             placement = matcher.place(story, follows.get(story.cluster_id))
             joined += placement.joined
-            touched.add(placement.event.id)
+            new_events.append(placement.event)
+        session.flush()
+        touched.update(event.id for event in new_events)
         refreshed = refresh_events(session, sorted(touched), model_version, plans, {s.cluster_id: s for s in stories})
     return AlertRun(len(stories), refreshed.created, refreshed.updated, realisations, refreshed.plan_gaps, joined)
 
@@ -232,7 +235,9 @@ def refresh_events(session: Session, event_ids: list[int], model_version: str, p
     """
     created = updated = gaps = 0
     alerts: dict[int, Alert] = {}
-    events = list(session.scalars(select(ConflictEvent).where(ConflictEvent.id.in_(event_ids)).order_by(ConflictEvent.id)))
+    events = list(session.scalars(select(ConflictEvent).where(ConflictEvent.id.in_(event_ids))
+                                  .options(selectinload(ConflictEvent.members), selectinload(ConflictEvent.keys))
+                                  .order_by(ConflictEvent.id)))
     members = {event.id: [member.cluster_id for member in event.members] for event in events}
     cluster_ids = sorted({cluster for clusters in members.values() for cluster in clusters})
     known = dict(known or {})
