@@ -24,6 +24,7 @@ from monitor.db.models import (
     ConflictEvent,
     EscalationLevel,
     EventMember,
+    Feed,
     Plan,
     PlanAction,
     PlanLink,
@@ -296,6 +297,21 @@ def alert_detail(session: Session, alert_id: int) -> AlertDetail | None:
     follows, followed_by = _continuations(session, alert.cluster_id)
     return AlertDetail(_row(alert), list(alert.kecamatan), list(alert.desa), list(alert.evidence), alert.model_version,
                        articles, actions, history, place_mentions(articles), follows, followed_by)
+
+
+def event_sources(session: Session, alert_ids) -> dict[int, list[tuple[str, str]]]:
+    """Alert id -> (outlet, link) of every report of its event, oldest first, one query for all the alerts."""
+    anchor, member = aliased(EventMember), aliased(EventMember)
+    wanted = list(alert_ids)
+    rows = session.execute(
+        select(Alert.id, Feed.outlet, Feed.id, Article.url)
+        .join(anchor, anchor.cluster_id == Alert.cluster_id).join(member, member.event_id == anchor.event_id)
+        .join(Article, Article.cluster_id == member.cluster_id).join(Feed, Feed.id == Article.feed_id)
+        .where(Alert.id.in_(wanted)).order_by(Alert.id, Article.published_at, Article.id))
+    sources: dict[int, list[tuple[str, str]]] = {}
+    for alert_id, outlet, feed_id, url in rows:
+        sources.setdefault(alert_id, []).append((outlet or feed_id, url))
+    return sources
 
 
 def alert_of_events(session: Session, event_ids) -> dict[int, int]:

@@ -196,3 +196,19 @@ def test_event_settings_refuse_unusable_values(monkeypatch, variable, value):
     with pytest.raises(SettingsError, match=variable):
         EventSettings.from_env()
         Settings.from_env()
+
+
+def test_the_digest_lists_every_outlet_and_link_of_an_event(engine, tmp_path):
+    from monitor.digest.compose import compose_digest
+    from monitor.digest.render import render_digest_email_html, render_digest_text
+
+    publish_blockade(engine, tmp_path)
+    stage_pass(engine)
+    with session_scope(engine) as session:
+        digest = compose_digest(session, DAY + timedelta(days=1), base_url="https://waspada.example.id")
+    [item] = digest.alerts
+    assert [outlet for outlet, _link in item.sources] == ["Kabar Kalteng", "Warta Sampit", "Borneo Pos"]
+    text, page = render_digest_text(digest), render_digest_email_html(digest)
+    for site, outlet, _title, _text in BLOCKADE:
+        link = f"https://{site}.example.id/berita/blokade-{DAY}"
+        assert f"  - {outlet}: {link}\n" in text and f'href="{link}"' in page
