@@ -51,15 +51,16 @@ def add_terms(total: dict[str, int], more: dict[str, int]) -> dict[str, int]:
     return dict(sorted(summed.items(), key=lambda item: (-item[1], item[0]))[:MAX_TERMS])
 
 
-def _vector(counts: dict[str, int]) -> dict[str, float]:
-    return {word: (1.0 + math.log(count)) * idf(word) for word, count in counts.items() if count > 0}
+def unit_vector(counts: dict[str, int]) -> dict[str, float]:
+    """The term counts weighted by sublinear TF x IDF and scaled to length 1 (empty for no words)."""
+    weights = {word: (1.0 + math.log(count)) * idf(word) for word, count in counts.items() if count > 0}
+    norm = math.sqrt(sum(w * w for w in weights.values()))
+    return {word: w / norm for word, w in weights.items()} if norm else {}
 
 
-def cosine(a: dict[str, int], b: dict[str, int]) -> float:
-    """Cosine similarity (0..1) of two term counts weighted by sublinear TF x IDF."""
-    va, vb = _vector(a), _vector(b)
-    dot = sum(weight * vb[word] for word, weight in va.items() if word in vb)
-    if not dot:
-        return 0.0
-    norm = math.sqrt(sum(w * w for w in va.values())) * math.sqrt(sum(w * w for w in vb.values()))
-    return dot / norm
+def dot(a: dict[str, float], b: dict[str, float]) -> float:
+    """The cosine similarity (0..1) of two unit vectors."""
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(weight * b[word] for word, weight in a.items() if word in b)
+

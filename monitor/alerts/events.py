@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from monitor.alerts.actors import Actor, describe, find_actors
-from monitor.alerts.content import add_terms, cosine, term_counts
+from monitor.alerts.content import add_terms, dot, term_counts, unit_vector
 from monitor.alerts.matching import ACTIVITY_CATEGORY
 from monitor.alerts.stories import Story
 from monitor.config import EventSettings
@@ -45,6 +45,7 @@ class Profile:
     categories: frozenset[str]
     actors: dict[str, Actor]
     terms: dict[str, int]
+    vector: dict[str, float]  # the terms as a TF-IDF unit vector
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,9 @@ class Placement:
 
 def profile(story: Story) -> Profile:
     """The story's place, subject, actors and content words."""
+    terms = term_counts(story.text)
     return Profile(frozenset(story.kabupaten_codes or {PROVINCE}), frozenset(story.categories - {ACTIVITY_CATEGORY}),
-                   find_actors(story.text, story.kecamatan, story.desa), term_counts(story.text))
+                   find_actors(story.text, story.kecamatan, story.desa), terms, unit_vector(terms))
 
 
 def index_keys(places, categories) -> set[tuple[str, str]]:
@@ -99,6 +101,7 @@ class EventMatcher:
         self._events: dict[int, ConflictEvent] = {}  # the events read in this transaction, by id
         self._grown: list[ConflictEvent] = []  # the events created or grown in this transaction, in that order
         self._placed: dict[int, ConflictEvent] = {}  # cluster -> event, placed in this transaction
+        self._vectors: dict[int, dict[str, float]] = {}  # id(event) -> its unit vector (events stay in the session)
 
     def candidates(self, story: Story, found: Profile) -> list[ConflictEvent]:
         """Events sharing a place and a category with the story, from `follow_days` before it to its window's end."""
@@ -125,6 +128,12 @@ class EventMatcher:
                 chosen[id(event)] = event
         return sorted(chosen.values(), key=self._order)
 
+    def _vector(self, event: ConflictEvent) -> dict[str, float]:
+        """The event's words as a unit vector, computed once per transaction until the event grows."""
+        if id(event) not in self._vectors:
+            self._vectors[id(event)] = unit_vector(event.terms)
+        return self._vectors[id(event)]
+
     def _order(self, event: ConflictEvent) -> tuple[int, int]:
         """Oldest first: stored events by id, then the ones created in this transaction in creation order."""
         return (0, event.id) if event.id is not None else (1, self._grown.index(event))
@@ -139,7 +148,7 @@ class EventMatcher:
         if _companies(mine) and _companies(theirs) and not _companies(mine) & _companies(theirs):
             return None  # each names its company, and not the same one: two disputes
         shared = tuple(sorted(mine & theirs))
-        similarity = cosine(found.terms, event.terms)
+        similarity = dot(found.vector, self._vector(event))
         needed = self.settings.min_similarity if shared else self.settings.min_similarity_without_actor
         if similarity < needed:
             return None
@@ -184,6 +193,7 @@ class EventMatcher:
             self.session.add(event)
             joined = False
         grow(event, story, found)
+        self._vectors.pop(id(event), None)
         if event not in self._grown:
             self._grown.append(event)
         self.session.add(EventMember(event=event, cluster_id=story.cluster_id, reason=reason))
