@@ -196,6 +196,9 @@ def test_0007_makes_each_stored_alert_an_event_keeps_corrections_and_every_row_b
         assert [json.loads(c) if isinstance(c, str) else c for c in corrections] == [
             {"categories": ["lahan", "perkebunan"], "kabupaten": ["62.02"]}, None]
         assert rows(connection) == ([(1, 1, "ditinjau"), (2, 2, "baru")], [(1, "baru"), (1, "ditinjau")])
+        # the next pass fills the events' actors and words from their stories
+        assert connection.execute(text("SELECT id FROM story_clusters WHERE needs_alert_refresh ORDER BY id")).all() == [
+            (1,), (2,)]
     with session_scope(bare_engine) as session:  # the sequence moved past the events the migration numbered
         session.add(ConflictEvent(first_seen_at=at["at"], last_seen_at=at["at"]))
     downgrade(bare_engine, "0006")

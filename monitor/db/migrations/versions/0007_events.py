@@ -80,6 +80,9 @@ def _events_of_existing_alerts() -> None:
     keys = sa.table("conflict_event_keys", sa.column("event_id", sa.Integer()), sa.column("place", sa.String()),
                     sa.column("category", sa.String()))
     rows = bind.execute(sa.select(alerts).order_by(alerts.c.id)).all()
+    # the next stage pass refreshes these stories once, filling their events' actors and words for matching
+    clusters = sa.table("story_clusters", sa.column("id", sa.Integer()), sa.column("needs_alert_refresh", sa.Boolean()))
+    bind.execute(clusters.update().where(clusters.c.id.in_(sa.select(alerts.c.cluster_id))).values(needs_alert_refresh=True))
     next_id = 1
     for start in range(0, len(rows), BATCH):
         batch = rows[start:start + BATCH]
