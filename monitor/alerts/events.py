@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from monitor.alerts.actors import Actor, describe, find_actors
 from monitor.alerts.content import add_terms, dot, term_counts, unit_vector
@@ -80,15 +80,23 @@ def index_keys(places, categories) -> set[tuple[str, str]]:
     return {(place, category) for place in places for category in categories}
 
 
-def _places_agree(story: Story, event: ConflictEvent) -> bool:
-    for mine, theirs in ((story.kecamatan, event.kecamatan), (story.desa, event.desa)):
-        if mine and theirs and not mine & set(theirs):
-            return False
-    return True
+OUTLINE = (ConflictEvent.id, ConflictEvent.kabupaten, ConflictEvent.kecamatan, ConflictEvent.desa,
+           ConflictEvent.categories, ConflictEvent.actors)  # what an event is about, without its words
 
 
 def _companies(keys) -> set[str]:
     return {key for key in keys if key.startswith("company:")}
+
+
+def _compatible(story: Story, found: Profile, event) -> bool:
+    """Place, categories and companies allow the story and the event (or its outline) to be one happening."""
+    if not found.places & (set(event.kabupaten) or {PROVINCE}) or not found.categories & set(event.categories):
+        return False
+    for mine, theirs in ((story.kecamatan, event.kecamatan), (story.desa, event.desa)):
+        if mine and theirs and not mine & set(theirs):
+            return False
+    mine, theirs = _companies(found.actors), _companies(event.actors)
+    return not (mine and theirs and not mine & theirs)  # each names its company, and not the same one: two disputes
 
 
 class EventMatcher:
@@ -99,6 +107,7 @@ class EventMatcher:
         self.settings = settings
         self.window = timedelta(days=settings.window_days)
         self._events: dict[int, ConflictEvent] = {}  # the events read in this transaction, by id
+        self._outlines: dict[int, object] = {}  # OUTLINE rows of the events only looked at, by id
         self._grown: list[ConflictEvent] = []  # the events created or grown in this transaction, in that order
         self._placed: dict[int, ConflictEvent] = {}  # cluster -> event, placed in this transaction
         self._vectors: dict[int, dict[str, float]] = {}  # id(event) -> its unit vector (events stay in the session)
@@ -117,11 +126,17 @@ class EventMatcher:
             found_ids = self.session.scalars(
                 select(ConflictEvent.id).where(ConflictEvent.id.in_(ids), ConflictEvent.last_seen_at >= earliest,
                                                ConflictEvent.first_seen_at <= latest)).all()
-            missing = [event_id for event_id in found_ids if event_id not in self._events]
-            if missing:  # each event is read once per transaction (its words are the bulk of a row)
+            unread = [event_id for event_id in found_ids if event_id not in self._events and event_id not in self._outlines]
+            if unread:  # first what an event is about (small columns), each once per transaction
+                self._outlines.update((row.id, row) for row in self.session.execute(
+                    select(*OUTLINE).where(ConflictEvent.id.in_(unread))))
+            wanted = [event_id for event_id in found_ids if event_id in self._events
+                      or _compatible(story, found, self._outlines[event_id])]
+            missing = [event_id for event_id in wanted if event_id not in self._events]
+            if missing:  # then whole rows (their words are the bulk) only of the events the story may join
                 self._events.update((event.id, event) for event in self.session.scalars(
-                    select(ConflictEvent).where(ConflictEvent.id.in_(missing)).options(selectinload(ConflictEvent.keys))))
-        chosen = {id(event): event for event in (self._events[event_id] for event_id in found_ids)}
+                    select(ConflictEvent).where(ConflictEvent.id.in_(missing))))
+        chosen = {id(event): event for event in (self._events[event_id] for event_id in wanted)}
         for event in self._grown:  # events only grow, so a stored row found above still qualifies
             if (id(event) not in chosen and index_keys(event.kabupaten or [PROVINCE], event.categories) & keys
                     and event.last_seen_at >= earliest and event.first_seen_at <= latest):
@@ -140,14 +155,11 @@ class EventMatcher:
 
     def match(self, story: Story, found: Profile, event: ConflictEvent) -> Match | None:
         """Whether the story fits the event (open or closed), and why."""
+        if not _compatible(story, found, event):
+            return None
         shared_places = found.places & (set(event.kabupaten) or {PROVINCE})
         shared_categories = found.categories & set(event.categories)
-        if not shared_places or not shared_categories or not _places_agree(story, event):
-            return None
-        mine, theirs = set(found.actors), set(event.actors)
-        if _companies(mine) and _companies(theirs) and not _companies(mine) & _companies(theirs):
-            return None  # each names its company, and not the same one: two disputes
-        shared = tuple(sorted(mine & theirs))
+        shared = tuple(sorted(set(found.actors) & set(event.actors)))
         similarity = dot(found.vector, self._vector(event))
         needed = self.settings.min_similarity if shared else self.settings.min_similarity_without_actor
         if similarity < needed:
