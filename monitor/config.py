@@ -99,6 +99,9 @@ class ParseSettings:
     max_items_per_document: int = 500  # the first N items in document order are kept
     max_item_html_chars: int = 100_000  # longer markup of one field is cut before sanitising
     max_item_html_depth: int = 64  # tags nested deeper are dropped (their text kept) before sanitising
+    # a near-duplicate joins a copy cluster only within this many days of the cluster's reports; a text
+    # that returns later starts a new cluster that follows the old one (its own event, year and status)
+    cluster_window_days: int = 14
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,30 @@ class StageSettings:
     def from_env(cls) -> "StageSettings":
         """Read WASPADA_CLASSIFY_MAX_ATTEMPTS (at least 1)."""
         return cls(classify_max_attempts=_env_int("WASPADA_CLASSIFY_MAX_ATTEMPTS", cls.classify_max_attempts, 1, "percobaan"))
+
+
+@dataclass(frozen=True)
+class EventSettings:
+    """When reports of different outlets are one conflict event (peristiwa): see monitor/alerts/events.py."""
+
+    window_days: int = 4  # a report joins an event up to this many days after (or before) its reports
+    min_similarity: float = 0.2  # content similarity needed when the report and the event share an actor
+    min_similarity_without_actor: float = 0.45  # ... when they share none (one of them names no actor)
+    follow_days: int = 365  # a closed event this recent that the report matches is linked as its forerunner
+    linking: bool = True  # off: one event per copy cluster (the alert stage before events; for comparison)
+
+    @classmethod
+    def from_env(cls) -> "EventSettings":
+        """Read WASPADA_EVENT_WINDOW_DAYS, WASPADA_EVENT_MIN_SIMILARITY, WASPADA_EVENT_MIN_SIMILARITY_NO_ACTOR,
+        WASPADA_EVENT_FOLLOW_DAYS and WASPADA_EVENT_LINKING."""
+        return cls(
+            window_days=_env_int("WASPADA_EVENT_WINDOW_DAYS", cls.window_days, 0, "hari"),
+            min_similarity=_env_float("WASPADA_EVENT_MIN_SIMILARITY", cls.min_similarity, 0, "kemiripan 0..1"),
+            min_similarity_without_actor=_env_float("WASPADA_EVENT_MIN_SIMILARITY_NO_ACTOR",
+                                                    cls.min_similarity_without_actor, 0, "kemiripan 0..1"),
+            follow_days=_env_int("WASPADA_EVENT_FOLLOW_DAYS", cls.follow_days, 0, "hari"),
+            linking=_env_bool("WASPADA_EVENT_LINKING", cls.linking),
+        )
 
 
 @dataclass(frozen=True)
@@ -204,6 +231,7 @@ class Settings:
                                          "karakter"),
             max_item_html_depth=_env_int("WASPADA_MAX_ITEM_HTML_DEPTH", ParseSettings.max_item_html_depth, 4,
                                          "tingkat"),
+            cluster_window_days=_env_int("WASPADA_CLUSTER_WINDOW_DAYS", ParseSettings.cluster_window_days, 1, "hari"),
         )
         return cls(
             database_url=os.environ.get("WASPADA_DATABASE_URL") or default_database_url(),

@@ -18,6 +18,7 @@ from monitor.config import Settings
 from monitor.db.session import open_database, session_scope
 from monitor.service.alerts import AlertDetail, AlertFilters, alert_detail, correct, list_alerts, set_status
 from monitor.service.board import coverage_rows, level_board
+from monitor.service.events import merge_alerts, split_report
 from monitor.service.flow import recompute_levels
 from monitor.service.flow import rescore as flow_rescore
 from monitor.service.paging import MAX_PAGE_SIZE, PageRequest
@@ -50,7 +51,9 @@ def alert_record(detail: AlertDetail) -> dict:
         "severity": row.severity, "evidence": detail.evidence, "plan_gap": row.plan_gap,
         "first_seen": row.first_seen_at.astimezone(timezone.utc).isoformat(),
         "last_seen": row.last_seen_at.astimezone(timezone.utc).isoformat(),
-        "sources": [{"feed_id": a.feed_id, "url": a.url, "title": a.title} for a in detail.articles],
+        "sources": [{"feed_id": a.feed_id, "outlet": a.outlet, "url": a.url, "title": a.title, "reason": a.reason}
+                    for a in detail.articles],
+        "follows": detail.follows,
         "actions": [{"id": a.id, "code": a.code, "kegiatan": a.kegiatan, "matched_on": a.matched_on, "kind": a.kind}
                     for a in detail.actions],
         "model_version": detail.model_version,
@@ -123,9 +126,15 @@ def alerts_show(alert_id: int):
     console.print("Bukti:")
     for sentence in detail.evidence:
         console.print(f"  - {sentence}")
+    if detail.follows:
+        console.print(f"Lanjutan dari peringatan #{detail.follows}")
+    if detail.followed_by:
+        console.print(f"Berlanjut di peringatan {', '.join(f'#{n}' for n in detail.followed_by)}")
     console.print(f"Sumber ({len(detail.articles)}):")
     for article in detail.articles:
-        console.print(f"  - {article.feed_id}: {article.url}")
+        console.print(f"  - berita #{article.id} {plain(article.outlet or article.feed_id)}: {plain(article.url)}")
+        if article.reason:
+            console.print(f"    alasan digabung: {plain(article.reason)}")
     if detail.actions:
         console.print("Aksi RAD-PKS terkait:")
         for action in detail.actions:
@@ -164,6 +173,35 @@ def alerts_correct(alert_id: int, categories: str = typer.Option(..., help="Kate
         err_console.print(f"galat: {exc}")
         raise typer.Exit(1)
     console.print(f"Label peringatan #{alert_id} dikoreksi.")
+
+
+@alerts_app.command("merge")
+def alerts_merge(alert_id: int, other_id: int, by: str = typer.Option(..., "--by", help="Nama petugas"),
+                 note: str = typer.Option("", "--note", help="Catatan")):
+    """Gabungkan peristiwa peringatan OTHER_ID ke peringatan ALERT_ID (satu peringatan, semua sumber)."""
+    try:
+        with session_scope(_engine()) as session:
+            merge_alerts(session, alert_id, other_id, by, note)
+    except LifecycleError as exc:
+        err_console.print(f"galat: {exc}")
+        raise typer.Exit(1)
+    console.print(f"Peringatan #{other_id} digabung ke peringatan #{alert_id}.")
+
+
+@alerts_app.command("split")
+def alerts_split(alert_id: int, article: int = typer.Option(..., "--article", help="Nomor berita yang dipisahkan"),
+                 by: str = typer.Option(..., "--by", help="Nama petugas"), note: str = typer.Option("", "--note")):
+    """Pisahkan satu berita dari peristiwa sebuah peringatan menjadi peristiwa sendiri."""
+    try:
+        with session_scope(_engine()) as session:
+            new_id = split_report(session, alert_id, article, by, note)
+    except LifecycleError as exc:
+        err_console.print(f"galat: {exc}")
+        raise typer.Exit(1)
+    if new_id is None:
+        console.print(f"Berita #{article} dipisahkan dari peringatan #{alert_id}; sendirian ia bukan peringatan.")
+    else:
+        console.print(f"Berita #{article} dipisahkan dari peringatan #{alert_id} menjadi peringatan #{new_id}.")
 
 
 @alerts_app.command("export-labels")

@@ -1,5 +1,6 @@
-"""Stories to alerts: a conflict signal in Kalimantan Tengah becomes an alert linked to plan actions;
-activity news (`penanganan`) becomes evidence of realisation for the actions it matches.
+"""Stories to events to alerts: conflict stories in Kalimantan Tengah are placed into conflict events
+(monitor/alerts/events.py), and each event becomes one alert linked to plan actions; activity news
+(`penanganan`) becomes evidence of realisation for the actions it matches.
 
 Activity news names the conflict it handles ("mediasi sengketa plasma" is `perkebunan` and
 `penanganan`), so a story counts as activity when `penanganan` is confidently predicted and the
@@ -8,15 +9,17 @@ story reports no violence; violence with police present ("bentrok ... petugas ke
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, field
 from typing import Iterable
 
 from sqlalchemy import Engine, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from monitor.alerts.events import EventMatcher, rebuild
 from monitor.alerts.matching import ACTIVITY_CATEGORY, PlanIndex, match_actions
 from monitor.alerts.stories import Story
-from monitor.db.models import Alert, Article, ArticleClassification, PlanLink, StoryCluster
+from monitor.config import EventSettings
+from monitor.db.models import Alert, Article, ArticleClassification, ConflictEvent, EventMember, PlanLink, StoryCluster
 from monitor.db.session import session_scope
 
 MAX_EVIDENCE = 5
@@ -35,6 +38,7 @@ class AlertRun:
     updated: int
     realisations: int
     plan_gaps: int
+    joined: int = 0  # stories that joined an event another report had started (rewrites, follow-up reports)
 
 
 def load_stories(session: Session, model_version: str, cluster_ids: Iterable[int] | None = None) -> list[Story]:
@@ -68,7 +72,10 @@ def report_titles(session: Session, cluster_ids: list[int]) -> dict[int, list[st
 
 
 def _link(session: Session, plans: PlanIndex, story: Story, kind: str, existing: dict) -> int:
-    """Make the story's plan links its current matches plus the links people made by hand; returns how many."""
+    """Make the story's plan links its current matches plus the links people made by hand; returns how many.
+
+    Links are keyed by the story's cluster: an event's are on its anchor cluster (its alert's `cluster_id`).
+    """
     matches = match_actions(plans, story.year, story.categories, story.places, story.text)
     matched_ids = {match.action_id for match in matches}
     manual = 0
@@ -88,10 +95,10 @@ def _link(session: Session, plans: PlanIndex, story: Story, kind: str, existing:
     return len(matches) + manual
 
 
-def _unlink(session: Session, story: Story, existing: dict) -> None:
-    """A story that is neither an alert nor activity news (any more) keeps no plan links."""
-    for (cluster_id, _action_id), link in existing.items():
-        if cluster_id == story.cluster_id:
+def _unlink(session: Session, cluster_id: int, existing: dict) -> None:
+    """A story that is neither an alert nor activity news (any more), or not its event's anchor, keeps no plan links."""
+    for (linked_cluster, _action_id), link in existing.items():
+        if linked_cluster == cluster_id:
             session.delete(link)
 
 
@@ -110,47 +117,60 @@ def is_alert(story: Story) -> bool:
     return story.is_conflict and in_kalteng(story) and not is_activity(story)
 
 
-def update_alerts(engine: Engine, model_version: str, cluster_ids: Iterable[int] | None = None) -> AlertRun:
-    """Create or refresh alerts and plan links for the stories (all, or the given clusters).
+def update_alerts(engine: Engine, model_version: str, cluster_ids: Iterable[int] | None = None,
+                  settings: EventSettings | None = None) -> AlertRun:
+    """Create or refresh events, alerts and plan links for the stories (all, or the given clusters).
 
     Idempotent and keeps each alert's status. Stories are handled in batches, each in its own
     transaction, so memory stays bounded however long the history is; each batch also clears its
     stories' `needs_alert_refresh` mark.
     """
+    settings = settings or EventSettings.from_env()
     if cluster_ids is None:
         with session_scope(engine) as session:
             cluster_ids = session.scalars(
                 select(Article.cluster_id).join(ArticleClassification, ArticleClassification.article_id == Article.id)
                 .where(ArticleClassification.model_version == model_version, Article.cluster_id.is_not(None)).distinct()
             ).all()
-    ordered = sorted(set(cluster_ids))
+    ordered = in_time_order(engine, cluster_ids)
     total = AlertRun(0, 0, 0, 0, 0)
     for start in range(0, len(ordered), STORY_BATCH):
-        run = _update_batch(engine, model_version, ordered[start:start + STORY_BATCH])
+        run = _update_batch(engine, model_version, ordered[start:start + STORY_BATCH], settings)
         total = AlertRun(*(a + b for a, b in zip(astuple(total), astuple(run))))
     return total
 
 
-def update_pending_alerts(engine: Engine, model_version: str) -> AlertRun:
+def update_pending_alerts(engine: Engine, model_version: str, settings: EventSettings | None = None) -> AlertRun:
     """Refresh the stories marked `needs_alert_refresh` (by classification), batch by batch, until none is left.
 
     The marks are the stage's to-do list in the database: a run killed half way leaves the
     unfinished stories marked, and the next run, in any process, takes them up. Only marked
-    stories are read, so a pass costs what changed, not the whole history.
+    stories are read, so a pass costs what changed, not the whole history. Stories are placed into
+    events in one order, their clusters' (first seen, id), whatever the batches, so a killed and
+    resumed run builds the same events as one that was never interrupted.
     """
+    settings = settings or EventSettings.from_env()
     total = AlertRun(0, 0, 0, 0, 0)
     while True:
         with session_scope(engine) as session:
             batch = session.scalars(select(StoryCluster.id).where(StoryCluster.needs_alert_refresh)
-                                    .order_by(StoryCluster.id).limit(STORY_BATCH)).all()
+                                    .order_by(StoryCluster.first_seen_at, StoryCluster.id).limit(STORY_BATCH)).all()
         if not batch:
             return total
-        run = _update_batch(engine, model_version, list(batch))
+        run = _update_batch(engine, model_version, list(batch), settings)
         total = AlertRun(*(a + b for a, b in zip(astuple(total), astuple(run))))
 
 
-def _update_batch(engine: Engine, model_version: str, cluster_ids: list[int]) -> AlertRun:
-    created = updated = realisations = gaps = 0
+def in_time_order(engine: Engine, cluster_ids: Iterable[int]) -> list[int]:
+    """The clusters by (first seen, id): the one order stories are placed into events in."""
+    wanted = set(cluster_ids)
+    with session_scope(engine) as session:
+        rows = session.execute(select(StoryCluster.id).order_by(StoryCluster.first_seen_at, StoryCluster.id)).scalars()
+        return [cluster_id for cluster_id in rows if cluster_id in wanted]
+
+
+def _update_batch(engine: Engine, model_version: str, cluster_ids: list[int], settings: EventSettings) -> AlertRun:
+    realisations = joined = 0
     with session_scope(engine) as session:
         # Cleared first, in the transaction that writes the alerts: the write lock (SQLite) or the
         # row locks (PostgreSQL) make a classification committed meanwhile either visible to the
@@ -158,34 +178,106 @@ def _update_batch(engine: Engine, model_version: str, cluster_ids: list[int]) ->
         session.execute(update(StoryCluster).where(StoryCluster.id.in_(cluster_ids)).values(needs_alert_refresh=False))
         stories = load_stories(session, model_version, cluster_ids)
         plans = PlanIndex(session)
-        alerts = {a.cluster_id: a for a in session.scalars(select(Alert).where(Alert.cluster_id.in_(cluster_ids)))}
         links = {(l.cluster_id, l.action_id): l for l in session.scalars(select(PlanLink).where(PlanLink.cluster_id.in_(cluster_ids)))}
-        titles = report_titles(session, cluster_ids)
-        for story in stories:
+        placed = dict(session.execute(select(EventMember.cluster_id, EventMember.event_id)
+                                      .where(EventMember.cluster_id.in_(cluster_ids))).all())
+        follows = dict(session.execute(select(StoryCluster.id, StoryCluster.follows_cluster_id).where(
+            StoryCluster.id.in_(cluster_ids), StoryCluster.follows_cluster_id.is_not(None))).all())
+        first_seen = dict(session.execute(select(StoryCluster.id, StoryCluster.first_seen_at)
+                                          .where(StoryCluster.id.in_(cluster_ids))).all())
+        matcher = EventMatcher(session, settings)
+        touched: set[int] = set()
+        new_events: list[ConflictEvent] = []
+        for story in sorted(stories, key=lambda s: (first_seen[s.cluster_id], s.cluster_id)):
             if is_activity(story) and in_kalteng(story):
                 realisations += bool(_link(session, plans, story, "realisasi", links))
                 continue
             if not is_alert(story):
-                _unlink(session, story, links)
+                _unlink(session, story.cluster_id, links)
                 continue
-            matched = _link(session, plans, story, "alert", links)  # queries first: the alert must be complete when flushed
-            alert = alerts.get(story.cluster_id)
-            if alert is None:
-                alert = Alert(cluster_id=story.cluster_id, status="baru")
-                created += 1
-            else:
-                updated += 1
-            alert.categories = sorted(story.categories)
-            alert.kabupaten, alert.kecamatan, alert.desa = sorted(story.kabupaten), sorted(story.kecamatan), sorted(story.desa)
-            alert.score = round(story.conflict, 4)
-            alert.severity = sorted(story.severity)
-            alert.evidence = story.evidence[:MAX_EVIDENCE]
-            alert.title = story.title
-            alert.search_text = search_text([story.title, *titles[story.cluster_id]])
-            alert.n_sources = len(story.sources)
-            alert.plan_gap = matched == 0
-            alert.model_version = model_version
-            alert.first_seen_at, alert.last_seen_at = story.first_seen, story.last_seen
-            session.add(alert)
-            gaps += alert.plan_gap
-    return AlertRun(len(stories), created, updated, realisations, gaps)
+            if story.cluster_id in placed:  # a story keeps its event: refreshed, never moved
+                touched.add(placed[story.cluster_id])
+                continue
+            placement = matcher.place(story, follows.get(story.cluster_id))
+            joined += placement.joined
+            new_events.append(placement.event)
+        session.flush()
+        touched.update(event.id for event in new_events)
+        refreshed = refresh_events(session, sorted(touched), model_version, plans, {s.cluster_id: s for s in stories})
+    return AlertRun(len(stories), refreshed.created, refreshed.updated, realisations, refreshed.plan_gaps, joined)
+
+
+@dataclass(frozen=True)
+class EventRefresh:
+    """What refreshing some events' alerts did."""
+
+    created: int
+    updated: int
+    plan_gaps: int
+    alerts: dict[int, Alert] = field(default_factory=dict, compare=False)  # event id -> its alert
+
+
+def event_story(stories: list[Story], anchor: int) -> Story:
+    """One story of all the event's stories, in time order, under the anchor cluster's id."""
+    combined = Story(anchor)
+    for story in sorted(stories, key=lambda s: (s.first_seen, s.cluster_id)):
+        combined.absorb(story)
+    return combined
+
+
+def refresh_events(session: Session, event_ids: list[int], model_version: str, plans: PlanIndex,
+                   known: dict[int, Story] | None = None) -> EventRefresh:
+    """Make each event's alert (created on its first alert story, status kept) and plan links its stories' union.
+
+    An event's alert is keyed by its anchor cluster: the alert's cluster while it stays in the event,
+    else the event's earliest story. An analyst's correction of categories and kabupaten is kept over
+    the model's reading. An event with no alert story (any more) keeps its alert as it was.
+    """
+    created = updated = gaps = 0
+    alerts: dict[int, Alert] = {}
+    events = list(session.scalars(select(ConflictEvent).where(ConflictEvent.id.in_(event_ids))
+                                  .options(selectinload(ConflictEvent.members), selectinload(ConflictEvent.keys))
+                                  .order_by(ConflictEvent.id)))
+    members = {event.id: [member.cluster_id for member in event.members] for event in events}
+    cluster_ids = sorted({cluster for clusters in members.values() for cluster in clusters})
+    known = dict(known or {})
+    missing = [cluster for cluster in cluster_ids if cluster not in known]
+    known.update({story.cluster_id: story for story in load_stories(session, model_version, missing)} if missing else {})
+    existing = {a.cluster_id: a for a in session.scalars(select(Alert).where(Alert.cluster_id.in_(cluster_ids)))}
+    links = {(l.cluster_id, l.action_id): l for l in session.scalars(select(PlanLink).where(PlanLink.cluster_id.in_(cluster_ids)))}
+    titles = report_titles(session, cluster_ids)
+    for event in events:
+        stories = [known[c] for c in members[event.id] if c in known and is_alert(known[c])]
+        if not stories:
+            continue
+        alert = min((existing[c] for c in members[event.id] if c in existing), key=lambda a: a.id, default=None)
+        anchor = alert.cluster_id if alert is not None else min(stories, key=lambda s: (s.first_seen, s.cluster_id)).cluster_id
+        story = event_story(stories, anchor)
+        correction = (alert.correction if alert is not None else None) or {}
+        if correction:
+            story.categories, story.kabupaten = set(correction["categories"]), set(correction["kabupaten"])
+        rebuild(event, stories, *((set(correction["categories"]), set(correction["kabupaten"])) if correction else ()))
+        for other in stories:
+            if other.cluster_id != anchor:
+                _unlink(session, other.cluster_id, links)  # the event's links live on its anchor
+        matched = _link(session, plans, story, "alert", links)  # queries first: the alert must be complete when flushed
+        if alert is None:
+            alert = Alert(cluster_id=anchor, status="baru")
+            created += 1
+        else:
+            updated += 1
+        alert.categories = sorted(story.categories)
+        alert.kabupaten, alert.kecamatan, alert.desa = sorted(story.kabupaten), sorted(story.kecamatan), sorted(story.desa)
+        alert.score = round(story.conflict, 4)
+        alert.severity = sorted(story.severity)
+        alert.evidence = story.evidence[:MAX_EVIDENCE]
+        alert.title = story.title
+        alert.search_text = search_text([story.title, *(t for c in members[event.id] for t in titles[c])])
+        alert.n_sources = len(story.sources)
+        alert.plan_gap = matched == 0
+        alert.model_version = model_version
+        alert.first_seen_at, alert.last_seen_at = story.first_seen, story.last_seen
+        session.add(alert)
+        alerts[event.id] = alert
+        gaps += alert.plan_gap
+    return EventRefresh(created, updated, gaps, alerts)

@@ -7,6 +7,7 @@ from typing import IO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitor.alerts.events import member_reasons
 from monitor.db.models import Alert, AlertEvent, Article, Feed, LabelCorrection
 
 STATUSES = ("baru", "ditinjau", "ditindaklanjuti", "selesai", "bukan_konflik", "duplikat")
@@ -32,7 +33,9 @@ def _alert(session: Session, alert_id: int) -> Alert:
 
 
 def _articles(session: Session, alert: Alert) -> list[Article]:
-    return list(session.scalars(select(Article).where(Article.cluster_id == alert.cluster_id)))
+    """Every report of the alert's event."""
+    clusters = list(member_reasons(session, alert.cluster_id))
+    return list(session.scalars(select(Article).where(Article.cluster_id.in_(clusters)).order_by(Article.id)))
 
 
 def change_status(session: Session, alert_id: int, to_status: str, actor: str, note: str = "") -> AlertEvent:
@@ -66,6 +69,7 @@ def correct_labels(session: Session, alert_id: int, actor: str, categories: list
     alert = _alert(session, alert_id)
     changes = {"categories": [alert.categories, sorted(categories)], "kabupaten": [alert.kabupaten, sorted(kabupaten)]}
     alert.categories, alert.kabupaten = sorted(categories), sorted(kabupaten)
+    alert.correction = {"categories": sorted(categories), "kabupaten": sorted(kabupaten)}  # kept by later stage runs
     for article in _articles(session, alert):
         session.add(LabelCorrection(article_id=article.id, alert_id=alert.id, actor=actor, categories=sorted(categories),
                                     kabupaten=sorted(kabupaten), kalteng=True, note=note))

@@ -1,4 +1,5 @@
-"""A story's evidence: the union of what its articles (one near-duplicate cluster) carry."""
+"""A story's evidence: the union of what its articles (one near-duplicate cluster) carry; an event's, the union
+of its stories'."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -48,9 +49,29 @@ class Story:
         self.evidence.extend(s for s in classification.evidence if s not in self.evidence)
         self.sources.add(article.feed_id)
 
+    def absorb(self, other: "Story") -> None:
+        """Fold another story (another copy cluster of the same event) into this one."""
+        if other.first_seen is not None and (self.first_seen is None or other.first_seen < self.first_seen):
+            self.first_seen, self.title, self.text = other.first_seen, other.title, other.text
+        if other.last_seen is not None:
+            self.last_seen = other.last_seen if self.last_seen is None else max(self.last_seen, other.last_seen)
+        for name in ("categories", "kabupaten", "kecamatan", "desa", "severity", "sources"):
+            getattr(self, name).update(getattr(other, name))
+        self.kalteng = self.kalteng or other.kalteng
+        self.conflict = max(self.conflict, other.conflict)
+        self.is_conflict = self.is_conflict or other.is_conflict
+        for code, score in other.scores.items():
+            self.scores[code] = max(score, self.scores.get(code, 0.0))
+        self.evidence.extend(s for s in other.evidence if s not in self.evidence)
+
     @property
     def places(self) -> set[str]:
         return self.kabupaten | self.kecamatan | self.desa
+
+    @property
+    def kabupaten_codes(self) -> set[str]:
+        """The kabupaten/kota codes only (the tagger's list may hold the province)."""
+        return {code for code in self.kabupaten if code.count(".") == 1}
 
     @property
     def year(self) -> int:

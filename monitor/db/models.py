@@ -145,6 +145,9 @@ class StoryCluster(Base):
     # set in the transaction that stores a classification of one of its articles, cleared in the
     # transaction that refreshes its alert and plan links: the alert stage's to-do list
     needs_alert_refresh: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # the closed cluster this one copies (the story returned after the copy window): its event's forerunner.
+    # No foreign key: SQLite cannot add one to an existing table without rebuilding it (clusters are never deleted)
+    follows_cluster_id: Mapped[int | None] = mapped_column(Integer)
 
     articles: Mapped[list["Article"]] = relationship(back_populates="cluster")
 
@@ -298,8 +301,59 @@ class ActionRealisation(Base):
     action: Mapped[PlanAction] = relationship(back_populates="realisations")
 
 
+class ConflictEvent(Base):
+    """A conflict event (peristiwa): the copy clusters of one happening, reported by one outlet or many.
+
+    Its place, categories, actors and content words are the union of its reports', kept for matching
+    new reports (see monitor/alerts/events.py); its alert is the alert of its first (anchor) cluster.
+    """
+
+    __tablename__ = "conflict_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    kabupaten: Mapped[list] = mapped_column(JSON, default=list)
+    kecamatan: Mapped[list] = mapped_column(JSON, default=list)
+    desa: Mapped[list] = mapped_column(JSON, default=list)
+    categories: Mapped[list] = mapped_column(JSON, default=list)
+    actors: Mapped[list] = mapped_column(JSON, default=list)  # actor keys, e.g. "pt sawit makmur", "desa:62.02.05.2001"
+    terms: Mapped[dict] = mapped_column(JSON, default=dict)  # content word -> count over the reports
+    follows_event_id: Mapped[int | None] = mapped_column(ForeignKey("conflict_events.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    members: Mapped[list["EventMember"]] = relationship(back_populates="event", cascade="all, delete-orphan",
+                                                        order_by="EventMember.cluster_id")
+    keys: Mapped[list["EventKey"]] = relationship(cascade="all, delete-orphan")
+
+
+class EventMember(Base):
+    """A copy cluster's place in an event, and why it was joined (shown to analysts)."""
+
+    __tablename__ = "conflict_event_members"
+
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("story_clusters.id", ondelete="CASCADE"), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("conflict_events.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    pinned_by: Mapped[str] = mapped_column(String(80), default="")  # an analyst's merge or split: never moved by the stage
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[ConflictEvent] = relationship(back_populates="members")
+
+
+class EventKey(Base):
+    """The matching index of events: one row per (kabupaten or "62", category) of an event."""
+
+    __tablename__ = "conflict_event_keys"
+    __table_args__ = (Index("ix_conflict_event_keys_place_category", "place", "category", "event_id"),)
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("conflict_events.id", ondelete="CASCADE"), primary_key=True)
+    place: Mapped[str] = mapped_column(String(20), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
 class Alert(Base):
-    """A deteksi dini alert: one story with a conflict signal in or about Kalimantan Tengah."""
+    """A deteksi dini alert: one conflict event in or about Kalimantan Tengah (keyed by the event's anchor cluster)."""
 
     __tablename__ = "alerts"
 
@@ -322,6 +376,8 @@ class Alert(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # the lowercased titles of the story's reports, one a line, as of the last refresh: the alert list's text search
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # an analyst's correction {"categories": [...], "kabupaten": [...]}: the alert stage keeps it over the model's reading
+    correction: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

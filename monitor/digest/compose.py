@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from classifiers.taxonomy import load_taxonomy
 from monitor.alerts.levels import LEVELS
+from monitor.service.alerts import event_sources
 from monitor.service.board import TREND_DAYS, LevelCell, SilentSource, dashboard
 from monitor.service.digest import Scope, digest_alerts, escalations, open_plan_gaps
 from monitor.timezones import WIB
@@ -45,6 +46,7 @@ class DigestAlert:
     first_seen_at: datetime
     late: bool  # about an earlier day, arrived after that day's digest
     url: str  # its page in the web app ("" without a base address)
+    sources: tuple[tuple[str, str], ...] = ()  # (outlet, link) of every report of the alert's event
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ def compose_digest(session: Session, day: date, kabupaten: list[str] | None = No
     rank = {level: i for i, level in enumerate(LEVELS)}
 
     items = digest_alerts(session, covered, digest_cutoff(covered, digest_time), digest_cutoff(day, digest_time), scope)
+    sources = event_sources(session, [item.row.id for item in items])
     alerts = []
     for item in items:
         row = item.row
@@ -135,7 +138,8 @@ def compose_digest(session: Session, day: date, kabupaten: list[str] | None = No
         alerts.append(DigestAlert(
             row.id, row.title, level, tuple(names.get(code, code) for code in row.kabupaten),
             tuple(category_names.get(code, code) for code in row.categories), row.n_sources, tuple(row.severity),
-            row.plan_gap, row.first_seen_at, item.late, f"{base_url}/peringatan/{row.id}" if base_url else ""))
+            row.plan_gap, row.first_seen_at, item.late, f"{base_url}/peringatan/{row.id}" if base_url else "",
+            tuple(sources.get(row.id, ()))))
     alerts.sort(key=lambda a: -rank[a.level])  # stable: oldest first within a level
 
     changes = tuple(DigestEscalation(e.code, names.get(e.code, e.code), e.previous_level, e.level, e.reason)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -54,10 +54,16 @@ def is_known_content(session: Session, feed: Feed, content_hash: str) -> bool:
     return session.scalar(query) is not None
 
 
-def assign_cluster(session: Session, article: Article, seen_at: datetime) -> StoryCluster:
-    """Put an article into the story cluster of its nearest near-duplicate, or into a new cluster."""
+def assign_cluster(session: Session, article: Article, seen_at: datetime,
+                   window: timedelta = timedelta(days=ParseSettings.cluster_window_days)) -> StoryCluster:
+    """Put an article into the story cluster of its nearest near-duplicate, or into a new cluster.
+
+    A cluster is open to copies seen within `window` of its reports. A copy of a cluster that is
+    closed starts a new cluster that `follows` it: the story returned, and is a new event.
+    """
     minhash = dedupe.signature(f"{article.title}\n{article.summary_text}")
-    best: tuple[float, int] | None = None  # (similarity, cluster id)
+    best: tuple[float, int] | None = None  # (similarity, cluster id) of the nearest copy in an open cluster
+    earlier: tuple[float, int] | None = None  # ... in a closed cluster
     if minhash is not None:
         article.minhash = dedupe.to_bytes(minhash)
         bands = dedupe.band_hashes(minhash)
@@ -67,15 +73,20 @@ def assign_cluster(session: Session, article: Article, seen_at: datetime) -> Sto
         candidate_ids = select(ArticleBand.article_id).where(ArticleBand.band_hash.in_(bands))
         # only the columns needed: whole rows would drag the raw entry JSON along for every candidate
         candidates = session.execute(
-            select(Article.id, Article.cluster_id, Article.minhash)
-            .where(Article.id.in_(candidate_ids), Article.id != article.id, Article.cluster_id.is_not(None),
-                   Article.minhash.is_not(None))
+            select(Article.id, Article.cluster_id, Article.minhash, StoryCluster.first_seen_at, StoryCluster.last_seen_at)
+            .join(StoryCluster, StoryCluster.id == Article.cluster_id)
+            .where(Article.id.in_(candidate_ids), Article.id != article.id, Article.minhash.is_not(None))
             .order_by(Article.id)
         ).all()
-        for candidate_id, cluster_id, stored in candidates:
+        for _candidate_id, cluster_id, stored, first_seen, last_seen in candidates:
             score = dedupe.similarity(minhash, dedupe.from_bytes(stored))
-            if score >= dedupe.SIMILARITY_THRESHOLD and (best is None or score > best[0]):
+            if score < dedupe.SIMILARITY_THRESHOLD:
+                continue
+            is_open = first_seen - window <= seen_at <= last_seen + window
+            if is_open and (best is None or score > best[0]):
                 best = (score, cluster_id)
+            elif not is_open and (earlier is None or score > earlier[0]):
+                earlier = (score, cluster_id)
         session.execute(insert(ArticleBand), [{"article_id": article.id, "band": i, "band_hash": h} for i, h in pairs])
     if best is not None:
         cluster = session.get(StoryCluster, best[1])
@@ -83,7 +94,8 @@ def assign_cluster(session: Session, article: Article, seen_at: datetime) -> Sto
         cluster.last_seen_at = max(cluster.last_seen_at, seen_at)
         cluster.first_seen_at = min(cluster.first_seen_at, seen_at)
     else:
-        cluster = StoryCluster(first_seen_at=seen_at, last_seen_at=seen_at, size=1)
+        cluster = StoryCluster(first_seen_at=seen_at, last_seen_at=seen_at, size=1,
+                               follows_cluster_id=earlier[1] if earlier else None)
         session.add(cluster)
         session.flush()
     article.cluster_id = cluster.id
@@ -150,6 +162,6 @@ def _store_entry(session: Session, feed: Feed, entry: ParsedEntry, raw: RawDocum
     if article_id is None:  # another process stored the same item (same URL, or same GUID in this feed) a moment ago
         return 0
     article = session.get(Article, article_id)
-    assign_cluster(session, article, entry.published_at or fetched_at)
+    assign_cluster(session, article, entry.published_at or fetched_at, timedelta(days=limits.cluster_window_days))
     session.flush()
     return 1

@@ -4,12 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Date, String, and_, exists, func, literal, select
+from sqlalchemy import Date, String, and_, exists, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from classifiers.text import compose_document
+from monitor.alerts.events import event_of_cluster, member_reasons
 from monitor.alerts.generate import MANUAL_LINK
 from monitor.alerts.levels import LEVELS, compute_levels
 from monitor.alerts.lifecycle import LifecycleError, change_status, correct_labels
@@ -20,7 +21,10 @@ from monitor.db.models import (
     AlertPlace,
     Article,
     ArticleClassification,
+    ConflictEvent,
     EscalationLevel,
+    EventMember,
+    Feed,
     Plan,
     PlanAction,
     PlanLink,
@@ -88,6 +92,7 @@ class SourceArticle:
     scores: dict = field(default_factory=dict)
     places: list = field(default_factory=list)
     conflict: float | None = None  # the conflict score of this report (None: not read by the alert's model)
+    reason: str = ""  # why the report is part of the alert's event
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,8 @@ class AlertDetail:
     actions: list[LinkedAction]
     history: list[HistoryEntry]
     places: list[PlaceMention] = field(default_factory=list)
+    follows: int | None = None  # the alert of the earlier event this one continues (lanjutan)
+    followed_by: tuple[int, ...] = ()  # alerts of later events that continue this one
 
     @property
     def category_scores(self) -> dict[str, float]:
@@ -225,8 +232,12 @@ def filtered_query(filters: AlertFilters):
         query = query.where(Alert.status == filters.status)
     if filters.plan_gap is not None:
         query = query.where(Alert.plan_gap.is_(filters.plan_gap))
-    if filters.feed_id:
-        query = query.where(exists().where(Article.cluster_id == Alert.cluster_id, Article.feed_id == filters.feed_id))
+    if filters.feed_id:  # a report of any copy cluster of the alert's event
+        anchor, member = aliased(EventMember), aliased(EventMember)
+        query = query.where(or_(
+            exists().where(Article.cluster_id == Alert.cluster_id, Article.feed_id == filters.feed_id),
+            exists().where(anchor.cluster_id == Alert.cluster_id, member.event_id == anchor.event_id,
+                           Article.cluster_id == member.cluster_id, Article.feed_id == filters.feed_id)))
     if filters.text:  # the stored text is lowercased: LIKE on one column, no per-row lower() or join of reports
         query = query.where(Alert.search_text.like(f"%{filters.text.strip().lower()}%"))
     if filters.level and filters.level != "normal":
@@ -259,14 +270,20 @@ def alert_detail(session: Session, alert_id: int) -> AlertDetail | None:
     alert = session.get(Alert, alert_id)
     if alert is None:
         return None
+    reasons = member_reasons(session, alert.cluster_id)
     rows = session.execute(
         select(Article, ArticleClassification)
         .outerjoin(ArticleClassification, and_(ArticleClassification.article_id == Article.id,
                                                ArticleClassification.model_version == alert.model_version))
-        .where(Article.cluster_id == alert.cluster_id).order_by(Article.published_at, Article.id)
+        .where(Article.cluster_id.in_(list(reasons))).order_by(Article.published_at, Article.id)
     ).all()
+    first_of: dict[int, int] = {}  # cluster -> its first report, which carries the cluster's join reason
+    for article, _reading in rows:
+        first_of.setdefault(article.cluster_id, article.id)
     articles = [SourceArticle(a.id, a.feed_id, a.feed.outlet, a.url, a.title, a.summary_text, a.published_at,
-                              dict(c.scores) if c else {}, list(c.places) if c else [], c.conflict if c else None)
+                              dict(c.scores) if c else {}, list(c.places) if c else [], c.conflict if c else None,
+                              reasons[a.cluster_id] if first_of[a.cluster_id] == a.id
+                              else f"salinan hampir sama dari berita #{first_of[a.cluster_id]}")
                 for a, c in rows]
     links = session.execute(
         select(PlanLink, PlanAction, Plan).join(PlanAction, PlanAction.id == PlanLink.action_id)
@@ -277,8 +294,41 @@ def alert_detail(session: Session, alert_id: int) -> AlertDetail | None:
                             plan.region_code, link.matched_on, link.kind) for link, action, plan in links]
     history = [HistoryEntry(e.at, e.actor, e.from_status, e.to_status, e.note, dict(e.changes or {}))
                for e in session.scalars(select(AlertEvent).where(AlertEvent.alert_id == alert.id).order_by(AlertEvent.id))]
+    follows, followed_by = _continuations(session, alert.cluster_id)
     return AlertDetail(_row(alert), list(alert.kecamatan), list(alert.desa), list(alert.evidence), alert.model_version,
-                       articles, actions, history, place_mentions(articles))
+                       articles, actions, history, place_mentions(articles), follows, followed_by)
+
+
+def event_sources(session: Session, alert_ids) -> dict[int, list[tuple[str, str]]]:
+    """Alert id -> (outlet, link) of every report of its event, oldest first, one query for all the alerts."""
+    anchor, member = aliased(EventMember), aliased(EventMember)
+    wanted = list(alert_ids)
+    rows = session.execute(
+        select(Alert.id, Feed.outlet, Feed.id, Article.url)
+        .join(anchor, anchor.cluster_id == Alert.cluster_id).join(member, member.event_id == anchor.event_id)
+        .join(Article, Article.cluster_id == member.cluster_id).join(Feed, Feed.id == Article.feed_id)
+        .where(Alert.id.in_(wanted)).order_by(Alert.id, Article.published_at, Article.id))
+    sources: dict[int, list[tuple[str, str]]] = {}
+    for alert_id, outlet, feed_id, url in rows:
+        sources.setdefault(alert_id, []).append((outlet or feed_id, url))
+    return sources
+
+
+def alert_of_events(session: Session, event_ids) -> dict[int, int]:
+    """Event id -> the id of its alert, for the events that have one."""
+    return dict(session.execute(select(EventMember.event_id, Alert.id)
+                                .join(Alert, Alert.cluster_id == EventMember.cluster_id)
+                                .where(EventMember.event_id.in_(list(event_ids)))).all())
+
+
+def _continuations(session: Session, cluster_id: int) -> tuple[int | None, tuple[int, ...]]:
+    """The alert of the event this alert's event continues, and the alerts of the events continuing it."""
+    event = event_of_cluster(session, cluster_id)
+    if event is None:
+        return None, ()
+    later = session.scalars(select(ConflictEvent.id).where(ConflictEvent.follows_event_id == event.id)).all()
+    alerts = alert_of_events(session, [*later, *([event.follows_event_id] if event.follows_event_id else [])])
+    return alerts.get(event.follows_event_id), tuple(sorted(alerts[e] for e in later if e in alerts))
 
 
 PLACE_LEVEL_ORDER = ("kabupaten", "kota", "kecamatan", "desa", "kelurahan")
@@ -306,10 +356,10 @@ def place_mentions(articles: list[SourceArticle]) -> list[PlaceMention]:
             for code, e in sorted(found.items(), key=lambda item: (rank.get(item[1]["level"], len(rank)), item[0]))]
 
 
-def _recompute_levels_from(session: Session, alert: Alert) -> None:
-    """Levels from the alert's first day to today, in the caller's session, after it left or rejoined the counts."""
+def recompute_levels_from(session: Session, start: date | None) -> None:
+    """Levels from `start` (default today) to today, in the caller's session, after alerts left or rejoined the counts."""
     session.flush()
-    start = alert.first_seen_day or today_wib()
+    start = start or today_wib()
     compute_levels(session, start, max(start, today_wib()))
 
 
@@ -323,7 +373,7 @@ def set_status(session: Session, alert_id: int, status: str, actor: str, note: s
     audit.record(session, actor, "alert.status", f"alert:{alert_id}",
                  {"from": event.from_status, "to": event.to_status, "note": note}, address)
     if (event.from_status in DISMISSED) != (event.to_status in DISMISSED):
-        _recompute_levels_from(session, session.get(Alert, alert_id))
+        recompute_levels_from(session, session.get(Alert, alert_id).first_seen_day)
 
 
 def correct(session: Session, alert_id: int, actor: str, categories: list[str], kabupaten: list[str],
@@ -337,7 +387,7 @@ def correct(session: Session, alert_id: int, actor: str, categories: list[str], 
     audit.record(session, actor, "alert.correct", f"alert:{alert_id}", dict(event.changes), address)
     alert = session.get(Alert, alert_id)
     if alert.status not in DISMISSED and any(before != after for before, after in event.changes.values()):
-        _recompute_levels_from(session, alert)
+        recompute_levels_from(session, alert.first_seen_day)
 
 
 def link_choices(session: Session, alert_id: int) -> list[LinkChoice]:

@@ -9,14 +9,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from monitor.alerts.lifecycle import TRANSITIONS, LifecycleError
-from monitor.service import alerts, feeds
+from monitor.service import alerts, events, feeds
 from monitor.service.alerts import SORTS, AlertFilters
 from monitor.service.explain import explain_alert
 from monitor.service.paging import PageRequest
 from monitor.service.users import ALERT_LINK, ALERT_STATUS, LABELS_CORRECT, READ
 from monitor.timezones import WIB
 from monitor.web.context import actor, client_address, db
-from monitor.web.forms import CorrectForm, LinkForm, StatusForm, choices
+from monitor.web.forms import CorrectForm, LinkForm, MergeForm, SplitForm, StatusForm, choices
 from monitor.web.labels import STATUS_NAMES, category_names, kabupaten_short, region_names
 from monitor.web.security import requires
 
@@ -161,6 +161,12 @@ def _correct_form(row, formdata=True) -> CorrectForm:
     return form
 
 
+def _split_form(detail, formdata=True) -> SplitForm:
+    form = SplitForm() if formdata else SplitForm(formdata=None)
+    form.article.choices = [(a.id, f"#{a.id} {a.outlet or a.feed_id}: {a.title[:80]}") for a in detail.articles]
+    return form
+
+
 def _detail_page(alert_id: int, status: int = 200, **forms):
     with db() as session:
         detail = alerts.alert_detail(session, alert_id)
@@ -171,6 +177,8 @@ def _detail_page(alert_id: int, status: int = 200, **forms):
     forms["status_form"].status.choices = _moves(detail.row.status)  # the moves from the status stored now
     forms.setdefault("link_form", _link_form(options, formdata=False))
     forms.setdefault("correct_form", _correct_form(detail.row, formdata=False))
+    forms.setdefault("merge_form", MergeForm(formdata=None))
+    forms.setdefault("split_form", _split_form(detail, formdata=False))
     return render_template("alert_detail.html", detail=detail, row=detail.row, explanation=explain_alert(detail),
                            link_options=options, link_year=detail.row.first_seen_at.astimezone(WIB).year,
                            **forms), status
@@ -241,3 +249,29 @@ def correct(alert_id: int):
                                             list(form.kabupaten.data or []), tuple(category_names()),
                                             (form.note.data or "").strip(), client_address()),
                    "Kategori dan wilayah dikoreksi; disimpan sebagai label untuk pelatihan ulang.")
+
+
+@bp.post("/peringatan/<id:alert_id>/gabung")
+@requires(LABELS_CORRECT)
+def merge(alert_id: int):
+    """Merge another alert's event into this one's (one alert, every source; audited, kept by later runs)."""
+    form = MergeForm()
+    return _change(alert_id, "merge_form", form,
+                   lambda s: events.merge_alerts(s, alert_id, form.other.data, actor(), (form.note.data or "").strip(),
+                                                 client_address()),
+                   f"Peringatan #{form.other.data} digabung ke peringatan ini.")
+
+
+@bp.post("/peringatan/<id:alert_id>/pisah")
+@requires(LABELS_CORRECT)
+def split(alert_id: int):
+    """Take one report out of the alert's event into an event of its own (audited, kept by later runs)."""
+    with db() as session:
+        detail = alerts.alert_detail(session, alert_id)
+        if detail is None:
+            abort(404)
+    form = _split_form(detail)
+    return _change(alert_id, "split_form", form,
+                   lambda s: events.split_report(s, alert_id, form.article.data, actor(),
+                                                 (form.note.data or "").strip(), client_address()),
+                   f"Berita #{form.article.data} dipisahkan menjadi peristiwa sendiri.")

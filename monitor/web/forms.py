@@ -5,9 +5,10 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (BooleanField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from monitor.service.users import ROLE_NAMES, ROLES, UserError
@@ -136,6 +137,23 @@ class CorrectForm(Form):
 
     categories = CheckboxesField("Kategori yang benar")
     kabupaten = CheckboxesField("Kabupaten/kota yang benar (kosong: tidak tentang kabupaten tertentu)")
+    note = _note()
+
+
+class MergeForm(Form):
+    """Another alert about the same event (peristiwa), to be merged into this one."""
+
+    other = IntegerField("Nomor peringatan lain tentang peristiwa yang sama", validators=[
+        DataRequired(message="Isi nomor peringatan lain."),
+        NumberRange(min=1, max=2**31 - 1, message="Nomor peringatan tidak sah.")])
+    note = _note()
+
+
+class SplitForm(Form):
+    """A report that is not about this alert's event, to become an event of its own."""
+
+    article = SelectField("Berita yang bukan tentang peristiwa ini", coerce=int,
+                          validators=[DataRequired(message="Pilih berita.")])
     note = _note()
 
 

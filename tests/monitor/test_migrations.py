@@ -1,6 +1,7 @@
 """Migrations upgrade and downgrade cleanly on SQLite and PostgreSQL and match the models."""
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -9,7 +10,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select, text
 
-from monitor.db.models import Base, Feed
+from monitor.db.models import Base, ConflictEvent, Feed
 from monitor.db.session import alembic_config, downgrade, make_engine, session_scope, upgrade
 
 TABLES = {"feeds", "fetch_attempts", "raw_documents", "story_clusters", "articles", "article_bands"}
@@ -160,4 +161,47 @@ def test_0006_fills_place_days_and_search_text_of_stored_alerts_and_keeps_every_
     downgrade(bare_engine, "0005")
     with bare_engine.connect() as connection:
         assert rows(connection) == ([(1, "ditinjau")], [(1, "62.02")], [(1, "ditinjau")])  # nothing cascaded
+    upgrade(bare_engine)
+
+
+def test_0007_makes_each_stored_alert_an_event_keeps_corrections_and_every_row_both_ways(bare_engine):
+    upgrade(bare_engine, "0006")
+    at = {"at": datetime(2026, 11, 1, 20, tzinfo=timezone.utc)}
+    with bare_engine.begin() as connection:
+        for statement in (
+            "INSERT INTO story_clusters (id, first_seen_at, last_seen_at, size) VALUES (1, :at, :at, 1), (2, :at, :at, 1)",
+            "INSERT INTO alerts (id, cluster_id, status, categories, kabupaten, kecamatan, desa, score, severity, evidence,"
+            " title, n_sources, plan_gap, model_version, first_seen_at, first_seen_day, last_seen_at, created_at,"
+            " updated_at, search_text) VALUES (1, 1, 'ditinjau', '[\"lahan\", \"perkebunan\"]', '[\"62.02\"]', '[]', '[]',"
+            " 0.9, '[]', '[]', 't', 1, true, 'v', :at, '2026-11-02', :at, :at, :at, ''),"
+            " (2, 2, 'baru', '[\"politik\"]', '[]', '[]', '[]', 0.9, '[]', '[]', 'u', 1, true, 'v', :at, '2026-11-02', :at,"
+            " :at, :at, '')",
+            "INSERT INTO alert_events (alert_id, at, actor, from_status, to_status, note, changes) VALUES"
+            " (1, :at, 'analis', 'baru', 'baru', 'koreksi', '{\"categories\": [[\"lahan\"], [\"lahan\", \"perkebunan\"]],"
+            " \"kabupaten\": [[], [\"62.02\"]]}'), (1, :at, 'operator', 'baru', 'ditinjau', '', '{}')",
+        ):
+            connection.execute(text(statement), at)
+
+    def rows(connection):
+        return (connection.execute(text("SELECT id, cluster_id, status FROM alerts ORDER BY id")).all(),
+                connection.execute(text("SELECT alert_id, to_status FROM alert_events ORDER BY id")).all())
+
+    upgrade(bare_engine)
+    with bare_engine.connect() as connection:
+        members = connection.execute(text("SELECT cluster_id, event_id FROM conflict_event_members ORDER BY cluster_id")).all()
+        assert [cluster for cluster, _ in members] == [1, 2] and len({event for _, event in members}) == 2
+        keys = connection.execute(text("SELECT place, category FROM conflict_event_keys ORDER BY place, category")).all()
+        assert keys == [("62", "politik"), ("62.02", "lahan"), ("62.02", "perkebunan")]
+        corrections = [c for (c,) in connection.execute(text("SELECT correction FROM alerts ORDER BY id"))]
+        assert [json.loads(c) if isinstance(c, str) else c for c in corrections] == [
+            {"categories": ["lahan", "perkebunan"], "kabupaten": ["62.02"]}, None]
+        assert rows(connection) == ([(1, 1, "ditinjau"), (2, 2, "baru")], [(1, "baru"), (1, "ditinjau")])
+        # the next pass fills the events' actors and words from their stories
+        assert connection.execute(text("SELECT id FROM story_clusters WHERE needs_alert_refresh ORDER BY id")).all() == [
+            (1,), (2,)]
+    with session_scope(bare_engine) as session:  # the sequence moved past the events the migration numbered
+        session.add(ConflictEvent(first_seen_at=at["at"], last_seen_at=at["at"]))
+    downgrade(bare_engine, "0006")
+    with bare_engine.connect() as connection:
+        assert rows(connection) == ([(1, 1, "ditinjau"), (2, 2, "baru")], [(1, "baru"), (1, "ditinjau")])
     upgrade(bare_engine)

@@ -45,10 +45,10 @@ def test_only_due_feeds_are_fetched(engine, settings, feed_server):
 def test_a_failing_item_is_recorded_and_the_others_stored(engine, settings, feed_server, monkeypatch):
     real_assign = store.assign_cluster
 
-    def assign_failing_on_flood(session, article, seen_at):
+    def assign_failing_on_flood(session, article, seen_at, *window):
         if article.title.startswith("Banjir"):
             raise ValueError("simulated bad item")
-        return real_assign(session, article, seen_at)
+        return real_assign(session, article, seen_at, *window)
 
     monkeypatch.setattr(store, "assign_cluster", assign_failing_on_flood)
     add_feed(engine, "antara", feed_server.feed("/rss", fixture_bytes("antara_kalteng_terkini.xml")))
@@ -82,12 +82,12 @@ def test_crash_between_fetch_and_store_leaves_nothing_half_written(engine, setti
     real_assign = store.assign_cluster
     calls = {"antara": 0}
 
-    def crash_after_two_items(session, article, seen_at):
+    def crash_after_two_items(session, article, seen_at, *window):
         if article.feed_id == "antara":
             calls["antara"] += 1
             if calls["antara"] == 3:  # two items of the document are already flushed
                 raise SimulatedCrash("process killed mid-document")
-        return real_assign(session, article, seen_at)
+        return real_assign(session, article, seen_at, *window)
 
     monkeypatch.setattr(store, "assign_cluster", crash_after_two_items)
     outcomes = {o.feed_id: o for o in cycle(engine, settings)}

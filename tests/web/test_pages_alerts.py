@@ -208,8 +208,8 @@ def test_an_unknown_alert_is_404(as_user):
 @pytest.mark.parametrize("username, forms", [
     ("staf", set()),
     ("operator", {"status", "tautan"}),
-    ("analis", {"status", "tautan", "koreksi"}),
-    ("admin", {"status", "tautan", "koreksi"}),
+    ("analis", {"status", "tautan", "koreksi", "gabung"}),  # one report: nothing to split out
+    ("admin", {"status", "tautan", "koreksi", "gabung"}),
 ])
 def test_each_role_sees_its_forms(as_user, demo_engine, username, forms):
     alert_id = _alert_id(demo_engine, "Petani plasma di Cempaga")
@@ -325,6 +325,8 @@ def test_an_analyst_corrects_categories_and_kabupaten(as_user, demo_engine):
     ("staf", "tautan", {"action": "1"}),
     ("staf", "koreksi", {"categories": "perkebunan"}),
     ("operator", "koreksi", {"categories": "perkebunan"}),
+    ("operator", "gabung", {"other": "2"}),
+    ("staf", "pisah", {"article": "1"}),
 ])
 def test_a_role_without_the_permission_is_refused_and_nothing_changes(as_user, demo_engine, username, path, data):
     alert_id = _alert_id(demo_engine, "Petani plasma di Cempaga")
@@ -339,7 +341,7 @@ def test_every_change_needs_the_csrf_token(as_user, demo_engine):
     alert_id = _alert_id(demo_engine, "Petani plasma di Cempaga")
     client = as_user("admin")
     for path, data in (("status", {"status": "ditinjau"}), ("tautan", {"action": "1"}),
-                       ("koreksi", {"categories": "perkebunan"})):
+                       ("koreksi", {"categories": "perkebunan"}), ("gabung", {"other": "2"})):
         for token in (None, "salah", client.token[:-4] + "AAAA"):
             sent = dict(data, **({"csrf_token": token} if token else {}))
             response = client.post(f"/peringatan/{alert_id}/{path}", data=sent)

@@ -3,14 +3,14 @@ the alerts attached to it and its follow-up and realisation per plan action; a s
 JSON snapshot of its content
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-07
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
