@@ -91,15 +91,16 @@ def _copy_once(source: Path, target: Path) -> None:
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         make_private_folders(target.parent)
-        shutil.copyfile(source, temporary)
-        os.link(temporary, target)
-    except FileExistsError:
-        pass  # another process wrote it first
+        try:
+            shutil.copyfile(source, temporary)
+            os.link(temporary, target)
+        except FileExistsError:
+            pass  # another process wrote it first
+        finally:
+            temporary.unlink(missing_ok=True)
     except OSError as exc:
         raise SettingsError(f"Tidak dapat membuat {target} dari feeds.yaml bawaan ({exc.strerror or exc}); atur "
                             "WASPADA_DATA_DIR ke folder yang dapat ditulis, atau WASPADA_FEEDS ke berkas sumber.")
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
