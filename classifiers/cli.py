@@ -9,7 +9,8 @@ from typing import Optional
 
 import typer
 
-from classifiers.paths import MODELS_ROOT
+from classifiers.layout import data_dir
+from classifiers.paths import models_root as default_models_root
 
 # scikit-learn, skops and the model load only inside the commands, so other `waspada` commands start fast
 BATCH = 1000
@@ -128,7 +129,9 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def train(
         labels: list[Path] = typer.Option([], "--labels", help="Berkas label analis (JSONL), boleh lebih dari satu"),
-        models_root: Path = typer.Option(MODELS_ROOT, "--models-root", help="Folder tempat versi model baru ditulis"),
+        models_root: Optional[Path] = typer.Option(
+            None, "--models-root", help="Folder tempat versi model baru ditulis (bawaan: models/ di salinan sumber, "
+                                        "<folder data>/models bila terpasang)"),
         version: Optional[str] = typer.Option(None, "--version", help="Nama versi (bawaan: cat-TANGGAL-JAM)"),
         no_stem: bool = typer.Option(False, "--no-stem", help="Latih tanpa stemming"),
         with_publisher_eval: bool = typer.Option(
@@ -153,14 +156,16 @@ def register(app: typer.Typer) -> None:
                 metrics["publisher_held_out"] = _headline(publisher_held_out(items, taxonomy, config))
             return metrics
 
-        folder, card = train_and_save(items, taxonomy, models_root, config, version, measure,
+        folder, card = train_and_save(items, taxonomy, models_root or default_models_root(), config, version, measure,
                                       sources=["classifiers/data/seed"] + [str(p) for p in labels])
         typer.echo(f"Model {card['version']} ditulis ke {folder} ({card['training_data']['items']} item latih).")
 
     @app.command()
     def evaluate(
         labels: list[Path] = typer.Option([], "--labels", help="Berkas label analis tambahan (JSONL)"),
-        output_dir: Path = typer.Option(Path("var/evaluation"), "--output-dir", help="Folder untuk evaluation.md dan evaluation.json"),
+        output_dir: Optional[Path] = typer.Option(
+            None, "--output-dir",
+            help="Folder untuk evaluation.md dan evaluation.json (bawaan: <folder data>/evaluation)"),
         no_stem: bool = typer.Option(False, "--no-stem", help="Konfigurasi utama tanpa stemming"),
     ):
         """Ukur mutu pada data yang tidak dilatih: penerbit ditahan, ablasi stemming, penanda tempat."""
@@ -171,7 +176,7 @@ def register(app: typer.Typer) -> None:
 
         items = _labeled_items(labels)
         report = full_report(items, load_taxonomy(), ModelConfig(stem=not no_stem), PlaceTagger.default())
-        json_path, md_path = write_report(report, output_dir)
+        json_path, md_path = write_report(report, output_dir or data_dir() / "evaluation")
         typer.echo(to_markdown(report))
         typer.echo(f"Laporan: {md_path} dan {json_path}")
 

@@ -1,12 +1,21 @@
-"""Where models live: the shipped models/ folder next to the packages, or WASPADA_MODEL_DIR."""
+"""Where models live: the shipped models (WASPADA_MODEL_DIR overrides the default one) and the folder new
+versions are trained into. The layouts themselves (source checkout, installed wheel) are in classifiers.layout."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-MODELS_ROOT = Path(__file__).resolve().parent.parent / "models"
+from classifiers.layout import data_dir, shipped_path, source_checkout
+
+MODELS_ROOT = shipped_path("models")  # the repository's models/, or the wheel's read-only package data copy
 
 
 def default_model_dir() -> Path:
     """WASPADA_MODEL_DIR, else the shipped models/default."""
     return Path(os.environ.get("WASPADA_MODEL_DIR") or MODELS_ROOT / "default")
+
+
+def models_root() -> Path:
+    """Where `waspada train` writes new versions: the repository's models/ in a source checkout, else
+    <data dir>/models (an installed package's own files are never written)."""
+    return MODELS_ROOT if source_checkout() is not None else data_dir() / "models"

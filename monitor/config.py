@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from classifiers.layout import data_dir, make_private_folders, shipped_path, source_checkout
 
 
 _TRUE = ("1", "true", "yes", "on", "ya")
@@ -65,14 +66,41 @@ def masked_url(url: str) -> str:
         return "(alamat basis data tidak terbaca)"
 
 
-def data_dir() -> Path:
-    """WASPADA_DATA_DIR (default ./var): the embedded database and the generated session key live here."""
-    return Path(os.environ.get("WASPADA_DATA_DIR", "var"))
-
-
 def default_database_url() -> str:
-    """SQLite file in WASPADA_DATA_DIR (default ./var), the embedded default store."""
+    """SQLite file in the data folder (classifiers.layout.data_dir), the embedded default store."""
     return f"sqlite:///{data_dir() / 'waspada.db'}"
+
+
+def feeds_file() -> Path:
+    """WASPADA_FEEDS; else the repository's feeds.yaml in a source checkout; when installed, feeds.yaml in
+    the data folder, written from the shipped one the first time, so that sources added there are the
+    user's and survive an upgrade of the package."""
+    configured = os.environ.get("WASPADA_FEEDS", "").strip()
+    if configured:
+        return Path(configured)
+    if source_checkout() is not None:
+        return shipped_path("feeds.yaml")
+    own = data_dir() / "feeds.yaml"
+    if not own.exists():
+        _copy_once(shipped_path("feeds.yaml"), own)
+    return own
+
+
+def _copy_once(source: Path, target: Path) -> None:
+    """Copy `source` to `target` unless a file appears there first; no reader ever sees a partial file."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        make_private_folders(target.parent)
+        try:
+            shutil.copyfile(source, temporary)
+            os.link(temporary, target)
+        except FileExistsError:
+            pass  # another process wrote it first
+        finally:
+            temporary.unlink(missing_ok=True)
+    except OSError as exc:
+        raise SettingsError(f"Tidak dapat membuat {target} dari feeds.yaml bawaan ({exc.strerror or exc}); atur "
+                            "WASPADA_DATA_DIR ke folder yang dapat ditulis, atau WASPADA_FEEDS ke berkas sumber.")
 
 
 @dataclass(frozen=True)
@@ -235,7 +263,7 @@ class Settings:
         )
         return cls(
             database_url=os.environ.get("WASPADA_DATABASE_URL") or default_database_url(),
-            feeds_path=Path(os.environ.get("WASPADA_FEEDS", PROJECT_ROOT / "feeds.yaml")),
+            feeds_path=feeds_file(),
             fetch=fetch,
             poll=poll,
             check_seconds=_env_float("WASPADA_CHECK_SECONDS", cls.check_seconds, 0.1, "detik"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from importlib import resources
 from pathlib import Path
 from typing import Iterator
 
@@ -13,10 +14,11 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from classifiers.layout import make_private_folders
 from monitor.db import locks
 from monitor.db.statistics import analyze
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS_DIR = Path(str(resources.files("monitor.db").joinpath("migrations")))  # alembic reads a real folder
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -33,10 +35,7 @@ def _private_sqlite_file(path: Path) -> None:
 
     SQLite gives its -wal and -shm files the permissions of the database file, so they follow.
     """
-    missing = [parent for parent in reversed(path.parents) if not parent.exists()]
-    for folder in missing:
-        folder.mkdir(mode=0o700)
-        folder.chmod(0o700)  # mkdir's mode is reduced by the umask
+    make_private_folders(path.parent)
     if not path.exists():
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         path.chmod(0o600)

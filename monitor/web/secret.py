@@ -10,6 +10,8 @@ import os
 import secrets
 from pathlib import Path
 
+from classifiers.layout import make_private_folders
+
 KEY_FILE_NAME = "secret_key"
 MIN_KEY_LENGTH = 32
 
@@ -45,9 +47,7 @@ def _key_file(path: Path) -> str:
             return key
         raise SecretKeyError(f"Berkas kunci sesi {path} rusak atau terlalu pendek. Hapus berkas itu agar dibuat "
                              "ulang (semua pengguna harus masuk lagi), atau atur WASPADA_SECRET_KEY.")
-    for folder in [p for p in reversed(path.parents) if not p.exists()]:
-        folder.mkdir(mode=0o700)
-        folder.chmod(0o700)  # mkdir's mode is reduced by the umask
+    make_private_folders(path.parent)
     key = secrets.token_urlsafe(48)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     descriptor = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)

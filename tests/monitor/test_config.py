@@ -1,4 +1,6 @@
 """Settings from WASPADA_* variables: a malformed value is refused by name, with what is expected."""
+from pathlib import Path
+
 import pytest
 
 from monitor.config import FetchSettings, PollSettings, Settings, SettingsError
@@ -62,3 +64,23 @@ def test_web_settings_from_the_environment(monkeypatch):
     monkeypatch.setenv("WASPADA_WEB_MAX_UPLOAD_BYTES", "2097152")
     web = Settings.from_env().web
     assert (web.port, web.idle_minutes, web.max_upload_bytes) == (0, 45, 2 * 1024 * 1024)
+
+
+def test_a_source_checkout_reads_the_repository_files_and_keeps_data_in_var(monkeypatch, tmp_path):
+    # the installed layout (package data, per-user data folder) is checked on a real wheel in tests/test_wheel.py
+    from classifiers.paths import default_model_dir, models_root
+
+    repository = Path(__file__).resolve().parents[2]
+    settings = Settings.from_env()
+    assert settings.database_url == "sqlite:///var/waspada.db" and settings.feeds_path == repository / "feeds.yaml"
+    assert default_model_dir() == repository / "models" / "default" and models_root() == repository / "models"
+    for name, value in {"WASPADA_DATA_DIR": str(tmp_path / "data"), "WASPADA_FEEDS": str(tmp_path / "sumber.yaml"),
+                        "WASPADA_MODEL_DIR": str(tmp_path / "model")}.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings.from_env()
+    assert settings.database_url == f"sqlite:///{tmp_path / 'data' / 'waspada.db'}"
+    assert settings.feeds_path == tmp_path / "sumber.yaml" and default_model_dir() == tmp_path / "model"
+    monkeypatch.setenv("WASPADA_DATA_DIR", " ")
+    monkeypatch.setenv("WASPADA_FEEDS", "")
+    settings = Settings.from_env()  # set but empty: the defaults, not the current folder
+    assert settings.database_url == "sqlite:///var/waspada.db" and settings.feeds_path == repository / "feeds.yaml"

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from monitor.config import PROJECT_ROOT
+from classifiers.layout import shipped_path
 from monitor.db.models import Feed
 from monitor.db.session import session_scope
 from monitor.feeds.registry import FeedsFileError, FeedSource, append_feed, load_feeds, sync_feeds
@@ -45,7 +45,7 @@ def problems_of(path) -> list[str]:
 
 
 def test_shipped_feeds_yaml_validates():
-    sources = load_feeds(PROJECT_ROOT / "feeds.yaml")
+    sources = load_feeds(shipped_path("feeds.yaml"))
     assert sources
     assert len({s.id for s in sources}) == len(sources)
     assert all(s.url.startswith(("http://", "https://")) for s in sources)
@@ -170,7 +170,7 @@ def test_append_feed_to_indented_list(tmp_path):
 
 def test_append_feed_to_shipped_layout(tmp_path):
     path = tmp_path / "feeds.yaml"
-    path.write_text((PROJECT_ROOT / "feeds.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    path.write_text(shipped_path("feeds.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     before = len(load_feeds(path))
     append_feed(path, FeedSource(id="contoh-baru", name="Contoh Baru", url="https://baru.example.id/feed/",
                                  outlet="Contoh Baru", region="62"))

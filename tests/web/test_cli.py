@@ -157,10 +157,10 @@ def test_at_a_terminal_two_different_passwords_change_nothing(tmp_path):
 
 
 class Running:
-    """A `waspada run` process and the lines it printed so far."""
+    """A `waspada run` process (or the given command) and the lines it printed so far."""
 
-    def __init__(self, env: dict, cwd: Path):
-        self.process = subprocess.Popen(_waspada("run"), env=env, cwd=cwd, stdout=subprocess.PIPE,
+    def __init__(self, env: dict, cwd: Path, command: list[str] | None = None):
+        self.process = subprocess.Popen(command or _waspada("run"), env=env, cwd=cwd, stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, text=True)
         self.lines: list[str] = []
         self.reader = threading.Thread(target=lambda: self.lines.extend(self.process.stdout), daemon=True)
