@@ -27,6 +27,7 @@ from monitor.config import ParseSettings, Settings, StageSettings
 from monitor.db.models import Alert, StageMark
 from monitor.db.session import session_scope
 from monitor.pipeline import FeedOutcome, feed_files, ingest_file, run_fetch_cycle
+from monitor.service.model_registry import active_classifier
 from monitor.timezones import WIB, today_wib
 
 
@@ -88,13 +89,13 @@ def recompute_levels(engine: Engine, start: date, end: date | None = None,
 
 def stage_pass(engine: Engine, classifier: Classifier | None = None, relink_all: bool = False,
                stage_settings: StageSettings | None = None, level_settings: LevelSettings | None = None) -> StagePass:
-    """Classify what has no reading by the current model, refresh the marked stories (or all), then levels.
+    """Classify what has no reading by the active model (monitor.service.model_registry), refresh the marked stories (or all), then levels.
 
     Levels are recomputed from the earliest day of any alert changed since the last pass that
     finished its levels (so a pass killed before its levels leaves that work to the next one).
     """
     started = datetime.now(timezone.utc)
-    classifier = classifier or load_classifier()
+    classifier = classifier or active_classifier(engine)
     classified = classify_articles(engine, classifier, settings=stage_settings)
     run = update_alerts(engine, classifier.version) if relink_all else update_pending_alerts(engine, classifier.version)
     today = today_wib()
@@ -124,8 +125,9 @@ def ingest_paths(engine: Engine, paths: Iterable[Path], feed_id: str | None = No
 
 
 def rescore(engine: Engine, start: date, end: date, model_dir: str | None = None) -> StagePass:
-    """Read articles published from `start` to `end` (WIB, end exclusive) again with a model, then alerts and levels."""
-    classifier = load_classifier(model_dir)
+    """Read articles published from `start` to `end` (WIB, end exclusive) again with a model (default: the active
+    one), then alerts and levels."""
+    classifier = load_classifier(model_dir) if model_dir else active_classifier(engine)
     to_utc = lambda d: datetime(d.year, d.month, d.day, tzinfo=WIB).astimezone(timezone.utc)  # noqa: E731
     done = classify_articles(engine, classifier, since=to_utc(start), until=to_utc(end))
     run = update_alerts(engine, classifier.version)
