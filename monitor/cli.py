@@ -17,6 +17,7 @@ from rich.table import Table
 from classifiers.cli import register as register_classifier_commands
 from monitor.alerts.cli import register as register_alert_commands
 from monitor.digest.cli import register as register_digest_commands
+from monitor.models_cli import register as register_model_commands
 from monitor.plans.cli import register as register_plan_commands
 from monitor.web.cli import register as register_web_commands
 from monitor.config import Settings, SettingsError, masked_url
@@ -41,6 +42,7 @@ register_alert_commands(app)
 register_plan_commands(app)
 register_digest_commands(app)
 register_web_commands(app)
+register_model_commands(app)
 
 
 @app.callback()

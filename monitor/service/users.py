@@ -31,7 +31,8 @@ READ = "read"  # every page: dashboard, alerts, plans, digest
 ALERT_STATUS = "alert.status"  # move an alert along its lifecycle
 ALERT_LINK = "alert.link"  # link an alert to a RAD-PKS action by hand
 PLANS_IMPORT = "plans.import"
-LABELS_CORRECT = "labels.correct"  # correct an alert's categories and places
+LABELS_CORRECT = "labels.correct"  # correct an alert's categories and places; label the queue
+MODELS_MANAGE = "models.manage"  # retrain, compare, promote and roll back category models
 SOURCES_MANAGE = "sources.manage"
 USERS_MANAGE = "users.manage"
 SUBSCRIPTIONS_MANAGE = "subscriptions.manage"
@@ -42,7 +43,8 @@ PERMISSION_NAMES = {
     ALERT_STATUS: "mengubah status peringatan",
     ALERT_LINK: "menautkan peringatan ke aksi RAD-PKS",
     PLANS_IMPORT: "mengimpor rencana RAD-PKS",
-    LABELS_CORRECT: "mengoreksi kategori dan wilayah (label)",
+    LABELS_CORRECT: "mengoreksi kategori dan wilayah (label) dan melabeli antrean",
+    MODELS_MANAGE: "melatih ulang, membandingkan, mempromosikan dan mengembalikan model",
     SOURCES_MANAGE: "mengelola sumber berita",
     USERS_MANAGE: "mengelola pengguna dan peran",
     SUBSCRIPTIONS_MANAGE: "mengatur langganan ringkasan harian",
@@ -53,7 +55,7 @@ PERMISSION_NAMES = {
 _ADDED_BY_ROLE = {
     "staff": {READ},
     "operator": {ALERT_STATUS, ALERT_LINK, PLANS_IMPORT},
-    "analyst": {LABELS_CORRECT},
+    "analyst": {LABELS_CORRECT, MODELS_MANAGE},
     "admin": {SOURCES_MANAGE, USERS_MANAGE, SUBSCRIPTIONS_MANAGE, AUDIT_READ},
 }
 

@@ -16,6 +16,7 @@ from monitor.config import TrainingSettings
 from monitor.db.session import session_scope
 from monitor.service import jobs, model_registry, retrain
 from monitor.service.flow import rescore
+from monitor.timezones import today_wib
 
 log = logging.getLogger("waspada.jobs")
 
@@ -24,6 +25,40 @@ def rescore_params(version: str, start: date, end: date) -> dict:
     """The parameters of a rescore job: the model that must still be active, and the WIB days (both inclusive)."""
     return {"version": version, "start": start.isoformat(), "end": end.isoformat()}
 
+
+RESCORE_DAYS = 30  # the range a promotion rescored by default: the last 30 days (WIB) up to today
+
+
+def default_rescore_range() -> tuple[date, date]:
+    """The default rescore range of a promotion or rollback: the last RESCORE_DAYS days up to today (WIB)."""
+    today = today_wib()
+    return today - timedelta(days=RESCORE_DAYS), today
+
+
+def _check_range(start: date, end: date) -> None:
+    if start > end:
+        raise model_registry.RegistryError("tanggal awal skor ulang jatuh sesudah tanggal akhirnya")
+
+
+def promote_and_rescore(engine: Engine, version: str, actor: str, start: date, end: date, force: bool = False,
+                        reason: str = "", address: str = "") -> tuple[model_registry.ModelRecord, int]:
+    """Promote `version` (audited) and queue the rescore of `start`..`end` with it, in one transaction."""
+    _check_range(start, end)
+    with session_scope(engine) as session:
+        record = model_registry.promote(session, version, actor, force, reason, address)
+        job_id = jobs.submit(session, "skor_ulang", rescore_params(record.version, start, end), actor)
+    return record, job_id
+
+
+def rollback_and_rescore(engine: Engine, actor: str, start: date, end: date, reason: str = "",
+                         address: str = "") -> tuple[str, int]:
+    """Roll back to the model promoted before (audited) and queue the rescore with it; returns its version."""
+    _check_range(start, end)
+    with session_scope(engine) as session:
+        record = model_registry.rollback(session, actor, reason, address)
+        version = record.version if record else str(model_registry.active_card(session).get("version", ""))
+        job_id = jobs.submit(session, "skor_ulang", rescore_params(version, start, end), actor)
+    return version, job_id
 
 def _train(engine: Engine, job: jobs.JobRecord, training: TrainingSettings) -> tuple[dict, str]:
     record = retrain.train_candidate(engine, training, job.created_by, job.params.get("max_items"),
@@ -37,8 +72,8 @@ def _rescore(engine: Engine, job: jobs.JobRecord, _training: TrainingSettings) -
     version = job.params["version"]
     with session_scope(engine) as session:
         active = model_registry.active_model(session)
-        default_version = model_registry.active_card(session).get("version") if active is None else None
-    if (active.version if active else default_version) != version:
+        active_version = str(model_registry.active_card(session).get("version", ""))
+    if active_version != version:
         raise model_registry.RegistryError(f"model {version} tidak lagi aktif; skor ulang dibatalkan agar versi "
                                            "tidak bercampur")
     start, end = date.fromisoformat(job.params["start"]), date.fromisoformat(job.params["end"])
