@@ -27,20 +27,26 @@ def _headline(report: dict, items: int) -> dict:
 
 
 def measure(model: CategoryModel, items: Sequence[LabeledItem], taxonomy: Taxonomy) -> dict:
-    """Headline metrics, F1 per category and metrics per labelled kabupaten of `model` on `items` (None if empty)."""
+    """Headline metrics, F1 per category (None without examples) and, per labelled kabupaten, the share of its
+    items whose conflict signal the model decides right (F1 is undefined for a kabupaten without conflict items).
+    An empty dict for no items."""
     if not items:
         return {}
     items = list(items)
     predictions = model.predict([item.document for item in items])
     report = score_predictions(items, predictions, taxonomy)
     result = _headline(report, len(items))
-    result["per_label"] = {code: {"f1": round(values["f1"], 4), "support": values["support"]}
+    result["per_label"] = {code: {"f1": round(values["f1"], 4) if values["support"] else None,
+                                  "support": values["support"]}
                            for code, values in report["per_label"].items()}
+    conflict_codes = set(taxonomy.conflict_codes)
+    right = [bool(conflict_codes & set(item.categories)) == prediction.is_conflict
+             for item, prediction in zip(items, predictions)]
     result["per_kabupaten"] = {}
     for code in sorted({code for item in items for code in item.kabupaten}):
         picked = [n for n, item in enumerate(items) if code in item.kabupaten]
-        part = score_predictions([items[n] for n in picked], [predictions[n] for n in picked], taxonomy)
-        result["per_kabupaten"][code] = _headline(part, len(picked))
+        result["per_kabupaten"][code] = {"items": len(picked),
+                                         "conflict_accuracy": round(sum(right[n] for n in picked) / len(picked), 4)}
     return result
 
 
