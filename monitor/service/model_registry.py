@@ -118,7 +118,7 @@ def active_model_dir(engine: Engine) -> str | None:
 
 def active_classifier(engine: Engine) -> Classifier:
     """The classifier the monitor reads with: the registry's active model, else WASPADA_MODEL_DIR / models/default."""
-    return load_classifier(active_model_dir(engine))
+    return load_classifier(active_model_dir(engine) or str(default_model_dir()))  # the folder named: env read now
 
 
 def active_loaded(session: Session) -> tuple[LoadedModel, list]:

@@ -9,10 +9,11 @@ import logging
 import threading
 from datetime import date, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from classifiers.artifacts import ModelIntegrityError
 from monitor.config import TrainingSettings
+from monitor.db.models import Alert
 from monitor.db.session import session_scope
 from monitor.service import jobs, model_registry, retrain
 from monitor.service.flow import rescore
@@ -80,9 +81,14 @@ def _rescore(engine: Engine, job: jobs.JobRecord, _training: TrainingSettings) -
     jobs.report(engine, job.id, 10, f"Membaca ulang berita {start.isoformat()} s.d. {end.isoformat()} "
                                     f"dengan {version}")
     done = rescore(engine, start, end + timedelta(days=1), model_registry.verified_dir(active) if active else None)
-    return ({"classified": done.classified, "failed": done.failed, "alerts_created": done.alerts.created},
-            f"Skor ulang selesai: {done.classified} berita dibaca ulang dengan {version}, {done.failed} gagal.")
-
+    with session_scope(engine) as session:
+        others = session.scalar(select(func.count()).select_from(Alert).where(
+            Alert.first_seen_day >= start, Alert.first_seen_day <= end, Alert.model_version != version))
+    note = (f" {others} peringatan dalam rentang ini tetap dari model lain: model {version} tidak menganggap ceritanya "
+            "peringatan (status dan riwayatnya disimpan)." if others else "")
+    return ({"classified": done.classified, "failed": done.failed, "alerts_created": done.alerts.created,
+             "alerts_of_other_models": others},
+            f"Skor ulang selesai: {done.classified} berita dibaca ulang dengan {version}, {done.failed} gagal.{note}")
 
 HANDLERS = {"latih": _train, "skor_ulang": _rescore}
 
