@@ -173,11 +173,15 @@ class TrainingSettings:
 
     @classmethod
     def from_env(cls) -> "TrainingSettings":
-        """Read WASPADA_MODELS_ROOT, WASPADA_TRAIN_MAX_ITEMS, WASPADA_NEWEST_LABELS_PERCENT, WASPADA_NEWEST_LABELS_MAX."""
+        """Read WASPADA_MODELS_ROOT, WASPADA_TRAIN_MAX_ITEMS, WASPADA_NEWEST_LABELS_PERCENT (0-90),
+        WASPADA_NEWEST_LABELS_MAX."""
+        share = _env_int("WASPADA_NEWEST_LABELS_PERCENT", cls.newest_labels_share, 0, "persen")
+        if share > 90:
+            raise SettingsError(f"WASPADA_NEWEST_LABELS_PERCENT harus 0 sampai 90 (persen), bukan '{share}'")
         return cls(
             models_root=models_root(),
             max_items=_env_int("WASPADA_TRAIN_MAX_ITEMS", cls.max_items, 0, "jumlah item; 0: semua"),
-            newest_labels_share=min(90, _env_int("WASPADA_NEWEST_LABELS_PERCENT", cls.newest_labels_share, 0, "persen")),
+            newest_labels_share=share,
             newest_labels_max=_env_int("WASPADA_NEWEST_LABELS_MAX", cls.newest_labels_max, 0, "jumlah label"),
         )
 

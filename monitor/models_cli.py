@@ -1,4 +1,4 @@
-"""`waspada models list|train|promote|rollback`: the model registry from the command line (registered by monitor.cli)."""
+"""`waspada models list|train|promote|rollback`: the model registry on the command line (registered by monitor.cli)."""
 from __future__ import annotations
 
 import json

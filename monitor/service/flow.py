@@ -89,7 +89,8 @@ def recompute_levels(engine: Engine, start: date, end: date | None = None,
 
 def stage_pass(engine: Engine, classifier: Classifier | None = None, relink_all: bool = False,
                stage_settings: StageSettings | None = None, level_settings: LevelSettings | None = None) -> StagePass:
-    """Classify what has no reading by the active model (monitor.service.model_registry), refresh the marked stories (or all), then levels.
+    """Classify what has no reading by the active model (monitor.service.model_registry), refresh the marked
+    stories (or all), then levels.
 
     Levels are recomputed from the earliest day of any alert changed since the last pass that
     finished its levels (so a pass killed before its levels leaves that work to the next one).

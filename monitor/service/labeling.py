@@ -151,8 +151,9 @@ def label_story(session: Session, cluster_id: int, actor: str, categories: list[
     alert_id = session.scalar(select(Alert.id).where(Alert.cluster_id == cluster_id))
     kalteng = kalteng or bool(kabupaten)
     for article in articles:
-        session.add(LabelCorrection(article_id=article.id, alert_id=alert_id, actor=actor, categories=sorted(categories),
-                                    kabupaten=sorted(kabupaten), kalteng=kalteng, note="antrean pelabelan"))
+        session.add(LabelCorrection(article_id=article.id, alert_id=alert_id, actor=actor,
+                                    categories=sorted(categories), kabupaten=sorted(kabupaten), kalteng=kalteng,
+                                    note="antrean pelabelan"))
     session.execute(delete(LabelSkip).where(LabelSkip.cluster_id == cluster_id))
     audit.record(session, actor, "labels.queue", f"story:{cluster_id}", {
         "categories": sorted(categories), "kabupaten": sorted(kabupaten), "kalteng": kalteng,

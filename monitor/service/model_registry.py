@@ -215,8 +215,8 @@ def rollback(session: Session, actor: str, reason: str = "", address: str = "") 
     session.flush()
     if previous is not None:
         previous.status = ACTIVE
-    audit.record(session, actor, "model.rollback", f"model:{current.version}", {
-        "from": current.version, "to": previous.version if previous else str(_default_card().get("version", "")), "reason": reason,
-    }, address)
+    back_to = previous.version if previous else str(_default_card().get("version", ""))
+    audit.record(session, actor, "model.rollback", f"model:{current.version}",
+                 {"from": current.version, "to": back_to, "reason": reason}, address)
     return _record(previous) if previous else None
 

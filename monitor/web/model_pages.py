@@ -63,7 +63,8 @@ def comparison(evaluation: dict) -> dict:
         "headline": [(HEADLINE_NAMES[key], _cells(evaluation, metric(key))) for key in HEADLINE_NAMES],
         "per_label": [(category_names()[code], _cells(evaluation, nested("per_label", code, "f1")),
                        _cells(evaluation, nested("per_label", code, "support"))) for code in category_names()],
-        "per_kabupaten": [(kabupaten_short(code), _cells(evaluation, nested("per_kabupaten", code, "conflict_accuracy")),
+        "per_kabupaten": [(kabupaten_short(code),
+                           _cells(evaluation, nested("per_kabupaten", code, "conflict_accuracy")),
                            _cells(evaluation, nested("per_kabupaten", code, "items"))) for code in kabupaten],
     }
 

@@ -229,7 +229,8 @@ def test_skips_labels_and_alert_corrections_all_reach_the_training_labels(demo, 
     got = {retrain.article_id(item): item for item in labels.train}
     assert labels.newest == []
     assert all(got[a].categories == () for a in by_story[alerts[0].cluster_id])  # bukan konflik
-    assert all(got[a].categories == ("lahan",) and got[a].kabupaten == ("62.02",) for a in by_story[alerts[1].cluster_id])
+    assert all(got[a].categories == ("lahan",) and got[a].kabupaten == ("62.02",)
+               for a in by_story[alerts[1].cluster_id])
     assert all(got[a].categories == ("tambang",) and got[a].kalteng for a in by_story[queued[0]])
     assert {alerts[0].id, alerts[1].id} <= alert_ids
 
