@@ -152,7 +152,7 @@ def promote(version: str):
             record, job_id = worker.promote_and_rescore(engine(), version, actor(), form.dari.data, form.sampai.data,
                                                         bool(form.paksa.data), form.alasan.data or "",
                                                         client_address())
-        except model_registry.RegistryError as exc:
+        except (model_registry.RegistryError, ModelIntegrityError) as exc:
             form.form_errors.append(f"Tidak dipromosikan: {exc}.")
         else:
             job_worker().wake()
