@@ -31,6 +31,7 @@ READ = "read"  # every page: dashboard, alerts, plans, digest
 ALERT_STATUS = "alert.status"  # move an alert along its lifecycle
 ALERT_LINK = "alert.link"  # link an alert to a RAD-PKS action by hand
 PLANS_IMPORT = "plans.import"
+REPORTS_EDIT = "reports.edit"  # build, submit and correct RAD-PKS period reports
 LABELS_CORRECT = "labels.correct"  # correct an alert's categories and places; label the queue
 MODELS_MANAGE = "models.manage"  # retrain, compare, promote and roll back category models
 SOURCES_MANAGE = "sources.manage"
@@ -43,6 +44,7 @@ PERMISSION_NAMES = {
     ALERT_STATUS: "mengubah status peringatan",
     ALERT_LINK: "menautkan peringatan ke aksi RAD-PKS",
     PLANS_IMPORT: "mengimpor rencana RAD-PKS",
+    REPORTS_EDIT: "menyusun, mengajukan dan mengoreksi laporan RAD-PKS",
     LABELS_CORRECT: "mengoreksi kategori dan wilayah (label) dan melabeli antrean",
     MODELS_MANAGE: "melatih ulang, membandingkan, mempromosikan dan mengembalikan model",
     SOURCES_MANAGE: "mengelola sumber berita",
@@ -54,7 +56,7 @@ PERMISSION_NAMES = {
 # What each role adds to the role before it: the roles are nested, admin ⊇ analyst ⊇ operator ⊇ staff.
 _ADDED_BY_ROLE = {
     "staff": {READ},
-    "operator": {ALERT_STATUS, ALERT_LINK, PLANS_IMPORT},
+    "operator": {ALERT_STATUS, ALERT_LINK, PLANS_IMPORT, REPORTS_EDIT},
     "analyst": {LABELS_CORRECT, MODELS_MANAGE},
     "admin": {SOURCES_MANAGE, USERS_MANAGE, SUBSCRIPTIONS_MANAGE, AUDIT_READ},
 }

@@ -1,15 +1,15 @@
 """analysts' loop: model registry (which model is active, promoted by whom), background jobs (retrain, rescore)
 and labeling-queue skips
 
-Revision ID: 0009
-Revises: 0006
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-07
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0006"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
