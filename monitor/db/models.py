@@ -571,6 +571,58 @@ class DigestDelivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+
+class ModelVersion(Base):
+    """A trained category model known to the registry: where it is, its checksum and card, and its status.
+
+    At most one row is `active`; the monitor reads with it (else WASPADA_MODEL_DIR or the shipped model).
+    """
+
+    __tablename__ = "model_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version: Mapped[str] = mapped_column(String(100), unique=True)
+    path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))  # of model.skops, checked on every load
+    card: Mapped[dict] = mapped_column(JSON, default=dict)
+    evaluation: Mapped[dict] = mapped_column(JSON, default=dict)  # the comparison made when it was trained
+    trained_label_ids: Mapped[list] = mapped_column(JSON, default=list)  # articles whose analyst labels it learned
+    status: Mapped[str] = mapped_column(String(20), default="candidate", index=True)  # candidate | active | retired
+    created_by: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    promoted_by: Mapped[str | None] = mapped_column(String(80))
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Job(Base):
+    """A background job (retrain, rescore) with its progress, run by a worker thread of the web process."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))  # latih | skor_ulang
+    status: Mapped[str] = mapped_column(String(20), default="menunggu", index=True)  # menunggu|berjalan|selesai|gagal
+    progress: Mapped[int] = mapped_column(Integer, default=0)  # percent
+    message: Mapped[str] = mapped_column(Text, default="")
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    result: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_by: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LabelSkip(Base):
+    """A story an analyst skipped in the labeling queue (it leaves that analyst's queue)."""
+
+    __tablename__ = "label_skips"
+
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("story_clusters.id", ondelete="CASCADE"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Report(Base):
     """An operator's RAD-PKS period report (B04, B08, B12) of a kabupaten/kota or the province, one version.
 

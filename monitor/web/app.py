@@ -13,8 +13,9 @@ from werkzeug.routing import IntegerConverter
 
 from monitor.config import Settings
 from monitor.service import users
+from monitor.service.worker import JobWorker
 from monitor.timezones import format_wib
-from monitor.web import admin, alerts, auth, dashboard, digest, labels, plans, reports, security
+from monitor.web import admin, alerts, auth, dashboard, digest, labeling, labels, model_pages, plans, reports, security
 from monitor.web.context import EXTENSION
 
 MAX_FORM_BYTES = 1024 * 1024  # no form of Waspada comes near this
@@ -47,12 +48,14 @@ def create_app(engine: Engine, settings: Settings, secret_key: str) -> Flask:
         WTF_CSRF_ENABLED=True,
         WTF_CSRF_SSL_STRICT=True,
     )
-    app.extensions[EXTENSION] = {"engine": engine, "settings": settings}
+    app.extensions[EXTENSION] = {"engine": engine, "settings": settings,
+                                 "worker": JobWorker(engine, settings.training)}
     _allow_uploads(app, web.max_upload_bytes)  # before CSRFProtect, which reads the form of every POST
     CSRFProtect(app)
     security.install(app, web.idle_minutes)
     app.url_map.converters["id"] = RowId
-    for blueprint in (auth.bp, dashboard.bp, alerts.bp, plans.bp, reports.bp, digest.bp, admin.bp):
+    for blueprint in (auth.bp, dashboard.bp, alerts.bp, plans.bp, reports.bp, digest.bp, labeling.bp, model_pages.bp,
+                      admin.bp):
         app.register_blueprint(blueprint)
     _template_helpers(app, settings)
     _error_pages(app)
