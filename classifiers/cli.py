@@ -10,9 +10,11 @@ from typing import Optional
 import typer
 
 from classifiers.paths import MODELS_ROOT
+from classifiers.seed import KALTENG_FILE
 
 # scikit-learn, skops and the model load only inside the commands, so other `waspada` commands start fast
 BATCH = 1000
+KALTENG_HELP = "Set berlabel Kalteng (JSONL; bawaan: classifiers/data/kalteng/kalteng.jsonl bila ada)"
 
 
 class _BadNumber(ValueError):
@@ -131,6 +133,7 @@ def register(app: typer.Typer) -> None:
         models_root: Path = typer.Option(MODELS_ROOT, "--models-root", help="Folder tempat versi model baru ditulis"),
         version: Optional[str] = typer.Option(None, "--version", help="Nama versi (bawaan: cat-TANGGAL-JAM)"),
         no_stem: bool = typer.Option(False, "--no-stem", help="Latih tanpa stemming"),
+        kalteng: Optional[Path] = typer.Option(None, "--kalteng", help=KALTENG_HELP),
         with_publisher_eval: bool = typer.Option(
             False, "--publisher-eval", help="Ukur juga dengan penerbit ditahan dan catat di kartu (sekitar 1-2 menit)"),
     ):
@@ -141,7 +144,7 @@ def register(app: typer.Typer) -> None:
         from classifiers.training import train_and_save
 
         taxonomy = load_taxonomy()
-        items = _labeled_items(labels)
+        items = _labeled_items(labels, kalteng)
         config = ModelConfig(stem=not no_stem)
         holdout = [item for item in items if item.split == "holdout" and not item.synthetic]
 
@@ -154,7 +157,8 @@ def register(app: typer.Typer) -> None:
             return metrics
 
         folder, card = train_and_save(items, taxonomy, models_root, config, version, measure,
-                                      sources=["classifiers/data/seed"] + [str(p) for p in labels])
+                                      sources=["classifiers/data/seed", str(kalteng or "classifiers/" + KALTENG_FILE)]
+                                      + [str(p) for p in labels])
         typer.echo(f"Model {card['version']} ditulis ke {folder} ({card['training_data']['items']} item latih).")
 
     @app.command()
@@ -162,37 +166,41 @@ def register(app: typer.Typer) -> None:
         labels: list[Path] = typer.Option([], "--labels", help="Berkas label analis tambahan (JSONL)"),
         output_dir: Path = typer.Option(Path("var/evaluation"), "--output-dir", help="Folder untuk evaluation.md dan evaluation.json"),
         no_stem: bool = typer.Option(False, "--no-stem", help="Konfigurasi utama tanpa stemming"),
+        kalteng: Optional[Path] = typer.Option(None, "--kalteng", help=KALTENG_HELP),
+        no_compare: bool = typer.Option(False, "--no-compare", help="Lewati perbandingan model (lebih cepat)"),
     ):
-        """Ukur mutu pada data yang tidak dilatih: penerbit ditahan, ablasi stemming, penanda tempat."""
+        """Ukur mutu pada data yang tidak dilatih: penerbit/media ditahan, pembagian waktu, penanda tempat, perbandingan model."""
         from classifiers.categories import ModelConfig
         from classifiers.evaluation import full_report, to_markdown, write_report
         from classifiers.places import PlaceTagger
         from classifiers.taxonomy import load_taxonomy
 
-        items = _labeled_items(labels)
-        report = full_report(items, load_taxonomy(), ModelConfig(stem=not no_stem), PlaceTagger.default())
+        items = _labeled_items(labels, kalteng)
+        report = full_report(items, load_taxonomy(), ModelConfig(stem=not no_stem), PlaceTagger.default(),
+                             compare=not no_compare)
         json_path, md_path = write_report(report, output_dir)
         typer.echo(to_markdown(report))
         typer.echo(f"Laporan: {md_path} dan {json_path}")
 
 
-def _labeled_items(label_files: list[Path]):
-    """The seed set with analysts' labels from the given files merged in; exits with a message on a bad file."""
-    from classifiers.seed import LabelFileError, load_label_file, load_seed
-    from classifiers.training import merge_labels
+def _labeled_items(label_files: list[Path], kalteng: Path | None = None):
+    """The seed set with analysts' labels merged in, plus the Kalteng set; exits with a message on a bad file."""
+    from classifiers.seed import LabelFileError, load_label_file
+    from classifiers.training import shipped_items
 
     try:
         analyst = [item for path in label_files for item in load_label_file(path)]
+        return shipped_items(analyst, kalteng)
     except (OSError, LabelFileError) as exc:
         typer.echo(f"galat: {exc}", err=True)
         raise typer.Exit(2)
-    return merge_labels(load_seed(), analyst)
 
 
 def _headline(report: dict) -> dict:
     return {
         "conflict_signal": report["conflict_signal"],
         "macro_f1": report["macro_f1"],
+        "macro_f1_support5": report["macro_f1_support5"],
         "micro_f1": report["micro"]["f1"],
         "per_label": {k: {"f1": v["f1"], "support": v["support"]} for k, v in report["per_label"].items() if v["support"]},
         "items": report["items"],

@@ -15,7 +15,7 @@ import yaml
 
 from monitor.db.session import open_database
 from monitor.feeds.registry import load_feeds
-from tests.conftest import Response
+from tests.conftest import FIXTURE_MODEL, Response
 from tests.monitor.helpers import FEED_FIXTURES, articles, attempts, fixture_bytes, get_feed, rss
 
 WAIT = 120
@@ -47,6 +47,7 @@ def cli(tmp_path, monkeypatch):
     db_path = tmp_path / "cli.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith("WASPADA_")}
     env.update({
+        "WASPADA_MODEL_DIR": str(FIXTURE_MODEL),  # the pinned test model
         "WASPADA_DATABASE_URL": f"sqlite:///{db_path}",
         "WASPADA_ALLOW_PRIVATE_NETWORKS": "1",
         "WASPADA_PER_HOST_MIN_GAP": "0",
