@@ -23,6 +23,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.svm import LinearSVC
+from threadpoolctl import threadpool_limits
 
 from classifiers.text import analyze, normalize
 
@@ -43,7 +44,7 @@ class ModelConfig:
     # > 0: also character n-grams (3..char_ngram_max, inside words) of the document's first char_prefix
     # characters (the title and the lead's opening); the whole text would cost too much time per item
     char_ngram_max: int = 0
-    char_prefix: int = 300
+    char_prefix: int = 200
     stack: str = "none"  # "gboost": gradient boosting over every label's calibrated probability
     folds: int = 4
     precision_beta: float = 0.8
@@ -179,6 +180,7 @@ class CategoryModel:
         )
         return self
 
+    @threadpool_limits.wrap(limits=1, user_api="openmp")  # one core: OpenMP threads on a busy machine spin for minutes
     def _fit_stackers(self, calibrated: np.ndarray, y: np.ndarray) -> np.ndarray:
         """One booster per label over every label's out-of-fold probability; returns the boosters' own
         out-of-fold probabilities (for the thresholds). Labels with too few examples keep the linear model."""
@@ -230,9 +232,10 @@ class CategoryModel:
         probabilities = _sigmoid(decisions * self.calibration[:, 0] + self.calibration[:, 1])
         if self.stackers:
             calibrated = probabilities.copy()
-            for j, stacker in enumerate(self.stackers):
-                if stacker is not None:
-                    probabilities[:, j] = stacker.predict_proba(calibrated)[:, 1]
+            with threadpool_limits(limits=1, user_api="openmp"):
+                for j, stacker in enumerate(self.stackers):
+                    if stacker is not None:
+                        probabilities[:, j] = stacker.predict_proba(calibrated)[:, 1]
         probabilities[:, -1] = self._conflict_score(probabilities)
         return probabilities
 

@@ -126,7 +126,7 @@ def full_report(items: Sequence[LabeledItem], taxonomy: Taxonomy, config: ModelC
     """Everything `waspada evaluate` reports: held-out slice, the three category splits, places, model comparison."""
     from classifiers.comparison import compare_models
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     kalteng = [item for item in items if item.corpus == KALTENG]
     holdout = [item for item in items if item.split == "holdout" and not item.synthetic]
     report: dict = {"config": config.__dict__, "items": len(items), "synthetic": sum(i.synthetic for i in items),
@@ -144,6 +144,7 @@ def full_report(items: Sequence[LabeledItem], taxonomy: Taxonomy, config: ModelC
         report["comparison"] = compare_models(items, taxonomy, config)
     report["targets"] = targets(report)
     report["seconds"] = round(time.perf_counter() - started, 1)
+    report["cpu_seconds"] = round(time.process_time() - cpu_started, 1)
     return report
 
 
@@ -211,13 +212,14 @@ def to_markdown(report: dict) -> str:
         if key in report:
             places = report[key]
             kab = places["kabupaten"]
+            kecamatan = f"{places['kecamatan']['f1']:.3f}" if places["kecamatan"]["support"] else "-"
             lines.append(f"| {title} | {places['items']} | {kab['precision']:.3f} | {kab['recall']:.3f} | {kab['f1']:.3f} | "
-                         f"{kab['support']} | {places['kecamatan']['f1']:.3f} | {places['kalteng']['f1']:.3f} |")
+                         f"{kab['support']} | {kecamatan} | {places['kalteng']['f1']:.3f} |")
     if "comparison" in report:
         from classifiers.comparison import comparison_markdown
 
         lines += [""] + comparison_markdown(report["comparison"])
-    lines += ["", f"Waktu: {report['seconds']} detik."]
+    lines += ["", f"Waktu: {report['seconds']} detik ({report['cpu_seconds']} detik CPU)."]
     return "\n".join(lines) + "\n"
 
 
