@@ -14,6 +14,8 @@ from classifiers.seed import KALTENG_FILE
 
 # scikit-learn, skops and the model load only inside the commands, so other `waspada` commands start fast
 BATCH = 1000
+DEFAULT_VARIANT = "lr-kata"  # the simplest compared model (classifiers.comparison.CANDIDATES)
+VARIANT_HELP = "Varian model dari perbandingan `waspada evaluate` (bawaan: lr-kata)"
 KALTENG_HELP = "Set berlabel Kalteng (JSONL; bawaan: classifiers/data/kalteng/kalteng.jsonl bila ada)"
 
 
@@ -133,19 +135,19 @@ def register(app: typer.Typer) -> None:
         models_root: Path = typer.Option(MODELS_ROOT, "--models-root", help="Folder tempat versi model baru ditulis"),
         version: Optional[str] = typer.Option(None, "--version", help="Nama versi (bawaan: cat-TANGGAL-JAM)"),
         no_stem: bool = typer.Option(False, "--no-stem", help="Latih tanpa stemming"),
+        variant: str = typer.Option(DEFAULT_VARIANT, "--variant", help=VARIANT_HELP),
         kalteng: Optional[Path] = typer.Option(None, "--kalteng", help=KALTENG_HELP),
         with_publisher_eval: bool = typer.Option(
-            False, "--publisher-eval", help="Ukur juga dengan penerbit ditahan dan catat di kartu (sekitar 1-2 menit)"),
+            False, "--publisher-eval", help="Ukur juga dengan penerbit/media ditahan dan catat di kartu (beberapa menit)"),
     ):
-        """Latih model baru dari set benih ditambah label analis; tulis model dan kartunya."""
-        from classifiers.categories import ModelConfig
-        from classifiers.evaluation import evaluate_model, publisher_held_out
+        """Latih model baru dari set benih, set Kalteng dan label analis; tulis model dan kartunya."""
+        from classifiers.evaluation import KALTENG, KALTENG_FOLDS, evaluate_model, publisher_held_out
         from classifiers.taxonomy import load_taxonomy
         from classifiers.training import train_and_save
 
         taxonomy = load_taxonomy()
         items = _labeled_items(labels, kalteng)
-        config = ModelConfig(stem=not no_stem)
+        config = _variant_config(variant, no_stem, savable=True)
         holdout = [item for item in items if item.split == "holdout" and not item.synthetic]
 
         def measure(model) -> dict:
@@ -154,6 +156,9 @@ def register(app: typer.Typer) -> None:
                 metrics["holdout_slice"] = _headline(evaluate_model(model, holdout, taxonomy))
             if with_publisher_eval:
                 metrics["publisher_held_out"] = _headline(publisher_held_out(items, taxonomy, config))
+                if any(item.corpus == KALTENG for item in items):
+                    metrics["kalteng_outlet_held_out"] = _headline(
+                        publisher_held_out(items, taxonomy, config, KALTENG, KALTENG_FOLDS))
             return metrics
 
         folder, card = train_and_save(items, taxonomy, models_root, config, version, measure,
@@ -166,21 +171,37 @@ def register(app: typer.Typer) -> None:
         labels: list[Path] = typer.Option([], "--labels", help="Berkas label analis tambahan (JSONL)"),
         output_dir: Path = typer.Option(Path("var/evaluation"), "--output-dir", help="Folder untuk evaluation.md dan evaluation.json"),
         no_stem: bool = typer.Option(False, "--no-stem", help="Konfigurasi utama tanpa stemming"),
+        variant: str = typer.Option(DEFAULT_VARIANT, "--variant", help=VARIANT_HELP),
         kalteng: Optional[Path] = typer.Option(None, "--kalteng", help=KALTENG_HELP),
         no_compare: bool = typer.Option(False, "--no-compare", help="Lewati perbandingan model (lebih cepat)"),
     ):
         """Ukur mutu pada data yang tidak dilatih: penerbit/media ditahan, pembagian waktu, penanda tempat, perbandingan model."""
-        from classifiers.categories import ModelConfig
         from classifiers.evaluation import full_report, to_markdown, write_report
         from classifiers.places import PlaceTagger
         from classifiers.taxonomy import load_taxonomy
 
         items = _labeled_items(labels, kalteng)
-        report = full_report(items, load_taxonomy(), ModelConfig(stem=not no_stem), PlaceTagger.default(),
+        report = full_report(items, load_taxonomy(), _variant_config(variant, no_stem), PlaceTagger.default(),
                              compare=not no_compare)
         json_path, md_path = write_report(report, output_dir)
         typer.echo(to_markdown(report))
         typer.echo(f"Laporan: {md_path} dan {json_path}")
+
+
+def _variant_config(name: str, no_stem: bool, savable: bool = False):
+    """The configuration of a compared model variant; exits with a message on an unknown or unsavable one."""
+    from classifiers.categories import ModelConfig
+    from classifiers.comparison import CANDIDATES
+
+    candidate = next((c for c in CANDIDATES if c.name == name), None)
+    if candidate is None:
+        typer.echo(f"galat: varian '{name}' tidak dikenal; pilih salah satu: {', '.join(c.name for c in CANDIDATES)}", err=True)
+        raise typer.Exit(2)
+    config = candidate.config(ModelConfig(stem=not no_stem))
+    if savable and config.stack != "none":
+        typer.echo(f"galat: varian '{name}' hanya untuk evaluasi dan tidak dapat disimpan sebagai model", err=True)
+        raise typer.Exit(2)
+    return config
 
 
 def _labeled_items(label_files: list[Path], kalteng: Path | None = None):
