@@ -40,7 +40,7 @@ class ModelConfig:
     max_features: int = 150_000
     C: float = 8.0
     estimator: str = "logreg"  # "logreg" or "linear_svm"
-    svm_C: float = 0.5
+    svm_C: float = 0.5  # set before any evaluation, not tuned on its folds
     # > 0: also character n-grams (3..char_ngram_max, inside words) of the document's first char_prefix
     # characters (the title and the lead's opening); the whole text would cost too much time per item
     char_ngram_max: int = 0
