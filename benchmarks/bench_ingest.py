@@ -110,11 +110,11 @@ def main() -> int:
     server.start()
     port = ports.get(timeout=120)
 
-    # the measured work: record_fetch_result is parse + dedupe + store + commit of one fetched document
+    # the measured work: _record is keep the raw body + parse + dedupe + store + commit of one fetched document
     timings: list[float] = []
     parse_timings: list[float] = []
     bodies: list[bytes] = []
-    real_record, real_parse = pipeline.record_fetch_result, pipeline.parse_feed
+    real_record, real_parse = pipeline._record, pipeline.parse_feed
 
     def timed_record(engine, feed_id, result, settings):
         start = time.perf_counter()
@@ -132,7 +132,7 @@ def main() -> int:
         finally:
             parse_timings.append(time.perf_counter() - start)
 
-    pipeline.record_fetch_result, pipeline.parse_feed = timed_record, timed_parse
+    pipeline._record, pipeline.parse_feed = timed_record, timed_parse
     try:
         with tempfile.TemporaryDirectory(prefix="waspada-bench-") as tmp:
             db_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
@@ -162,7 +162,7 @@ def main() -> int:
             db_size = (Path(tmp) / "bench.db").stat().st_size / 2**20
             engine.dispose()
     finally:
-        pipeline.record_fetch_result, pipeline.parse_feed = real_record, real_parse
+        pipeline._record, pipeline.parse_feed = real_record, real_parse
         server.terminate()
 
     ok = sum(1 for o in outcomes if o.outcome == "ok")

@@ -78,6 +78,10 @@ class PlaceTags:
     kecamatan: tuple[str, ...]
     desa: tuple[str, ...]
     kalteng: bool  # the events are in Kalteng
+    # spans of names of places outside Kalteng that the lexicon knows (other provinces, Kalbar and
+    # Kalsel towns, namesakes): lets callers see lists that mix Kalteng and other places; not part
+    # of to_dict
+    outside: tuple[tuple[int, int], ...] = ()
 
     def to_dict(self) -> dict:
         """Return a JSON-ready dict (lists instead of tuples)."""
@@ -266,6 +270,7 @@ class _Entry:
     common: bool = False  # common word / foreign namesake: level marker required
     generic: bool = False  # generic toponym (desa): weaker without marker/parent
     province: str = ""  # foreign entry that names a province: its canonical name
+    self_named: bool = False  # kecamatan named after its own kabupaten ("Katingan Kuala"): Kalteng alone
 
 
 def _norm_key(s: str) -> str:
@@ -367,11 +372,15 @@ class _Lexicon:
             n for n, issues in gaz.issues_by_name.items() if "common_word_or_generic" in issues
         }
         foreign_names = self._foreign_namesakes()
+        short_names = {r["code"]: _norm_key(r["short_name"]) for r in gaz.kabupaten_rows}
         for r in gaz.kecamatan_rows:
             name, code = r["name"], r["code"]
             key = _norm_key(name)
             common = key in common_names or key in _RISKY_KECAMATAN_EXTRA or key in foreign_names
-            entry = _Entry(_K_KEC, code, _LEVEL_KEC, common=common, generic=_is_generic(key))
+            own = short_names.get(code[:5], "")
+            self_named = not common and key != own and key.startswith(own + " ")
+            entry = _Entry(_K_KEC, code, _LEVEL_KEC, common=common, generic=_is_generic(key),
+                           self_named=self_named)
             self._add(name, entry)
             for variant in _kecamatan_variants(name):
                 self._add(variant, _Entry(_K_KEC, code, _LEVEL_KEC, penalty=_VARIANT_PENALTY,
@@ -481,7 +490,7 @@ def _desa_variants(name: str) -> Iterable[tuple[str, float]]:
 _PRE_WINDOW = 48
 
 _DESA_MARKER = re.compile(
-    r"(?:^|[^\w])(?:desa|kelurahan|kel\.|ds\.|kades|kepala\s+desa|lurah|pemdes)\s*$", re.I
+    r"(?:^|[^\w])(?:desa|kelurahan|kel\.|ds\.|kades|kepala\s+desa|lurah|pemdes|laman)\s*$", re.I
 )
 _KEC_MARKER = re.compile(r"(?:^|[^\w])(?:kecamatan|kec\.|camat|polsek|kapolsek|koramil)\s*$", re.I)
 _KAB_MARKER = re.compile(
@@ -648,7 +657,10 @@ class PlaceTagger:
             return _EMPTY_TAGS
         # Fast exit: without any Kalteng signal desa/kecamatan names get at most 0.4 (they
         # need Kalteng context), so nothing can pass a threshold above that.
-        if self.min_confidence > 0.4 and not any(h.kinds & _SIGNAL_KINDS for h in hits):
+        if self.min_confidence > 0.4 and not any(
+            h.kinds & _SIGNAL_KINDS or (_K_KEC in h.kinds and any(e.self_named for e in h.entries))
+            for h in hits
+        ):
             return _EMPTY_TAGS
         return _Resolution(self, text, hits).run()
 
@@ -1068,7 +1080,9 @@ class _Resolution:
         marker = bool(_KEC_MARKER.search(pre))
         if any(e.common for e in entries) and not marker:
             return
-        if not self.has_context():
+        # a kecamatan named after its own kabupaten ("Seruyan Tengah", "Katingan Kuala") is
+        # Kalteng context by itself
+        if not self.has_context() and not all(e.self_named for e in entries):
             conf = 0.4
         elif self.nearest_anchor_is_foreign(hit):
             return
@@ -1078,6 +1092,12 @@ class _Resolution:
         if len(chosen) != 1:
             return
         e = chosen[0]
+        # _rule_kecamatan_or_desa: a name that is also a desa elsewhere in Kalteng ("Bukit Batu":
+        # kecamatan in Palangka Raya, desa in Kotim and Kapuas) is not the kecamatan when another
+        # kabupaten is named and its own is not ("Bupati Katingan ... di Bukit Batu").
+        if (not marker and _K_DESA in hit.kinds and self.kab_codes
+                and self.gaz.kabupaten_of(e.code) not in self.kab_codes):
+            return
         if conf is None:
             if self.parent_mentioned(e.code):
                 conf = 0.95 if marker else 0.85
@@ -1130,6 +1150,11 @@ class _Resolution:
             e = chosen[0]
             if not marker and single and not self.parent_mentioned(e.code):
                 return
+            # _rule_desa_elsewhere: without a marker, a desa of a kabupaten the text does not name,
+            # in a text that names other kabupaten, is a namesake or part of a longer name
+            # ("Sungai Batang Pagar, Desa Runtu, ... Kotawaringin Barat": a river, not the desa in Mura).
+            if not marker and self.kab_codes and self.gaz.kabupaten_of(e.code) not in self.kab_codes:
+                return
             self.accept(hit, e.code, _LEVEL_DESA, self.desa_confidence(e, marker))
             return
         # Unresolved duplicate: emit the common ancestor, if any.
@@ -1179,10 +1204,12 @@ class _Resolution:
             k = self.gaz.kabupaten_of(code)
             if k:
                 kab.add(k)
+        outside = sorted({(h.start, h.end) for h in self.foreign_hits})
         return PlaceTags(
             places=tuple(places),
             kabupaten=tuple(sorted(kab)),
             kecamatan=tuple(sorted(kec)),
             desa=tuple(sorted(desa)),
             kalteng=True,
+            outside=tuple(outside),
         )

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Optional
 
@@ -18,8 +19,10 @@ from classifiers.cli import register as register_classifier_commands
 from monitor.alerts.cli import register as register_alert_commands
 from monitor.digest.cli import register as register_digest_commands
 from monitor.plans.cli import register as register_plan_commands
+from monitor.reports.cli import register as register_report_commands
 from monitor.web.cli import register as register_web_commands
 from monitor.config import Settings, SettingsError, masked_url
+from monitor.db import locks
 from monitor.db.session import open_database, session_scope
 from monitor.feeds.fetch import Fetcher
 from monitor.feeds.parse import NotAFeedError, parse_feed
@@ -28,6 +31,7 @@ from monitor.pipeline import feed_files
 from monitor.service.articles import export_articles
 from monitor.service.feeds import feed_health
 from monitor.service.flow import StagePass, ingest_paths, run_cycle
+from monitor.service.flow import reprocess as reprocess_flow
 from monitor.terminal import console, err_console
 from monitor.timezones import format_wib
 
@@ -39,6 +43,7 @@ app.add_typer(articles_app, name="articles")
 register_classifier_commands(app)
 register_alert_commands(app)
 register_plan_commands(app)
+register_report_commands(app)
 register_digest_commands(app)
 register_web_commands(app)
 
@@ -74,9 +79,24 @@ def _load_and_sync(settings: Settings):
             err_console.print(f"  - {problem}")
         raise typer.Exit(2)
     engine = open_database(settings.database_url)
-    with session_scope(engine) as session:
+    with locks.held(engine, locks.FEEDS_SYNC), session_scope(engine) as session:  # workers starting together
         sync_feeds(session, sources)
     return engine
+
+
+def _monitor_lock_or_exit(engine):
+    """SQLite: this process becomes the database's one monitor, or exits saying which process already is."""
+    from monitor.scheduler import claim_sqlite_monitor
+
+    try:
+        return claim_sqlite_monitor(engine)
+    except locks.LockBusy as busy:
+        pid = f" (PID {busy})" if str(busy) else ""
+        err_console.print(
+            f"Basis data SQLite ini sudah dipantau oleh proses Waspada lain{pid}. SQLite hanya untuk satu proses "
+            "pemantau; hentikan proses itu, atau gunakan PostgreSQL (WASPADA_DATABASE_URL) untuk menjalankan "
+            "beberapa `waspada worker`.")
+        raise typer.Exit(2)
 
 
 @app.command()
@@ -93,6 +113,7 @@ def run(
     settings = _settings(feeds)
     secret_key = secret_key_or_exit(settings)
     engine = _load_and_sync(settings)
+    _monitor_lock_or_exit(engine)  # held until the process ends
     scheduler = build_scheduler(engine, settings, background=True)
     try:
         serve(engine, settings, secret_key, host, port,
@@ -103,6 +124,29 @@ def run(
         if scheduler.running:
             scheduler.shutdown(wait=False)
     console.print("Waspada berhenti.")
+
+
+@app.command()
+def worker(feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)")):
+    """Jalankan satu pekerja pemantau tanpa aplikasi web: ambil feed jatuh tempo, klasifikasi, peringatan.
+
+    Di PostgreSQL boleh banyak pekerja (di satu atau beberapa mesin): feed dibagi tanpa diambil dua kali,
+    dan hanya satu pekerja (pemimpin) menjalankan tugas harian. Di SQLite hanya satu proses.
+    """
+    from monitor.scheduler import build_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    settings = _settings(feeds)
+    engine = _load_and_sync(settings)
+    _monitor_lock_or_exit(engine)  # held until the process ends
+    scheduler = build_scheduler(engine, settings)
+    console.print(f"Pekerja Waspada berjalan (PID {os.getpid()}). Basis data: {masked_url(settings.database_url)}. "
+                  f"Feed jatuh tempo dicek setiap {settings.check_seconds:g} detik. Hentikan dengan Ctrl+C.")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    console.print("Pekerja Waspada berhenti.")
 
 
 @app.command()
@@ -168,6 +212,26 @@ def ingest(
     engine = open_database(settings.database_url)
     report = ingest_paths(engine, files, feed_id=feed_id, limits=settings.parse)
     _print_outcomes(report.feeds)
+    _print_stage(report.stage)
+    if any(o.outcome == "error" for o in report.feeds):
+        raise typer.Exit(1)
+
+
+@app.command()
+def reprocess(since: str = typer.Option(..., "--since", help="Tanggal awal (YYYY-MM-DD, WIB)")):
+    """Proses ulang dokumen mentah yang diterima sejak tanggal itu (mis. setelah perbaikan parser atau gagal simpan)."""
+    try:
+        start = date.fromisoformat(since)
+    except ValueError:
+        err_console.print(f"Tanggal tidak dikenali: {since!r} (gunakan YYYY-MM-DD)")
+        raise typer.Exit(2)
+    settings = _settings()
+    engine = open_database(settings.database_url)
+    report = reprocess_flow(engine, start, settings.parse)
+    if not report.feeds:
+        console.print(f"Tidak ada dokumen mentah sejak {start}.")
+    else:
+        _print_outcomes(report.feeds)
     _print_stage(report.stage)
     if any(o.outcome == "error" for o in report.feeds):
         raise typer.Exit(1)

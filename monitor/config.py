@@ -111,6 +111,10 @@ class PollSettings:
     error_backoff_base_seconds: int = 900
     max_consecutive_failures: int = 10
     jitter: float = 0.2
+    # a process claims due feeds in batches and holds each claim this long: another worker takes a
+    # feed over only when the claim ran out (its holder died), so no feed is fetched twice in a cycle
+    claim_batch: int = 50
+    claim_lease_seconds: int = 900
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,8 @@ class Settings:
             ceiling_seconds=_env_int("WASPADA_POLL_CEILING_SECONDS", PollSettings.ceiling_seconds, 600, "detik"),
             max_consecutive_failures=_env_int("WASPADA_MAX_FAILURES", PollSettings.max_consecutive_failures, 1,
                                               "kegagalan beruntun"),
+            claim_batch=_env_int("WASPADA_CLAIM_BATCH", PollSettings.claim_batch, 1, "jumlah feed"),
+            claim_lease_seconds=_env_int("WASPADA_CLAIM_LEASE_SECONDS", PollSettings.claim_lease_seconds, 1, "detik"),
         )
         parse = ParseSettings(
             max_items_per_document=_env_int("WASPADA_MAX_ITEMS_PER_DOCUMENT", ParseSettings.max_items_per_document, 1,

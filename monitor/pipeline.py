@@ -7,15 +7,14 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, func, select
 
-from monitor.config import ParseSettings, Settings
-from monitor.db.models import Feed, FetchAttempt
+from monitor.config import ParseSettings, PollSettings, Settings
+from monitor.db.models import Feed, FetchAttempt, RawDocument
 from monitor.db.session import session_scope
 from monitor.db.statistics import note_new_articles
 from monitor.feeds import polling
@@ -38,15 +37,42 @@ class FeedOutcome:
     message: str | None = None
 
 
-def due_feeds(session: Session, now: datetime, only_due: bool = True) -> list[Feed]:
-    """Enabled feeds whose next check has come (or all enabled feeds)."""
-    query = select(Feed).where(Feed.enabled.is_(True))
-    if only_due:
-        query = query.where((Feed.next_check_at.is_(None)) | (Feed.next_check_at <= now))
-    return list(session.scalars(query.order_by(Feed.next_check_at, Feed.id)))
+def claim_feeds(engine: Engine, cycle_start: datetime, poll: PollSettings, only_due: bool = True,
+                feed_ids: Iterable[str] | None = None) -> list[tuple[str, str, str | None, str | None]]:
+    """Claim enabled feeds for this process: (id, url, etag, last_modified) of each.
+
+    Due feeds (next check at or before `cycle_start`) are claimed `poll.claim_batch` at a time; all
+    enabled (or the named) feeds at once when `only_due` is False. A claim moves the feed's next check
+    a lease ahead, in the transaction that selected it with FOR UPDATE SKIP LOCKED (PostgreSQL), so
+    concurrent workers never take the same feed; recording the fetch result sets the real next check.
+    A worker that dies leaves the lease to run out, and the feed is due again.
+    """
+    with session_scope(engine) as session:
+        query = select(Feed).where(Feed.enabled.is_(True))
+        if feed_ids is not None:
+            query = query.where(Feed.id.in_(list(feed_ids)))
+        if only_due:
+            query = query.where((Feed.next_check_at.is_(None)) | (Feed.next_check_at <= cycle_start))
+            query = query.limit(poll.claim_batch)
+        feeds = list(session.scalars(query.order_by(Feed.next_check_at, Feed.id).with_for_update(skip_locked=True)))
+        lease_until = datetime.now(timezone.utc) + timedelta(seconds=poll.claim_lease_seconds)
+        for feed in feeds:
+            feed.next_check_at = lease_until
+        return [(feed.id, feed.url, feed.etag, feed.last_modified) for feed in feeds]
 
 
-def record_fetch_result(engine: Engine, feed_id: str, result: FetchResult, settings: Settings) -> FeedOutcome:
+def keep_raw(engine: Engine, url: str, headers: dict, body: bytes, received_at: datetime) -> int | None:
+    """Keep a received body in a transaction of its own, before anything parses it; its id (None if the
+    database refused it: the fetch is then stored as before, without the raw copy)."""
+    try:
+        with session_scope(engine) as session:
+            return store_raw_document(session, url, headers, body, received_at).id
+    except Exception:  # noqa: BLE001 - the store step below records what is wrong with the database
+        return None
+
+
+def record_fetch_result(engine: Engine, feed_id: str, result: FetchResult, settings: Settings,
+                        raw_id: int | None = None) -> FeedOutcome:
     """Store one fetch result and update the feed's health, all in one transaction."""
     now = datetime.now(timezone.utc)
     with session_scope(engine) as session:
@@ -55,7 +81,7 @@ def record_fetch_result(engine: Engine, feed_id: str, result: FetchResult, setti
             feed_id=feed_id, started_at=now, source="http", url=result.url, final_url=result.final_url,
             outcome=result.outcome, http_status=result.status, error_kind=result.error_kind,
             error_message=result.error_message, warnings=[],
-            bytes_received=len(result.body or b""),
+            bytes_received=len(result.body or b""), raw_document_id=raw_id,
         )
         session.add(attempt)
         session.flush()
@@ -67,7 +93,8 @@ def record_fetch_result(engine: Engine, feed_id: str, result: FetchResult, setti
         return outcome
 
 
-def record_store_failure(engine: Engine, feed_id: str, result: FetchResult, error: Exception, settings: Settings) -> FeedOutcome:
+def record_store_failure(engine: Engine, feed_id: str, result: FetchResult, error: Exception, settings: Settings,
+                         raw_id: int | None = None) -> FeedOutcome:
     """The document's transaction was rolled back: record the failure in a fresh one and back off."""
     message = f"gagal menyimpan: {type(error).__name__}: {error}"[:1000]
     now = datetime.now(timezone.utc)
@@ -77,6 +104,7 @@ def record_store_failure(engine: Engine, feed_id: str, result: FetchResult, erro
                 feed_id=feed_id, started_at=now, finished_at=now, source="http", url=result.url,
                 final_url=result.final_url, outcome="error", http_status=result.status, error_kind="store_failed",
                 error_message=message, warnings=[], bytes_received=len(result.body or b""),
+                raw_document_id=raw_id,
             ))
             polling.record_failure(session.get(Feed, feed_id), message, now, settings.poll)
     except Exception as second:  # the database itself is unreachable: report, never raise out of the cycle
@@ -85,11 +113,16 @@ def record_store_failure(engine: Engine, feed_id: str, result: FetchResult, erro
 
 
 def _record(engine: Engine, feed_id: str, result: FetchResult, settings: Settings) -> FeedOutcome:
-    """Record one fetch result; a storage failure of one feed is recorded too and never ends the cycle."""
+    """Keep the body, then record the fetch result; a storage failure of one feed is recorded too (its body
+    stays kept for `waspada reprocess`) and never ends the cycle."""
+    raw_id = None
+    if result.outcome == "ok" and result.body is not None:
+        raw_id = keep_raw(engine, result.final_url or result.url, result.headers, result.body,
+                          datetime.now(timezone.utc))
     try:
-        return record_fetch_result(engine, feed_id, result, settings)
+        return record_fetch_result(engine, feed_id, result, settings, raw_id)
     except Exception as exc:
-        return record_store_failure(engine, feed_id, result, exc, settings)
+        return record_store_failure(engine, feed_id, result, exc, settings, raw_id)
 
 
 def _apply_result(session, feed: Feed, attempt: FetchAttempt, result: FetchResult, settings: Settings, now) -> FeedOutcome:
@@ -103,22 +136,20 @@ def _apply_result(session, feed: Feed, attempt: FetchAttempt, result: FetchResul
     if result.outcome in ("rate_limited", "error"):
         polling.record_failure(feed, result.error_message, now, poll, retry_after=result.retry_after)
         return FeedOutcome(feed.id, result.outcome, message=result.error_message)
-    try:
-        parsed = parse_feed(result.body, result.headers, result.final_url or result.url, fetched_at=now, limits=settings.parse)
-    except NotAFeedError as exc:
-        attempt.outcome, attempt.error_kind, attempt.error_message = "error", "not_a_feed", str(exc)
-        polling.record_failure(feed, str(exc), now, poll)
-        return FeedOutcome(feed.id, "error", message=str(exc))
-    outcome = _store_parsed(session, feed, attempt, parsed, result.headers, result.body, now, settings.parse)
+    parsed, error = _parse(result.body, result.headers, result.final_url or result.url, now, settings.parse)
+    if parsed is None:  # the body stays kept (see `_record`)
+        attempt.outcome, attempt.error_kind, attempt.error_message = "error", "not_a_feed", error
+        polling.record_failure(feed, error, now, poll)
+        return FeedOutcome(feed.id, "error", message=error)
+    outcome = _store_parsed(session, feed, attempt, parsed, now, settings.parse)
     feed.etag, feed.last_modified = result.etag, result.last_modified
     polling.record_success(feed, outcome.n_new, now, poll)
     return outcome
 
 
-def _store_parsed(session, feed: Feed, attempt: FetchAttempt, parsed, headers: dict, body: bytes, now,
-                  limits: ParseSettings) -> FeedOutcome:
-    """Raw bytes, then the new items; the attempt records the counts and warnings."""
-    raw = store_raw_document(session, attempt.final_url or attempt.url, headers, body, now)
+def _store_parsed(session, feed: Feed, attempt: FetchAttempt, parsed, now, limits: ParseSettings) -> FeedOutcome:
+    """The new items (naming the attempt's kept raw document); the attempt records the counts and warnings."""
+    raw = session.get(RawDocument, attempt.raw_document_id) if attempt.raw_document_id else None
     counts = store_document(session, feed, parsed, raw, attempt, now, limits)
     attempt.n_entries, attempt.n_new, attempt.n_failed = counts.n_entries, counts.n_new, counts.n_failed
     attempt.warnings = list(attempt.warnings or []) + counts.warnings
@@ -135,29 +166,29 @@ async def fetch_cycle(
     transport=None,
     address_allowed: AddressPolicy = is_public_address,
 ) -> list[FeedOutcome]:
-    """Fetch the due (or all enabled, or the named) feeds concurrently and store each result as it arrives."""
-    now = datetime.now(timezone.utc)
-    with session_scope(engine) as session:
-        feeds = due_feeds(session, now, only_due)
-        if feed_ids is not None:
-            wanted = set(feed_ids)
-            feeds = [feed for feed in feeds if feed.id in wanted]
-        jobs = [(feed.id, feed.url, feed.etag, feed.last_modified) for feed in feeds]
+    """Fetch the due (or all enabled, or the named) feeds concurrently and store each result as it arrives.
+
+    Feeds are claimed batch by batch (see `claim_feeds`), so several processes share one cycle's feeds.
+    """
+    cycle_start = datetime.now(timezone.utc)
     outcomes: list[FeedOutcome] = []
     async with Fetcher(settings.fetch, transport=transport, address_allowed=address_allowed) as fetcher:
 
         async def one(feed_id, url, etag, last_modified):
             return feed_id, await fetcher.fetch(url, etag, last_modified)
 
-        for finished in asyncio.as_completed([one(*job) for job in jobs]):
-            feed_id, result = await finished
-            # parsing, sanitising and storing are CPU and database work: a worker thread keeps the event
-            # loop free, so the other feeds' requests go on (and meet their timeouts) meanwhile
-            outcome = await asyncio.to_thread(_record, engine, feed_id, result, settings)
-            note_new_articles(engine, outcome.n_new)
-            outcomes.append(outcome)
-            if on_done:
-                on_done(outcome)
+        while jobs := await asyncio.to_thread(claim_feeds, engine, cycle_start, settings.poll, only_due, feed_ids):
+            for finished in asyncio.as_completed([one(*job) for job in jobs]):
+                feed_id, result = await finished
+                # parsing, sanitising and storing are CPU and database work: a worker thread keeps the event
+                # loop free, so the other feeds' requests go on (and meet their timeouts) meanwhile
+                outcome = await asyncio.to_thread(_record, engine, feed_id, result, settings)
+                note_new_articles(engine, outcome.n_new)
+                outcomes.append(outcome)
+                if on_done:
+                    on_done(outcome)
+            if not only_due:
+                break  # every enabled (or named) feed was claimed at once
     return outcomes
 
 
@@ -189,12 +220,10 @@ def ingest_file(engine: Engine, path: Path, feed_id: str | None = None, outlet: 
         body = path.read_bytes()
     except OSError as exc:
         return FeedOutcome(feed_id, "error", message=f"berkas tidak bisa dibaca: {exc}")
+    raw_id = keep_raw(engine, path.resolve().as_uri(), {}, body, now)
     with session_scope(engine) as session:
         feed = session.get(Feed, feed_id)
-        try:
-            parsed = parse_feed(body, {}, path.resolve().as_uri(), fetched_at=now, limits=limits)
-        except NotAFeedError as exc:
-            parsed, error = None, str(exc)
+        parsed, error = _parse(body, {}, path.resolve().as_uri(), now, limits)
         if feed is None:
             title = parsed.title if parsed and parsed.title else path.stem
             feed = Feed(
@@ -206,14 +235,73 @@ def ingest_file(engine: Engine, path: Path, feed_id: str | None = None, outlet: 
             session.add(feed)
             session.flush()
         attempt = FetchAttempt(feed_id=feed.id, started_at=now, source="file", url=path.resolve().as_uri(),
-                               outcome="ok", warnings=[], bytes_received=len(body))
+                               outcome="ok", warnings=[], bytes_received=len(body), raw_document_id=raw_id)
         session.add(attempt)
         session.flush()
-        if parsed is None:
-            attempt.outcome, attempt.error_kind, attempt.error_message = "error", "not_a_feed", error
-            attempt.finished_at = datetime.now(timezone.utc)
-            return FeedOutcome(feed.id, "error", message=f"{path}: {error}")
-        outcome = _store_parsed(session, feed, attempt, parsed, {}, body, now, limits)
-        attempt.finished_at = datetime.now(timezone.utc)
+        outcome = _store_or_refuse(session, feed, attempt, parsed, error, now, limits, str(path))
     note_new_articles(engine, outcome.n_new)
     return outcome
+
+
+def _parse(body: bytes, headers: dict, url: str, now: datetime, limits: ParseSettings):
+    """(parsed document, None), or (None, why it is no feed)."""
+    try:
+        return parse_feed(body, headers, url, fetched_at=now, limits=limits), None
+    except NotAFeedError as exc:
+        return None, str(exc)
+
+
+def _store_or_refuse(session, feed: Feed, attempt: FetchAttempt, parsed, error: str | None, now: datetime,
+                     limits: ParseSettings, label: str) -> FeedOutcome:
+    """Store a parsed document under its attempt, or record on the attempt why the body was no feed."""
+    if parsed is None:
+        attempt.outcome, attempt.error_kind, attempt.error_message = "error", "not_a_feed", error
+        outcome = FeedOutcome(feed.id, "error", message=f"{label}: {error}")
+    else:
+        outcome = _store_parsed(session, feed, attempt, parsed, now, limits)
+    attempt.finished_at = datetime.now(timezone.utc)
+    return outcome
+
+
+def reprocess_raw(engine: Engine, since: datetime, limits: ParseSettings = ParseSettings(),
+                  on_done: Callable[[FeedOutcome], None] | None = None) -> list[FeedOutcome]:
+    """Parse and store again every raw document received since `since`, once per feed that received it.
+
+    Items already stored are skipped as on any poll, so this is safe to repeat; it recovers what a
+    parser fix or a failed store left out. Each document is one transaction and one attempt
+    (source "reprocess").
+    """
+    with session_scope(engine) as session:
+        pairs = session.execute(
+            select(FetchAttempt.feed_id, FetchAttempt.raw_document_id)
+            .where(FetchAttempt.raw_document_id.is_not(None), FetchAttempt.started_at >= since,
+                   FetchAttempt.source != "reprocess")
+            .group_by(FetchAttempt.feed_id, FetchAttempt.raw_document_id)
+            .order_by(func.min(FetchAttempt.id))
+        ).all()
+    outcomes = []
+    for feed_id, raw_id in pairs:
+        outcome = _reprocess_one(engine, feed_id, raw_id, limits)
+        note_new_articles(engine, outcome.n_new)
+        outcomes.append(outcome)
+        if on_done:
+            on_done(outcome)
+    return outcomes
+
+
+def _reprocess_one(engine: Engine, feed_id: str, raw_id: int, limits: ParseSettings) -> FeedOutcome:
+    now = datetime.now(timezone.utc)
+    try:
+        with session_scope(engine) as session:
+            feed, raw = session.get(Feed, feed_id), session.get(RawDocument, raw_id)
+            # the items keep the time the body was received as their fetch time
+            parsed, error = _parse(raw.body, raw.headers, raw.url, raw.received_at, limits)
+            attempt = FetchAttempt(feed_id=feed_id, started_at=now, source="reprocess", url=raw.url, outcome="ok",
+                                   warnings=[], bytes_received=len(raw.body), raw_document_id=raw_id)
+            session.add(attempt)
+            session.flush()
+            return _store_or_refuse(session, feed, attempt, parsed, error, raw.received_at, limits,
+                                    f"dokumen mentah #{raw_id}")
+    except Exception as exc:  # noqa: BLE001 - one document's failure is reported, the others go on
+        return FeedOutcome(feed_id, "error", message=f"dokumen mentah #{raw_id} gagal diproses ulang: "
+                                                     f"{type(exc).__name__}: {exc}"[:1000])

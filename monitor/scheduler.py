@@ -10,6 +10,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine
 
 from monitor.config import Settings
+from monitor.db import locks
 from monitor.service.flow import RECENT_DAYS, recompute_levels, run_cycle
 from monitor.timezones import today_wib
 
@@ -26,6 +27,60 @@ def fetch_due_feeds(engine: Engine, settings: Settings) -> None:
     if report.stage:
         log.info("deteksi dini: %d diklasifikasi, %d gagal diklasifikasi, %d peringatan baru", report.stage.classified,
                  report.stage.failed, report.stage.alerts.created)
+
+
+class Leadership:
+    """Which process runs the daily jobs: the holder of the database's leader lock.
+
+    On PostgreSQL every worker asks before each daily job; the first to ask takes the advisory lock
+    and keeps it on its own connection; when that process dies the server drops the lock and the
+    next worker to ask takes over. On SQLite the one monitor process (see `claim_sqlite_monitor`)
+    is always the leader.
+    """
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._lock = locks.NamedLock(engine, locks.LEADER)
+
+    def is_leader(self) -> bool:
+        """True when this process holds (or has just taken) the leader lock."""
+        if self.engine.dialect.name != "postgresql":
+            return True
+        if self._lock.acquired and self._lock.still_held():
+            return True
+        if self._lock.acquire(wait=False):
+            log.info("proses ini menjadi pemimpin: tugas harian (level, ringkasan) dijalankan di sini")
+            return True
+        return False
+
+    def release(self) -> None:
+        self._lock.release()
+
+
+def leader_only(leadership: Leadership, job):
+    """`job` run only by the leader, so the daily jobs run once however many workers there are."""
+
+    def run(engine: Engine) -> None:
+        if leadership.is_leader():
+            job(engine)
+        else:
+            log.info("%s dilewati: proses lain adalah pemimpin", job.__name__)
+
+    run.__name__ = job.__name__
+    return run
+
+
+def claim_sqlite_monitor(engine: Engine) -> locks.NamedLock | None:
+    """SQLite allows one monitor process per database file: hold its lock, or raise LockBusy.
+
+    Returns the held lock (None for other engines, which allow any number of workers).
+    """
+    if locks.sqlite_file(engine) is None:
+        return None
+    lock = locks.NamedLock(engine, locks.SCHEDULER)
+    if not lock.acquire(wait=False):
+        raise locks.LockBusy(lock.holder_pid())
+    return lock
 
 
 def recompute_recent_levels(engine: Engine) -> None:
@@ -61,13 +116,16 @@ def digest_hours(digest_time) -> str:
     return f"{digest_time.hour}-{last}" if last > digest_time.hour else str(digest_time.hour)
 
 
-def build_scheduler(engine: Engine, settings: Settings, background: bool = False) -> BaseScheduler:
+def build_scheduler(engine: Engine, settings: Settings, background: bool = False,
+                    leadership: Leadership | None = None) -> BaseScheduler:
     """The monitor's jobs, defined in code: the fetch job runs at start, then every `settings.check_seconds`.
 
     `background=True` gives a scheduler whose `start()` returns (its jobs run in threads), so the web
     server can run in the foreground of the same process; otherwise `start()` blocks.
-    Its in-memory job store is never shared between processes.
+    Its in-memory job store is never shared between processes: every worker fetches (claiming feeds,
+    see `monitor.pipeline.claim_feeds`) and only the leader runs the daily jobs.
     """
+    leadership = leadership or Leadership(engine)
     from monitor.digest.send import MailSettings, MailSettingsError
 
     try:
@@ -81,13 +139,13 @@ def build_scheduler(engine: Engine, settings: Settings, background: bool = False
         id="fetch_due_feeds", max_instances=1, coalesce=True, next_run_time=datetime.now(timezone.utc),
     )
     scheduler.add_job(
-        recompute_recent_levels, "cron", hour=0, minute=5, timezone="Asia/Jakarta", args=(engine,),
+        leader_only(leadership, recompute_recent_levels), "cron", hour=0, minute=5, timezone="Asia/Jakarta", args=(engine,),
         id="recompute_recent_levels", max_instances=1, coalesce=True,
     )
     if digest_time is None:
         return scheduler
     scheduler.add_job(
-        send_daily_digest, "cron", hour=digest_hours(digest_time), minute=digest_time.minute,
+        leader_only(leadership, send_daily_digest), "cron", hour=digest_hours(digest_time), minute=digest_time.minute,
         timezone="Asia/Jakarta", args=(engine,), id="send_daily_digest", max_instances=1, coalesce=True,
     )
     return scheduler

@@ -11,6 +11,11 @@ def format_wib(value: datetime | None) -> str:
     return value.astimezone(WIB).strftime("%Y-%m-%d %H:%M WIB") if value else "-"
 
 
+def format_wib_iso(value: str) -> str:
+    """A time stored as ISO text (report snapshots) as users read it, or "-" when empty."""
+    return format_wib(datetime.fromisoformat(value)) if value else "-"
+
+
 def today_wib() -> date:
     """Today's date in WIB."""
     return datetime.now(timezone.utc).astimezone(WIB).date()

@@ -108,6 +108,9 @@ class FetchAttempt(Base):
     n_new: Mapped[int] = mapped_column(Integer, default=0)
     n_failed: Mapped[int] = mapped_column(Integer, default=0)
     bytes_received: Mapped[int] = mapped_column(Integer, default=0)
+    # the body as received (raw_documents.id), kept before parsing: also when it was no feed or storing it
+    # failed; no foreign key, as SQLite cannot add one to an existing table (raw documents are never deleted)
+    raw_document_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     feed: Mapped[Feed] = relationship(back_populates="attempts")
 
@@ -510,6 +513,73 @@ class DigestDelivery(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Report(Base):
+    """An operator's RAD-PKS period report (B04, B08, B12) of a kabupaten/kota or the province, one version.
+
+    A draft (status draf) is edited through its rows; submitting (diajukan) freezes the whole content in
+    `snapshot`, which every later view and export reads. A correction is a new version (a new row)."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        UniqueConstraint("region_code", "year", "period", "version", name="uq_reports_region_period_version"),
+        # at most one draft per region and period, also under concurrent requests
+        Index("uq_reports_one_draft", "region_code", "year", "period", unique=True,
+              postgresql_where=text("status = 'draf'"), sqlite_where=text("status = 'draf'")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    region_code: Mapped[str] = mapped_column(String(20))  # "62" or a kabupaten/kota code
+    year: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str] = mapped_column(String(3))  # B04 | B08 | B12
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(20), default="draf")  # draf | diajukan
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))
+    summary: Mapped[str] = mapped_column(Text, default="")  # the narrative's opening (pengantar)
+    signer_name: Mapped[str] = mapped_column(Text, default="")
+    signer_title: Mapped[str] = mapped_column(Text, default="")
+    signer_nip: Mapped[str] = mapped_column(String(40), default="")
+    signed_place: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_by: Mapped[str | None] = mapped_column(String(80))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    snapshot: Mapped[dict | None] = mapped_column(JSON)  # the frozen content, set once at submission
+
+    alerts: Mapped[list["ReportAlert"]] = relationship(cascade="all, delete-orphan", order_by="ReportAlert.alert_id")
+    actions: Mapped[list["ReportAction"]] = relationship(cascade="all, delete-orphan",
+                                                         order_by="ReportAction.action_id")
+
+
+class ReportAlert(Base):
+    """An alert attached to a draft report (pre-filled from the period's linked alerts, or by an operator)."""
+
+    __tablename__ = "report_alerts"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True, index=True)
+    prefilled: Mapped[bool] = mapped_column(Boolean, default=False)
+    added_by: Mapped[str] = mapped_column(String(80))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReportAction(Base):
+    """A report's follow-up (tindak lanjut) and realisation of one plan action in the report's period."""
+
+    __tablename__ = "report_actions"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("plan_actions.id", ondelete="CASCADE"), primary_key=True,
+                                           index=True)
+    tindak_lanjut: Mapped[str] = mapped_column(Text, default="")
+    realisasi: Mapped[str] = mapped_column(Text, default="")
+    capaian_persen: Mapped[float | None] = mapped_column(Float)
+    kendala: Mapped[str] = mapped_column(Text, default="")
+    evidence: Mapped[list] = mapped_column(JSON, default=list)  # links (URLs) to data dukung
+    updated_by: Mapped[str] = mapped_column(String(80), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 WIB_OFFSET = timedelta(hours=7)

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.db import locks
 from monitor.db.statistics import analyze
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -62,13 +63,15 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database to `revision` (creates it on first use)."""
-    command.upgrade(alembic_config(engine), revision)
+    """Migrate the database to `revision` (creates it on first use); one process at a time."""
+    with locks.held(engine, locks.MIGRATIONS):
+        command.upgrade(alembic_config(engine), revision)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
-    """Migrate the database down to `revision`."""
-    command.downgrade(alembic_config(engine), revision)
+    """Migrate the database down to `revision`; one process at a time."""
+    with locks.held(engine, locks.MIGRATIONS):
+        command.downgrade(alembic_config(engine), revision)
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -81,9 +84,13 @@ def open_database(url: str, migrate: bool = True) -> Engine:
     """Engine for `url`, migrated to head unless told otherwise; statistics are gathered after a migration."""
     engine = make_engine(url)
     if migrate:
-        before = current_revision(engine)
-        upgrade(engine)
-        if current_revision(engine) != before:
+        # processes started together (several workers on a fresh database) queue here: the first
+        # migrates, the others find the database at head and do nothing
+        with locks.held(engine, locks.MIGRATIONS):
+            before = current_revision(engine)
+            command.upgrade(alembic_config(engine), "head")
+            changed = current_revision(engine) != before
+        if changed:
             analyze(engine)
     return engine
 

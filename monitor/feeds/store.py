@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from monitor.config import ParseSettings
+from monitor.db.upsert import insert_new
 from monitor.db.models import Article, ArticleBand, Feed, FetchAttempt, RawDocument, StoryCluster
 from monitor.feeds import dedupe
 from monitor.feeds.parse import ParsedEntry, ParsedFeed, entry_content, quote
@@ -26,15 +27,14 @@ class StoreCounts:
 
 
 def store_raw_document(session: Session, url: str, headers: dict, body: bytes, received_at: datetime) -> RawDocument:
-    """The exact bytes received, stored once per sha256."""
+    """The exact bytes received, stored once per sha256 (also when two processes receive them at once)."""
     digest = hashlib.sha256(body).hexdigest()
     existing = session.scalar(select(RawDocument).where(RawDocument.sha256 == digest))
     if existing is not None:
         return existing
-    document = RawDocument(sha256=digest, url=url, headers=dict(headers), body=body, received_at=received_at)
-    session.add(document)
-    session.flush()
-    return document
+    insert_new(session, RawDocument, {"sha256": digest, "url": url, "headers": dict(headers), "body": body,
+                                      "received_at": received_at}, ["sha256"])
+    return session.scalar(select(RawDocument).where(RawDocument.sha256 == digest))
 
 
 def is_known(session: Session, feed: Feed, guid: str, canonical_url: str) -> bool:
@@ -130,7 +130,7 @@ def _store_entry(session: Session, feed: Feed, entry: ParsedEntry, raw: RawDocum
     # an item without text is told apart by GUID and URL only: the hash of no text is shared by every such item
     if content.content_hash is not None and is_known_content(session, feed, content.content_hash):
         return 0
-    article = Article(
+    article_id = insert_new(session, Article, dict(
         feed_id=feed.id,
         guid=entry.guid,
         url=entry.url,
@@ -146,9 +146,10 @@ def _store_entry(session: Session, feed: Feed, entry: ParsedEntry, raw: RawDocum
         raw_entry=entry.raw,
         raw_document_id=raw.id if raw else None,
         fetch_attempt_id=attempt.id if attempt else None,
-    )
-    session.add(article)
-    session.flush()
+    ))
+    if article_id is None:  # another process stored the same item (same URL, or same GUID in this feed) a moment ago
+        return 0
+    article = session.get(Article, article_id)
     assign_cluster(session, article, entry.published_at or fetched_at)
     session.flush()
     return 1

@@ -139,7 +139,8 @@ def _realisation_data(row: ActionRealisation) -> RealisationData:
                            kendala=row.kendala or "", evidence=list(row.evidence or []))
 
 
-def _action_data(row: PlanAction) -> ActionData:
+def action_data(row: PlanAction) -> ActionData:
+    """A stored action (with its realisations loaded) as ActionData."""
     realisations = {r.period: _realisation_data(r) for r in row.realisations}
     return ActionData(
         code=row.code, bidang=row.bidang, program=row.program, kegiatan=row.kegiatan, sasaran=row.sasaran or "",
@@ -165,7 +166,7 @@ def load_plans(session: Session, year: int | None = None, region: str | None = N
     """Stored plans (all, or of one year and/or region) as PlanData, actions in natural code order."""
     plans = []
     for row in session.scalars(_plan_query(year, region)):
-        actions = sorted((_action_data(a) for a in row.actions), key=lambda a: natural_key(a.code))
+        actions = sorted((action_data(a) for a in row.actions), key=lambda a: natural_key(a.code))
         plans.append(PlanData(year=row.year, region=row.region_code, title=row.title or "", status=row.status,
                               document_ref=row.document_ref or "", example=bool(row.is_example), actions=actions,
                               source=row.source_file or ""))

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import difflib
 import re
+import dataclasses
 from pathlib import Path
+from typing import Sequence
 
 from monitor.plans import fields as F
 from monitor.plans.xlsx_guard import DEFAULT_LIMITS, XlsxLimits, XlsxRefused, checked_workbook
@@ -313,8 +315,20 @@ def _join(values: list[str]) -> str:
     return "; ".join(values)
 
 
-def write_xlsx(plans: list[PlanData], path: Path) -> None:
-    """Write `plans` as the operators' matrix (an empty list gives an empty template)."""
+@dataclasses.dataclass(frozen=True)
+class ExtraSheet:
+    """A sheet written after the matrix (ignored on import): a header row, then one row per dict (by header)."""
+
+    name: str
+    headers: tuple[str, ...]
+    rows: list[dict]
+    widths: dict[str, int] = dataclasses.field(default_factory=dict)
+
+
+def write_xlsx(plans: list[PlanData], path: Path, extra_sheets: Sequence[ExtraSheet] = ()) -> None:
+    """Write `plans` as the operators' matrix (an empty list gives an empty template), then `extra_sheets`.
+
+    Every text is written as a string cell (never a formula, number or link), whatever it starts with."""
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
@@ -393,6 +407,17 @@ def write_xlsx(plans: list[PlanData], path: Path) -> None:
                 _write_row(action_ws, row, action_headers, values)
                 row += 1
         _write_help(workbook, help_ws)
+        for extra in extra_sheets:
+            ws = workbook.add_worksheet(extra.name)
+            for col, title in enumerate(extra.headers):
+                ws.write_string(0, col, title, header)
+                ws.set_column(col, col, extra.widths.get(title, 24), text)
+            ws.set_row(0, 32)
+            ws.freeze_panes(1, 0)
+            if extra.headers:
+                ws.autofilter(0, 0, max(len(extra.rows), 1), len(extra.headers) - 1)
+            for row_number, values in enumerate(extra.rows, start=1):
+                _write_row(ws, row_number, list(extra.headers), values)
     finally:
         workbook.close()
 

@@ -24,9 +24,10 @@ from monitor.alerts.classify_stage import classify_articles
 from monitor.alerts.generate import AlertRun, update_alerts, update_pending_alerts
 from monitor.alerts.levels import LevelSettings, compute_levels
 from monitor.config import ParseSettings, Settings, StageSettings
+from monitor.db import locks
 from monitor.db.models import Alert, StageMark
 from monitor.db.session import session_scope
-from monitor.pipeline import FeedOutcome, feed_files, ingest_file, run_fetch_cycle
+from monitor.pipeline import FeedOutcome, feed_files, ingest_file, reprocess_raw, run_fetch_cycle
 from monitor.timezones import WIB, today_wib
 
 
@@ -81,9 +82,17 @@ def _set_mark(engine: Engine, name: str, at: datetime) -> None:
 
 def recompute_levels(engine: Engine, start: date, end: date | None = None,
                      settings: LevelSettings | None = None) -> int:
-    """Levels of every kabupaten (and kabupaten x category) from `start` to `end` (default today); rows stored."""
+    """Levels of every kabupaten (and kabupaten x category) from `start` to `end` (default today); rows stored.
+
+    Never at the same time as a stage pass (which writes levels too), in any process.
+    """
+    with locks.held(engine, locks.ALERT_STAGE):
+        return _store_levels(engine, start, end or today_wib(), settings)
+
+
+def _store_levels(engine: Engine, start: date, end: date, settings: LevelSettings | None) -> int:
     with session_scope(engine) as session:
-        return len(compute_levels(session, start, end or today_wib(), settings))
+        return len(compute_levels(session, start, end, settings))
 
 
 def stage_pass(engine: Engine, classifier: Classifier | None = None, relink_all: bool = False,
@@ -93,17 +102,20 @@ def stage_pass(engine: Engine, classifier: Classifier | None = None, relink_all:
     Levels are recomputed from the earliest day of any alert changed since the last pass that
     finished its levels (so a pass killed before its levels leaves that work to the next one).
     """
-    started = datetime.now(timezone.utc)
     classifier = classifier or load_classifier()
-    classified = classify_articles(engine, classifier, settings=stage_settings)
-    run = update_alerts(engine, classifier.version) if relink_all else update_pending_alerts(engine, classifier.version)
-    today = today_wib()
-    level_from = today - timedelta(days=RECENT_DAYS)
-    earliest = _earliest_changed_day(engine)
-    if earliest is not None:
-        level_from = min(level_from, earliest)
-    rows = recompute_levels(engine, level_from, today, level_settings)
-    _set_mark(engine, LEVELS_MARK, started)
+    # one pass at a time over one database, whichever process runs it (several workers, a rescore):
+    # a pass waiting here finds the work of the pass before it done and does only what is left
+    with locks.held(engine, locks.ALERT_STAGE):
+        started = datetime.now(timezone.utc)
+        classified = classify_articles(engine, classifier, settings=stage_settings)
+        run = update_alerts(engine, classifier.version) if relink_all else update_pending_alerts(engine, classifier.version)
+        today = today_wib()
+        level_from = today - timedelta(days=RECENT_DAYS)
+        earliest = _earliest_changed_day(engine)
+        if earliest is not None:
+            level_from = min(level_from, earliest)
+        rows = _store_levels(engine, level_from, today, level_settings)
+        _set_mark(engine, LEVELS_MARK, started)
     return StagePass(classified.classified, classified.failed, run, level_from, today, rows)
 
 
@@ -123,13 +135,22 @@ def ingest_paths(engine: Engine, paths: Iterable[Path], feed_id: str | None = No
     return CycleReport(outcomes, stage_pass(engine, classifier))
 
 
+def reprocess(engine: Engine, since: date, limits: ParseSettings | None = None,
+              classifier: Classifier | None = None) -> CycleReport:
+    """Raw documents received since `since` (WIB day) parsed and stored again, then the stage."""
+    start = datetime(since.year, since.month, since.day, tzinfo=WIB).astimezone(timezone.utc)
+    outcomes = reprocess_raw(engine, start, limits or ParseSettings())
+    return CycleReport(outcomes, stage_pass(engine, classifier))
+
+
 def rescore(engine: Engine, start: date, end: date, model_dir: str | None = None) -> StagePass:
     """Read articles published from `start` to `end` (WIB, end exclusive) again with a model, then alerts and levels."""
     classifier = load_classifier(model_dir)
     to_utc = lambda d: datetime(d.year, d.month, d.day, tzinfo=WIB).astimezone(timezone.utc)  # noqa: E731
-    done = classify_articles(engine, classifier, since=to_utc(start), until=to_utc(end))
-    run = update_alerts(engine, classifier.version)
-    rows = recompute_levels(engine, start, end)
+    with locks.held(engine, locks.ALERT_STAGE):
+        done = classify_articles(engine, classifier, since=to_utc(start), until=to_utc(end))
+        run = update_alerts(engine, classifier.version)
+        rows = _store_levels(engine, start, end, None)
     return StagePass(done.classified, done.failed, run, start, end, rows)
 
 

@@ -31,6 +31,7 @@ READ = "read"  # every page: dashboard, alerts, plans, digest
 ALERT_STATUS = "alert.status"  # move an alert along its lifecycle
 ALERT_LINK = "alert.link"  # link an alert to a RAD-PKS action by hand
 PLANS_IMPORT = "plans.import"
+REPORTS_EDIT = "reports.edit"  # build, submit and correct RAD-PKS period reports
 LABELS_CORRECT = "labels.correct"  # correct an alert's categories and places
 SOURCES_MANAGE = "sources.manage"
 USERS_MANAGE = "users.manage"
@@ -42,6 +43,7 @@ PERMISSION_NAMES = {
     ALERT_STATUS: "mengubah status peringatan",
     ALERT_LINK: "menautkan peringatan ke aksi RAD-PKS",
     PLANS_IMPORT: "mengimpor rencana RAD-PKS",
+    REPORTS_EDIT: "menyusun, mengajukan dan mengoreksi laporan RAD-PKS",
     LABELS_CORRECT: "mengoreksi kategori dan wilayah (label)",
     SOURCES_MANAGE: "mengelola sumber berita",
     USERS_MANAGE: "mengelola pengguna dan peran",
@@ -52,7 +54,7 @@ PERMISSION_NAMES = {
 # What each role adds to the role before it: the roles are nested, admin ⊇ analyst ⊇ operator ⊇ staff.
 _ADDED_BY_ROLE = {
     "staff": {READ},
-    "operator": {ALERT_STATUS, ALERT_LINK, PLANS_IMPORT},
+    "operator": {ALERT_STATUS, ALERT_LINK, PLANS_IMPORT, REPORTS_EDIT},
     "analyst": {LABELS_CORRECT},
     "admin": {SOURCES_MANAGE, USERS_MANAGE, SUBSCRIPTIONS_MANAGE, AUDIT_READ},
 }

@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter
 from monitor.config import Settings
 from monitor.service import users
 from monitor.timezones import format_wib
-from monitor.web import admin, alerts, auth, dashboard, digest, labels, plans, security
+from monitor.web import admin, alerts, auth, dashboard, digest, labels, plans, reports, security
 from monitor.web.context import EXTENSION
 
 MAX_FORM_BYTES = 1024 * 1024  # no form of Waspada comes near this
@@ -52,7 +52,7 @@ def create_app(engine: Engine, settings: Settings, secret_key: str) -> Flask:
     CSRFProtect(app)
     security.install(app, web.idle_minutes)
     app.url_map.converters["id"] = RowId
-    for blueprint in (auth.bp, dashboard.bp, alerts.bp, plans.bp, digest.bp, admin.bp):
+    for blueprint in (auth.bp, dashboard.bp, alerts.bp, plans.bp, reports.bp, digest.bp, admin.bp):
         app.register_blueprint(blueprint)
     _template_helpers(app, settings)
     _error_pages(app)

@@ -165,3 +165,45 @@ def parse_day(value: str | None, name: str = "tanggal") -> tuple[date, str]:
     except ValueError:
         shown = value.strip()[:40]
         return today, f"Tanggal '{shown}' tidak dapat dibaca ({name} harus berbentuk TTTT-BB-HH); ditampilkan hari ini."
+
+
+class ReportCreateForm(Form):
+    """A new period report: region, year, period."""
+
+    region = SelectField("Wilayah")
+    year = StringField("Tahun", validators=[_required("tahun"), Length(max=4)])
+    period = SelectField("Periode")
+
+
+MAX_REPORT_TEXT = 4000
+
+
+def _report_text(label: str, rows: int = 3) -> TextAreaField:
+    return TextAreaField(label, render_kw={"rows": rows}, validators=[Optional(), Length(
+        max=MAX_REPORT_TEXT, message=f"Terlalu panjang (maksimal {MAX_REPORT_TEXT} karakter).")])
+
+
+class ReportCoverForm(Form):
+    """A report's opening text and signatory block."""
+
+    summary = _report_text("Pengantar laporan (boleh kosong)", 4)
+    signed_place = StringField("Tempat penandatanganan", validators=[Optional(), Length(max=200)])
+    signer_title = StringField("Jabatan penandatangan", validators=[Optional(), Length(max=300)])
+    signer_name = StringField("Nama penandatangan", validators=[Optional(), Length(max=300)])
+    signer_nip = StringField("NIP penandatangan", validators=[Optional(), Length(max=40)])
+
+
+class ReportActionForm(Form):
+    """A report's follow-up and realisation of one plan action in its period."""
+
+    tindak_lanjut = _report_text("Tindak lanjut")
+    realisasi = _report_text("Realisasi")
+    capaian = StringField("Capaian (%)", validators=[Optional(), Length(max=20)])
+    kendala = _report_text("Kendala", 2)
+    evidence = _report_text("Data dukung (tautan http/https, satu per baris)", 2)
+
+
+class ReportAttachForm(Form):
+    """Attach an alert to a report by its number."""
+
+    alert = StringField("Nomor peringatan", validators=[_required("nomor peringatan"), Length(max=12)])

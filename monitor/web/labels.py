@@ -6,7 +6,7 @@ from functools import lru_cache
 from monitor.alerts.coverage import kabupaten_names
 from monitor.alerts.levels import LEVEL_NAMES
 from monitor.render.dates import long_date, short_date
-from monitor.timezones import WIB
+from monitor.timezones import WIB, format_wib_iso
 
 STATUS_NAMES = {
     "baru": "Baru", "ditinjau": "Ditinjau", "ditindaklanjuti": "Ditindaklanjuti", "selesai": "Selesai",
@@ -61,6 +61,7 @@ def template_helpers() -> dict:
         "level_name": lambda code: LEVEL_NAMES.get(code, code),
         "link_kind": lambda kind: LINK_KIND_NAMES.get(kind, kind),
         "bidang_name": lambda code: BIDANG_NAMES.get(code, code),
+        "iso_wib": format_wib_iso,
         "long_date": long_date,
         "short_date": short_date,
         "wib_day": lambda moment: short_date(moment.astimezone(WIB).date()) if moment else "-",

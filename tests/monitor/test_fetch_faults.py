@@ -148,7 +148,9 @@ def test_html_page_instead_of_feed(engine, settings, feed_server):
     assert outcome.outcome == "error" and "HTML" in outcome.message
     [attempt] = attempts(engine, "salah")
     assert (attempt.outcome, attempt.http_status, attempt.error_kind) == ("error", 200, "not_a_feed")
-    assert count(engine, Article) == 0 and count(engine, RawDocument) == 0
+    # no article, but the body is kept (before parsing) for `waspada reprocess`
+    assert count(engine, Article) == 0 and count(engine, RawDocument) == 1
+    assert attempt.raw_document_id is not None
     assert_failed_once(get_feed(engine, "salah"), "HTML", started, settings)
 
 

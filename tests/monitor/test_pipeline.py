@@ -95,11 +95,13 @@ def test_crash_between_fetch_and_store_leaves_nothing_half_written(engine, setti
     assert outcomes["warta"].outcome == "ok" and outcomes["warta"].n_new == 2  # the cycle went on
     assert articles(engine, "antara") == []
     with session_scope(engine) as session:
-        assert session.scalars(select(RawDocument.url).where(RawDocument.url.like("%/rss"))).all() == []
+        # the body was kept before parsing, in its own transaction: `waspada reprocess` can read it again
+        [raw_id] = session.scalars(select(RawDocument.id).where(RawDocument.url.like("%/rss"))).all()
         assert session.scalar(select(StoryCluster.id).where(~StoryCluster.id.in_(select(Article.cluster_id).where(Article.cluster_id.is_not(None))))) is None
-    # the failure itself is recorded in a fresh transaction, and the feed backs off
+    # the failure itself is recorded in a fresh transaction, naming the kept body, and the feed backs off
     [attempt] = attempts(engine, "antara")
     assert (attempt.outcome, attempt.error_kind, attempt.n_new) == ("error", "store_failed", 0)
+    assert attempt.raw_document_id == raw_id
     assert "SimulatedCrash" in attempt.error_message
     after = feed_state(get_feed(engine, "antara"))
     assert after["etag"] is None and after["last_success_at"] == before["last_success_at"]
@@ -119,7 +121,8 @@ def test_crash_during_file_ingest_rolls_back(engine, monkeypatch):
     monkeypatch.setattr(store, "assign_cluster", crash)
     with pytest.raises(SimulatedCrash):
         ingest_file(engine, FEED_FIXTURES / "wordpress_kalteng.xml")
-    assert counts(engine) == {"articles": 0, "raw_documents": 0, "story_clusters": 0, "fetch_attempts": 0}
+    # only the body, kept before parsing, remains
+    assert counts(engine) == {"articles": 0, "raw_documents": 1, "story_clusters": 0, "fetch_attempts": 0}
     assert count(engine, Feed) == 0
 
 

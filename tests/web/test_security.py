@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 
 from monitor.db.models import AuditEntry, LoginFailure, SetupToken, User
 from monitor.db.session import session_scope
-from monitor.service import users
+from monitor.service import reports, users
 from monitor.web import create_app
 from monitor.web.security import PUBLIC, requirement_of
 from tests.monitor.helpers import add_feed
@@ -21,12 +21,13 @@ from tests.web.conftest import ROLE_USERS, SECRET_KEY, USER_PASSWORD, csrf_token
 # every page a signed-in user can GET (on the demo database), and the lowest role that may open it
 PAGES = {
     "/": "staff", "/peringatan": "staff", "/peringatan/1": "staff", "/rencana": "staff", "/rencana/ekspor": "staff",
-    "/ringkasan": "staff",
+    "/ringkasan": "staff", "/laporan": "staff", "/laporan/1": "staff", "/laporan/1/unduh/xlsx": "staff",
     "/admin/": "admin", "/admin/sumber": "admin", "/admin/pengguna": "admin", "/admin/pengguna/staf": "admin",
     "/admin/audit": "admin",
 }
 # sample values of route parameters: the paths above and the POST routes use them
-SAMPLES = {"feed_id": "contoh", "username": "staf", "token": "tidak-ada", "alert_id": "1"}
+SAMPLES = {"feed_id": "contoh", "username": "staf", "token": "tidak-ada", "alert_id": "1", "report_id": "1",
+           "action_id": "1", "fmt": "xlsx"}
 ORDER = ("staff", "operator", "analyst", "admin")
 
 
@@ -76,7 +77,9 @@ def test_an_htmx_request_of_an_anonymous_visitor_gets_401_with_a_redirect(client
 
 
 @pytest.mark.parametrize("role", ORDER)
-def test_each_role_reaches_exactly_its_pages(demo_app, demo_login, role):
+def test_each_role_reaches_exactly_its_pages(demo_app, demo_engine, demo_login, role):
+    with session_scope(demo_engine) as session:  # report 1 of PAGES
+        assert reports.create_report(session, "62.02", 2026, "B12", "operator") == 1
     client = demo_app.test_client()
     demo_login(client, ROLE_USERS[role])
     for path, lowest in PAGES.items():
@@ -84,7 +87,7 @@ def test_each_role_reaches_exactly_its_pages(demo_app, demo_login, role):
         status = client.get(path).status_code
         assert status in ((200, 302) if allowed else (403,)), f"{role} {path}: {status}"
     navigation = client.get("/").get_data(as_text=True)
-    for label in ("Dasbor", "Peringatan", "Rencana RAD-PKS", "Ringkasan Harian"):
+    for label in ("Dasbor", "Peringatan", "Rencana RAD-PKS", "Laporan", "Ringkasan Harian"):
         assert f">{label}</a>" in navigation
     assert (">Admin</a>" in navigation) == (role == "admin")
 
