@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import FIXTURE_MODEL
+
 WAIT = 120
 
 
@@ -38,6 +40,7 @@ def cli(tmp_path, monkeypatch):
     db_path = tmp_path / "cli.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith("WASPADA_")}
     env.update({
+        "WASPADA_MODEL_DIR": str(FIXTURE_MODEL),  # the pinned test model
         "WASPADA_DATABASE_URL": f"sqlite:///{db_path}",
         "WASPADA_ALLOW_PRIVATE_NETWORKS": "1",
         "WASPADA_PER_HOST_MIN_GAP": "0",
