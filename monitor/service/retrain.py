@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 from sqlalchemy import Engine, select
 
 from classifiers.artifacts import load_model
-from classifiers.seed import LabeledItem, load_seed, read_labels
+from classifiers.seed import LabeledItem, load_kalteng, load_seed, read_labels
 from classifiers.taxonomy import load_taxonomy
 from classifiers.training import merge_labels, new_version, train_and_save, training_items
 from monitor.alerts.lifecycle import latest_labels
@@ -62,8 +62,9 @@ def spread(items: Sequence[LabeledItem], limit: int) -> list[LabeledItem]:
 
 
 def training_set(labels: AnalystLabels, max_items: int) -> list[LabeledItem]:
-    """Seed training items (an even spread when `max_items` is set) plus every analyst label that is trained on."""
-    seed = training_items(load_seed())
+    """The shipped model's training items (national seed training split, synthetic items, the Kalteng set; an
+    even spread when `max_items` is set) plus every analyst label that is trained on."""
+    seed = training_items(load_seed() + load_kalteng())
     room = max(0, max_items - len(labels.train)) if max_items else 0
     return merge_labels(spread(seed, room) if max_items else seed, labels.train)
 

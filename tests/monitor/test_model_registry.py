@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from classifiers.artifacts import ModelIntegrityError
-from classifiers.paths import MODELS_ROOT
+from classifiers.paths import default_model_dir
 from classifiers.seed import load_seed
 from classifiers.taxonomy import load_taxonomy
 from classifiers.training import train_and_save, training_items
@@ -25,7 +25,7 @@ from monitor.service.alerts import correct, set_status
 from monitor.service.flow import stage_pass
 
 DEMO_FROM, DEMO_TO = date(2026, 10, 1), date(2026, 11, 30)
-DEFAULT_VERSION = json.loads((MODELS_ROOT / "default" / "card.json").read_text())["version"]
+DEFAULT_VERSION = json.loads((default_model_dir() / "card.json").read_text())["version"]  # the environment's model
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_an_empty_registry_keeps_the_model_of_the_environment(engine, tmp_path, 
     assert model_registry.active_model_dir(engine) is None
     assert model_registry.active_classifier(engine).version == DEFAULT_VERSION
     copy = tmp_path / "salinan"
-    shutil.copytree(MODELS_ROOT / "default", copy)
+    shutil.copytree(default_model_dir(), copy)
     card = json.loads((copy / "card.json").read_text())
     (copy / "card.json").write_text(json.dumps({**card, "version": "salinan-uji"}))
     monkeypatch.setenv("WASPADA_MODEL_DIR", str(copy))

@@ -10,10 +10,13 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 import monitor.models_cli
+from classifiers.paths import default_model_dir
 from monitor.cli import app
 from monitor.db.models import AuditEntry
 from monitor.db.session import open_database, session_scope
 from monitor.terminal import PlainConsole
+
+DEFAULT_VERSION = json.loads((default_model_dir() / "card.json").read_text())["version"]  # the environment's model
 
 
 @pytest.fixture
@@ -41,12 +44,12 @@ def _listed(cli) -> list[dict]:
 
 def test_train_promote_with_force_and_reason_then_roll_back(cli):
     code, out, _ = cli("models", "list")
-    assert code == 0 and "Tidak ada model aktif di registri: dipakai model bawaan 'default'" in out
+    assert code == 0 and f"Tidak ada model aktif di registri: dipakai model bawaan '{DEFAULT_VERSION}'" in out
 
     code, out, _ = cli("models", "train", "--by", "analis", "--max-items", "60")
     assert code == 0 and "[100%] Kandidat" in out and "Kandidat lebih buruk pada set beku: F1" in out
     [candidate] = _listed(cli)
-    assert candidate["status"] == "candidate" and candidate["compared_with"] == "default"
+    assert candidate["status"] == "candidate" and candidate["compared_with"] == DEFAULT_VERSION
     assert candidate["path"].startswith(str(cli.models_root))  # written under WASPADA_MODELS_ROOT
 
     code, _, err = cli("models", "promote", candidate["version"], "--by", "analis")
@@ -66,7 +69,7 @@ def test_train_promote_with_force_and_reason_then_roll_back(cli):
     assert candidate["version"] in out and "aktif" in out and "Tidak ada model aktif" not in out
 
     code, out, _ = cli("models", "rollback", "--by", "analis", "--alasan", "kembali")
-    assert code == 0 and "Model default aktif kembali." in out
+    assert code == 0 and f"Model {DEFAULT_VERSION} aktif kembali." in out
     assert _listed(cli)[0]["status"] == "retired"
     code, _, err = cli("models", "rollback", "--by", "analis")
     assert code == 1 and "tidak ada model aktif di registri" in err
