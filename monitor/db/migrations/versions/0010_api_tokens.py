@@ -1,0 +1,34 @@
+"""read-only JSON API: per-user tokens (sha256 only), scoped by role, revocable
+
+Revision ID: 0010
+Revises: 0006
+Create Date: 2026-12-07
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "api_tokens",
+        sa.Column("id", sa.Integer(), autoincrement=True, primary_key=True),
+        sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("token_sha256", sa.String(length=64), nullable=False, unique=True),
+        sa.Column("hint", sa.String(length=16), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("created_by", sa.String(length=80), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    )
+    op.create_index("ix_api_tokens_user_id", "api_tokens", ["user_id"])
+
+
+def downgrade() -> None:
+    op.drop_table("api_tokens")
