@@ -14,7 +14,8 @@ from werkzeug.routing import IntegerConverter
 from monitor.config import Settings
 from monitor.service import users
 from monitor.timezones import format_wib
-from monitor.web import admin, alerts, auth, dashboard, digest, labels, plans, security
+from monitor.web import account, admin, alerts, api, auth, dashboard, digest, labels, plans, security
+from monitor.web.api_errors import ApiError, is_api_request, json_error
 from monitor.web.context import EXTENSION
 
 MAX_FORM_BYTES = 1024 * 1024  # no form of Waspada comes near this
@@ -52,7 +53,7 @@ def create_app(engine: Engine, settings: Settings, secret_key: str) -> Flask:
     CSRFProtect(app)
     security.install(app, web.idle_minutes)
     app.url_map.converters["id"] = RowId
-    for blueprint in (auth.bp, dashboard.bp, alerts.bp, plans.bp, digest.bp, admin.bp):
+    for blueprint in (auth.bp, dashboard.bp, alerts.bp, plans.bp, digest.bp, admin.bp, account.bp, api.bp):
         app.register_blueprint(blueprint)
     _template_helpers(app, settings)
     _error_pages(app)
@@ -97,9 +98,16 @@ def _template_helpers(app: Flask, settings: Settings) -> None:
 
 
 def _error_pages(app: Flask) -> None:
+    """Error pages in Indonesian; on /api paths the same errors as JSON (see monitor.web.api_errors)."""
     def page(code: int, detail: str | None = None):
+        if is_api_request():
+            return json_error(code if code in ERROR_TEXT else 500)
         title, text = ERROR_TEXT.get(code, ERROR_TEXT[500])
         return render_template("error.html", code=code, title=title, text=detail or text), code
+
+    @app.errorhandler(ApiError)
+    def api_refused(error: ApiError):
+        return json_error(error.status, error.code, error.message)
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_error):
