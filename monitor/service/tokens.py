@@ -91,10 +91,10 @@ def scopes_for(role: str) -> tuple[str, ...]:
     return ROLES[:ROLES.index(role) + 1] if role in ROLES else ()
 
 
-def create_token(session: Session, actor: str, username: str, name: str, role: str, *,
+def create_token(session: Session, actor: str, username: str, name: str, role: str | None = None, *,
                  address: str = "") -> NewToken:
-    """A new token of `username` named `name` with scope `role` (at most the user's role); audited without the
-    token. Raises UserError naming the field of a bad value."""
+    """A new token of `username` named `name` with scope `role` (at most the user's role; by default the user's
+    role); audited without the token. Raises UserError naming the field of a bad value."""
     user = session.scalar(select(User).where(User.username == users.normalise_username(username)))
     if user is None:
         raise UserError(f"Pengguna '{users.normalise_username(username)}' tidak ada.", "username")
@@ -103,6 +103,7 @@ def create_token(session: Session, actor: str, username: str, name: str, role: s
     name = " ".join((name or "").split())
     if not name or len(name) > MAX_NAME:
         raise UserError(f"Beri token nama 1-{MAX_NAME} karakter, misalnya 'Dasbor BPBD'.", "name")
+    role = user.role if role is None else role
     if role not in scopes_for(user.role):
         allowed = ", ".join(users.ROLE_NAMES[r] for r in scopes_for(user.role))
         raise UserError(f"Cakupan token tidak boleh melebihi peran pengguna ({allowed}).", "role")
