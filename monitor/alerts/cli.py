@@ -117,7 +117,8 @@ def alerts_list(since: Since = None, until: Until = None, kabupaten: Kabupaten =
 def alerts_export(since: Since = None, until: Until = None, kabupaten: Kabupaten = None, category: Category = None,
                   level: Level = None, status: Status = None, text: Search = None,
                   format: str = typer.Option("csv", "--format", help="Format keluaran (csv)"),
-                  output: Optional[Path] = typer.Option(None, "--output", "-o", help="Berkas keluaran (bawaan: layar)")):
+                  output: Optional[Path] = typer.Option(None, "--output", "-o",
+                                                        help="Berkas keluaran (bawaan: layar)")):
     """Tulis peringatan sebagai CSV untuk instansi lain: judul kolom berbahasa Indonesia, UTF-8 dengan BOM untuk
     Excel, sel yang aman dari rumus."""
     filters = _filters(since, until, kabupaten, category, level, status, text)

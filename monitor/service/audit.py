@@ -48,6 +48,6 @@ def entries(session: Session, page: PageRequest, target: str | None = None) -> P
 
 def entry_slice(session: Session, cursor: str | None = None, limit: int = 50,
                 target: str | None = None) -> Slice[AuditRecord]:
-    """Entries newest first, optionally of one target, after `cursor` (raises CursorError when it is not one of ours)."""
+    """Entries newest first, optionally of one target, after `cursor` (raises CursorError when it is not ours)."""
     return keyset_slice(session, _of_target(target), AuditEntry.at, AuditEntry.id, cursor, limit,
                         lambda rows: [_record(r) for r in rows])

@@ -130,8 +130,9 @@ def token_create(
 ):
     """Buat token API dan cetak sekali ke layar (Waspada hanya menyimpan sidiknya)."""
     created: list[tokens.NewToken] = []
-    _apply(lambda s: created.append(tokens.create_token(s, CLI_ACTOR, username, name, role)), f"Token API '{name}' untuk {users.normalise_username(username)} dibuat. Simpan token ini "
-                   "sekarang; token tidak dapat ditampilkan lagi:")
+    _apply(lambda s: created.append(tokens.create_token(s, CLI_ACTOR, username, name, role)),
+           f"Token API '{name}' untuk {users.normalise_username(username)} dibuat. Simpan token ini sekarang; "
+           "token tidak dapat ditampilkan lagi:")
     print(created[0].token)  # plain print: nothing may wrap or style the secret
 
 

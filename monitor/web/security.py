@@ -32,7 +32,6 @@ PUBLIC = "public"
 TOKEN = "token"  # the requirement of API views: a bearer token, whose permission is TOKEN_PERMISSION
 REQUIREMENT = "waspada_requirement"
 TOKEN_PERMISSION = "waspada_token_permission"
-API_GRANT = "api_grant"  # flask.g key: the TokenGrant of this API request
 PUBLIC_ENDPOINTS = frozenset({"static"})  # Flask's own static file view: assets only, no data
 SEEN_KEY = "seen"  # when the session was last used (seconds since the epoch), to end idle sessions
 
@@ -136,7 +135,6 @@ def _check_token(permission: str) -> None:
     if not grant.can(permission):
         raise ApiError(403, "forbidden", f"Cakupan token ini ({users.ROLE_NAMES.get(grant.role, grant.role)}) "
                                          f"tidak mengizinkan {users.PERMISSION_NAMES[permission]}.")
-    g.setdefault(API_GRANT, grant)
 
 
 def public(view: Callable) -> Callable:

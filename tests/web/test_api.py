@@ -50,8 +50,8 @@ def add_alerts(engine, specs: list[tuple[str, datetime, list[str]]], with_report
     ids = []
     with session_scope(engine) as session:
         if with_reports and session.get(Feed, "uji") is None:
-            session.add(Feed(id="uji", name="Uji", url="https://uji.example.id/rss", configured_url="https://uji.example.id",
-                             outlet="Kabar Uji", region="62"))
+            session.add(Feed(id="uji", name="Uji", url="https://uji.example.id/rss",
+                             configured_url="https://uji.example.id", outlet="Kabar Uji", region="62"))
         for title, at, kabupaten in specs:
             story = StoryCluster(first_seen_at=at, last_seen_at=at)
             session.add(story)
@@ -318,7 +318,8 @@ def test_csv_export_is_formula_safe_with_bom_and_indonesian_headers(api_app, eng
     from monitor.cli import app as cli
 
     monkeypatch.setenv("WASPADA_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    result = CliRunner().invoke(cli, ["alerts", "export", "--format", "csv", "--kabupaten", KOTIM], catch_exceptions=False)
+    result = CliRunner().invoke(cli, ["alerts", "export", "--format", "csv", "--kabupaten", KOTIM],
+                                catch_exceptions=False)
     assert result.exit_code == 0 and result.stdout_bytes == raw
 
 
