@@ -346,3 +346,14 @@ def test_the_api_over_a_real_waitress_server(demo_live_server, demo_engine):
         exported = http.get("/api/v1/alerts.csv", headers=bearer(token))
         assert exported.status_code == 200 and exported.content.startswith(BOM.encode())
         assert exported.text.count("\r\n") == len(served) + 1
+
+
+def test_last_use_is_written_at_most_once_a_minute(api_app, engine):
+    token = new_token(engine, "staf")
+    seen = []
+    for seconds in (0, 30, 59, 60, 61, 200):
+        with session_scope(engine) as session:
+            assert tokens.authenticate_token(session, token, now=T0 + timedelta(seconds=seconds)).role == "staff"
+        with session_scope(engine) as session:
+            seen.append(session.scalar(select(ApiToken.last_used_at)))
+    assert [(at - T0).seconds for at in seen] == [0, 0, 0, 60, 60, 200]
