@@ -134,6 +134,7 @@ class StoryCluster(Base):
         # only the few stories waiting for the alert stage are indexed
         Index("ix_story_clusters_needs_alert_refresh", "id", postgresql_where=text("needs_alert_refresh"),
               sqlite_where=text("needs_alert_refresh = 1")),
+        Index("ix_story_clusters_first_seen", "first_seen_at", "id"),  # the API's walk, newest first
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Generic, TypeVar
 
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select, or_
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
@@ -102,7 +102,8 @@ def keyset_slice(session: Session, query: Select, at_column, id_column, cursor: 
     limit = min(MAX_PAGE_SIZE, max(1, limit))
     if cursor:
         at, row_id = decode_cursor(cursor)
-        query = query.where(or_(at_column < at, and_(at_column == at, id_column < row_id)))
+        # the first condition alone bounds an index range (an OR alone would make the engines scan from the top)
+        query = query.where(at_column <= at, or_(at_column < at, id_column < row_id))
     rows = list(session.scalars(query.order_by(at_column.desc(), id_column.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]

@@ -1,4 +1,5 @@
-"""read-only JSON API: per-user tokens (sha256 only), scoped by role, revocable
+"""read-only JSON API: per-user tokens (sha256 only), scoped by role, revocable; stories indexed by when first seen
+(the API walks them newest first)
 
 Revision ID: 0010
 Revises: 0006
@@ -28,7 +29,9 @@ def upgrade() -> None:
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
     )
     op.create_index("ix_api_tokens_user_id", "api_tokens", ["user_id"])
+    op.create_index("ix_story_clusters_first_seen", "story_clusters", ["first_seen_at", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_story_clusters_first_seen", table_name="story_clusters")
     op.drop_table("api_tokens")
