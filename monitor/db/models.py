@@ -1,4 +1,5 @@
-"""SQLAlchemy 2 models: ingest (feeds, attempts, documents, articles, stories), deteksi dini, users and digest."""
+"""SQLAlchemy 2 models: ingest (feeds, attempts, documents, articles, stories), deteksi dini, users, API tokens
+and digest."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -136,6 +137,7 @@ class StoryCluster(Base):
         # only the few stories waiting for the alert stage are indexed
         Index("ix_story_clusters_needs_alert_refresh", "id", postgresql_where=text("needs_alert_refresh"),
               sqlite_where=text("needs_alert_refresh = 1")),
+        Index("ix_story_clusters_first_seen", "first_seen_at", "id"),  # the API's walk, newest first
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -553,6 +555,23 @@ class DigestSubscription(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     kabupaten: Mapped[list] = mapped_column(JSON, default=list)
     categories: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class ApiToken(Base):
+    """A user's token for the read-only JSON API: only its sha256 is stored; its scope is a role."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(16))  # the token's first characters, so people can tell tokens apart
+    role: Mapped[str] = mapped_column(String(20))  # the scope: at most the user's role (checked on every request)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class DigestDelivery(Base):

@@ -108,6 +108,14 @@ class AddSourceForm(Form):
     region = SelectField("Wilayah liputan")
 
 
+class TokenForm(Form):
+    """A new API token: a name to tell it apart and its scope (the roles up to the user's own)."""
+
+    name = StringField("Nama token", validators=[_required("nama token"), Length(
+        max=100, message="Nama token maksimal 100 karakter.")])
+    role = SelectField("Cakupan (peran)")
+
+
 class ActionForm(Form):
     """A button that changes something (enable, disable): only the CSRF token."""
 
