@@ -36,7 +36,7 @@ def signature(text: str) -> MinHash | None:
 
 def to_bytes(minhash: MinHash) -> bytes:
     """Signature as bytes for storage."""
-    return minhash.hashvalues.astype(np.uint64).tobytes()
+    return hash_values(minhash).tobytes()
 
 
 def from_bytes(data: bytes) -> np.ndarray:
@@ -46,10 +46,15 @@ def from_bytes(data: bytes) -> np.ndarray:
 
 def band_hashes(minhash: MinHash) -> list[str]:
     """One short hash per LSH band; two texts sharing any band hash are candidates."""
-    values = minhash.hashvalues.astype(np.uint64)
+    values = hash_values(minhash)
     return [hashlib.sha1(values[b * ROWS : (b + 1) * ROWS].tobytes()).hexdigest() for b in range(BANDS)]
 
 
-def similarity(a: MinHash, b: np.ndarray) -> float:
+def hash_values(minhash: MinHash) -> np.ndarray:
+    """A signature's hash values as stored (see `to_bytes`)."""
+    return minhash.hashvalues.astype(np.uint64)
+
+
+def similarity(a: MinHash | np.ndarray, b: np.ndarray) -> float:
     """Estimated Jaccard similarity of two texts: the share of equal MinHash values."""
-    return float(np.mean(a.hashvalues.astype(np.uint64) == b))
+    return float(np.mean((hash_values(a) if isinstance(a, MinHash) else a) == b))
