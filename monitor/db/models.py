@@ -235,6 +235,21 @@ class ClassificationFailure(Base):
     last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class StageFailure(Base):
+    """An item a pipeline stage failed on (a story or an event in the alert stage): skipped, retried on later passes."""
+
+    __tablename__ = "stage_failures"
+    __table_args__ = (UniqueConstraint("stage", "item_id", name="uq_stage_failures_stage_item"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    stage: Mapped[str] = mapped_column(String(40))  # "alert-story" (a cluster id) | "alert-event" (an event id)
+    item_id: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    first_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Plan(Base):
     """A RAD-PKS plan: one year, one kabupaten/kota or the province."""
 

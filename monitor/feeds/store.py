@@ -246,20 +246,21 @@ def store_items(session: Session, feed: Feed, items: list[NewItem], window: time
     """
     by_band, stored = cluster_candidates(session, (h for item in items for h in item.bands))
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    inserted: dict[str, int] = {}
-    for chunk in _chunks([item.values for item in items], 500):
-        statement = dialect.insert(Article).values(chunk).on_conflict_do_nothing().returning(Article.id, Article.canonical_url)
-        inserted.update((canonical, article_id) for article_id, canonical in session.execute(statement))
+    # Core statements on the tables, executemany (one compiled statement, cached): the ORM's bulk paths
+    # cost more than the database work here
+    articles = Article.__table__
+    statement = dialect.insert(articles).on_conflict_do_nothing().returning(articles.c.id, articles.c.canonical_url)
+    inserted = {canonical: article_id for article_id, canonical in session.execute(statement, [i.values for i in items])}
     new = [(inserted[item.canonical], item) for item in items if item.canonical in inserted]
     if not new:
         return 0
     assignments = assign_clusters(new, by_band, stored, window)
     write_clusters(session, list(dict.fromkeys(assignments.values())))
-    session.execute(update(Article), [{"id": article_id, "cluster_id": cluster.cluster_id}
-                                      for article_id, cluster in assignments.items()])
+    session.execute(articles.update().where(articles.c.id == bindparam("aid")).values(cluster_id=bindparam("cid")),
+                    [{"aid": article_id, "cid": cluster.cluster_id} for article_id, cluster in assignments.items()])
     bands = [{"article_id": article_id, "band": i, "band_hash": h} for article_id, item in new for i, h in enumerate(item.bands)]
     if bands:
-        session.execute(insert(ArticleBand), bands)
+        session.execute(ArticleBand.__table__.insert(), bands)
     return len(new)
 
 

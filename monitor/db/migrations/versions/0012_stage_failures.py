@@ -1,0 +1,32 @@
+"""stage failures: a story or event the alert stage failed on is recorded, skipped and retried a bounded
+number of times, so one poison item never stops the stage
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-07
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "stage_failures",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("stage", sa.String(40), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("first_failed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_failed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("stage", "item_id", name="uq_stage_failures_stage_item"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("stage_failures")
