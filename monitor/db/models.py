@@ -91,6 +91,8 @@ class FetchAttempt(Base):
     """One fetch or ingest of a feed, whatever its outcome."""
 
     __tablename__ = "fetch_attempts"
+    # a feed's latest attempts (the unchanged-document check, feed health) without sorting all of them
+    __table_args__ = (Index("ix_fetch_attempts_feed_id_id", "feed_id", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     feed_id: Mapped[str] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), index=True)

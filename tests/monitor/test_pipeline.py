@@ -263,3 +263,25 @@ def test_hostile_xml_stays_harmless(engine, tmp_path, kind):
     for article in articles(engine):
         stored = article.title + article.summary_text + article.summary_html + str(article.raw_entry)
         assert "root:" not in stored and "aaaaaaaaaaaaaaaaaaaa" not in stored and "\x00" not in stored
+
+
+def test_the_same_bytes_after_a_pass_with_nothing_new_are_not_parsed_again(engine, settings, feed_server, monkeypatch):
+    import monitor.pipeline as pipeline
+
+    add_feed(engine, "rusak", feed_server.feed("/bad", fixture_bytes("malformed.xml")))
+    parses = []
+    real_parse = pipeline.parse_feed
+    monkeypatch.setattr(pipeline, "parse_feed", lambda *a, **kw: parses.append(1) or real_parse(*a, **kw))
+    results = [cycle(engine, settings) for _ in range(4)]
+    assert len(parses) == 2  # new items, then the first pass with nothing new; after that the bytes are known
+    first, second, third, fourth = attempts(engine, "rusak")
+    assert first.n_new > 0 and second.n_new == third.n_new == fourth.n_new == 0
+    assert second.warnings and third.warnings == fourth.warnings == second.warnings  # same records as a real parse
+    assert third.n_entries == fourth.n_entries == second.n_entries == first.n_entries
+    assert [r[0].message for r in results[1:]] == [results[1][0].message] * 3
+    assert get_feed(engine, "rusak").error_count == 0
+
+    feed_server.feed("/bad", fixture_bytes("malformed.xml").replace(b"</channel>", b"<item><title>Baru</title>"
+                                                                  b"<link>https://contoh.id/baru</link></item></channel>"))
+    [changed] = cycle(engine, settings)
+    assert len(parses) == 3 and changed.n_new == 1  # other bytes: read again

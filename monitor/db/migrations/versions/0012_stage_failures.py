@@ -1,5 +1,6 @@
 """stage failures: a story or event the alert stage failed on is recorded, skipped and retried a bounded
-number of times, so one poison item never stops the stage
+number of times, so one poison item never stops the stage; an index on a feed's attempts by id, so its latest
+attempt is found without sorting its history
 
 Revision ID: 0012
 Revises: 0011
@@ -26,7 +27,9 @@ def upgrade() -> None:
         sa.Column("last_failed_at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("stage", "item_id", name="uq_stage_failures_stage_item"),
     )
+    op.create_index("ix_fetch_attempts_feed_id_id", "fetch_attempts", ["feed_id", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_fetch_attempts_feed_id_id", table_name="fetch_attempts")
     op.drop_table("stage_failures")
