@@ -14,6 +14,7 @@ SHINGLE_WORDS = 3
 SIMILARITY_THRESHOLD = 0.5
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SEED = 1
+_EMPTY = MinHash(num_perm=NUM_PERM, seed=_SEED)
 
 
 def shingles(text: str) -> set[bytes]:
@@ -29,7 +30,8 @@ def signature(text: str) -> MinHash | None:
     grams = shingles(text)
     if not grams:
         return None
-    minhash = MinHash(num_perm=NUM_PERM, seed=_SEED)
+    # a copy of an empty signature: the permutations follow from the seed and are computed once, not per text
+    minhash = _EMPTY.copy()
     minhash.update_batch(list(grams))
     return minhash
 
