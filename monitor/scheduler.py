@@ -41,8 +41,9 @@ def fetch_due_feeds(engine: Engine, settings: Settings) -> None:
         return
     log.info("siklus: %d feed diambil, %d item baru, %d gagal", len(report.feeds), report.n_new, report.n_failed)
     if report.stage:
-        log.info("deteksi dini: %d diklasifikasi, %d gagal diklasifikasi, %d peringatan baru", report.stage.classified,
-                 report.stage.failed, report.stage.alerts.created)
+        log.info("deteksi dini: %d diklasifikasi, %d gagal diklasifikasi, %d peringatan baru, %d cerita/peristiwa gagal "
+                 "di tahap peringatan (lihat `waspada alerts failures`)", report.stage.classified, report.stage.failed,
+                 report.stage.alerts.created, report.stage.alerts.failed)
 
 
 class Leadership:

@@ -8,8 +8,10 @@ import threading
 import time
 
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from monitor import scheduler as scheduler_module
+from monitor.cli import app
 from monitor.alerts import events as events_module
 from monitor.alerts import generate
 from monitor.config import StageSettings
@@ -50,6 +52,11 @@ def test_a_poison_story_is_recorded_skipped_and_retried_a_bounded_number_of_time
         [failure] = session.scalars(select(StageFailure)).all()
         assert "simulated poison story" in failure.error
         assert session.get(StoryCluster, failure.item_id).needs_alert_refresh  # waits for a later pass
+
+    listing = CliRunner().invoke(app, ["alerts", "failures"], env={
+        "WASPADA_DATABASE_URL": engine.url.render_as_string(hide_password=False), "COLUMNS": "200"})
+    assert listing.exit_code == 0, listing.output
+    assert "cerita (klaster)" in listing.output and "simulated poison story" in listing.output
 
     assert stage_pass(engine).alerts.failed == 1  # tried again on the next pass ...
     assert _failures(engine) == [("alert-story", 2)]
