@@ -184,11 +184,10 @@ def _update_batch(engine: Engine, model_version: str, cluster_ids: list[int], se
                   max_attempts: int) -> tuple[AlertRun, set[int]]:
     """Place the stories into events and refresh the events' alerts, in one transaction; with the clusters that failed.
 
-    Each story is placed in a savepoint of its own, and the events are refreshed together in one (else each in
-    its own): a story or event that raises is recorded in stage_failures and its stories stay marked for a
+    The stories are placed together in a savepoint (else each in its own), and the events refreshed together in
+    one (else each in its own): a story or event that raises is recorded in stage_failures and its stories stay marked for a
     later pass (until `max_attempts` failures), while the others are stored.
     """
-    realisations = joined = 0
     failed: set[int] = set()
     with session_scope(engine) as session:
         # Cleared first, in the transaction that writes the alerts: the write lock (SQLite) or the
@@ -197,33 +196,19 @@ def _update_batch(engine: Engine, model_version: str, cluster_ids: list[int], se
         session.execute(update(StoryCluster).where(StoryCluster.id.in_(cluster_ids)).values(needs_alert_refresh=False))
         stories = load_stories(session, model_version, cluster_ids)
         plans = PlanIndex(session)
-        links = {(l.cluster_id, l.action_id): l for l in session.scalars(select(PlanLink).where(PlanLink.cluster_id.in_(cluster_ids)))}
         placed = dict(session.execute(select(EventMember.cluster_id, EventMember.event_id)
                                       .where(EventMember.cluster_id.in_(cluster_ids))).all())
         follows = dict(session.execute(select(StoryCluster.id, StoryCluster.follows_cluster_id).where(
             StoryCluster.id.in_(cluster_ids), StoryCluster.follows_cluster_id.is_not(None))).all())
         first_seen = dict(session.execute(select(StoryCluster.id, StoryCluster.first_seen_at)
                                           .where(StoryCluster.id.in_(cluster_ids))).all())
-        matcher = EventMatcher(session, settings)
-        touched: set[int] = set()
-        new_events: list[ConflictEvent] = []
-        for story in sorted(stories, key=lambda s: (first_seen[s.cluster_id], s.cluster_id)):
-            try:
-                with session.begin_nested():
-                    outcome = _place(session, plans, links, placed, follows, matcher, story)
-            except Exception as exc:  # noqa: BLE001 - recorded as this story's failure, the others go on
-                failures.note_failure(session, failures.ALERT_STORY, story.cluster_id, exc, max_attempts)
-                failed.add(story.cluster_id)
-                matcher = EventMatcher(session, settings)  # what it had read may include the rolled-back event
-                continue
-            kind, value = outcome
-            if kind == "realisation":
-                realisations += value
-            elif kind == "in event":
-                touched.add(value)
-            elif kind == "placed":
-                joined += value.joined
-                new_events.append(value.event)
+        ordered = sorted(stories, key=lambda s: (first_seen[s.cluster_id], s.cluster_id))
+        batch = _StoryBatch(session, plans, placed, follows, settings, cluster_ids)
+        try:  # all stories in one savepoint; only if one fails are they placed again, each in its own
+            with session.begin_nested():
+                touched, new_events, realisations, joined = batch.place_all(ordered)
+        except Exception:  # noqa: BLE001 - the failing story is found and recorded below
+            touched, new_events, realisations, joined = batch.place_all(ordered, failed, max_attempts)
         failures.clear(session, failures.ALERT_STORY, [s.cluster_id for s in stories if s.cluster_id not in failed])
         session.flush()
         touched.update(event.id for event in new_events)
@@ -238,6 +223,51 @@ def _update_batch(engine: Engine, model_version: str, cluster_ids: list[int], se
     return run, failed
 
 
+class _StoryBatch:
+    """Places a batch's stories into events (see `_update_batch`)."""
+
+    def __init__(self, session: Session, plans: PlanIndex, placed: dict, follows: dict, settings: EventSettings,
+                 cluster_ids: list[int]):
+        self.session, self.plans, self.placed, self.follows = session, plans, placed, follows
+        self.settings, self.cluster_ids = settings, cluster_ids
+
+    def place_all(self, stories: list[Story], failed: set[int] | None = None, max_attempts: int = 0):
+        """(touched event ids, new events, realisations, joined) of placing the stories in order.
+
+        With `failed` (a retry after the batch failed), each story is placed in a savepoint of its own and a
+        story that raises is recorded and added to `failed`; without it, any error is raised.
+        """
+        session = self.session
+        # read afresh: a rolled-back attempt leaves neither links nor matcher state behind
+        links = {(l.cluster_id, l.action_id): l
+                 for l in session.scalars(select(PlanLink).where(PlanLink.cluster_id.in_(self.cluster_ids)))}
+        matcher = EventMatcher(session, self.settings)
+        touched: set[int] = set()
+        new_events: list[ConflictEvent] = []
+        realisations = joined = 0
+        for story in stories:
+            if failed is None:
+                kind, value = _place(session, self.plans, links, self.placed, self.follows, matcher, story)
+            else:
+                try:
+                    with session.begin_nested():
+                        kind, value = _place(session, self.plans, links, self.placed, self.follows, matcher, story)
+                        session.flush()  # a row the database refuses fails this story alone
+                except Exception as exc:  # noqa: BLE001 - recorded as this story's failure, the others go on
+                    failures.note_failure(session, failures.ALERT_STORY, story.cluster_id, exc, max_attempts)
+                    failed.add(story.cluster_id)
+                    matcher = EventMatcher(session, self.settings)  # it may have read the rolled-back event
+                    continue
+            if kind == "realisation":
+                realisations += value
+            elif kind == "in event":
+                touched.add(value)
+            elif kind == "placed":
+                joined += value.joined
+                new_events.append(value.event)
+        return touched, new_events, realisations, joined
+
+
 def _place(session: Session, plans: PlanIndex, links: dict, placed: dict, follows: dict, matcher: EventMatcher,
            story: Story) -> tuple[str, object]:
     """Handle one story: ("realisation", links made), ("none", 0), ("in event", its event id) or ("placed", Placement)."""
@@ -248,9 +278,7 @@ def _place(session: Session, plans: PlanIndex, links: dict, placed: dict, follow
         return "none", 0
     if story.cluster_id in placed:  # a story keeps its event: refreshed, never moved
         return "in event", placed[story.cluster_id]
-    placement = matcher.place(story, follows.get(story.cluster_id))
-    session.flush()  # inside the story's savepoint: a row the database refuses fails this story alone
-    return "placed", placement
+    return "placed", matcher.place(story, follows.get(story.cluster_id))
 
 
 def _refresh_isolated(session: Session, event_ids: list[int], model_version: str, plans: PlanIndex,
