@@ -290,7 +290,7 @@ def report(target_name: str, args, results: list[dict]) -> bool:
             ratio = f"{cpu / base:18.2f}" if r["n_bodies"] else f"{'-':>18}"
             print(f"    {stage_label:36}{1000 * cpu / n:9.2f}{1000 * wall / n:9.2f}{ratio}")
         pipeline_cpu = r["cpu"]["parse_feed"] + r["cpu"]["store_document"]
-        if base > 0:
+        if r["n_bodies"]:
             print(f"    ratio parse + dedupe + cluster + store / bare feedparser: {pipeline_cpu / base:.2f} (CPU); "
                   f"whole document: {r['cpu']['_record'] / base:.2f}")
         if failed:
