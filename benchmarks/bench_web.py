@@ -11,8 +11,10 @@ measured here reads them). On PostgreSQL the benchmark creates its own database 
 Then it times, each in a fresh session as a web request would, after a warm-up, side by side with
 a baseline (a plain `SELECT id FROM alerts ORDER BY first_seen_at DESC LIMIT 50`): `dashboard` of
 the busiest day, `list_alerts` unfiltered, by kabupaten, by category, by level, by text, page 200,
-and `alert_detail`; then the pages themselves: GET `/` (that day) and `/peringatan` through Flask's
-test client, signed in as a staff user (`--no-pages` leaves them out). p50 and p95 against the
+and `alert_detail`; the JSON API's cursor walks (`alert_slice` first and from the middle of the year,
+unfiltered, by kabupaten and by level; `story_slice`); then the pages themselves: GET `/` (that day),
+`/peringatan` and `/api/v1/alerts` (with a bearer token) through Flask's test client, signed in as a
+staff user (`--no-pages` leaves them out). p50 and p95 against the
 300 ms p95 target, and the peak RSS.
 
     .venv/bin/python benchmarks/bench_web.py --engine sqlite --articles 1000000
@@ -60,10 +62,11 @@ from monitor.db.models import (
 )
 from monitor.db.session import open_database, session_scope
 from monitor.db.statistics import analyze
-from monitor.service.alerts import AlertFilters, alert_detail, list_alerts
+from monitor.service.alerts import AlertFilters, alert_detail, alert_slice, list_alerts
 from monitor.service.board import dashboard
-from monitor.service import users
-from monitor.service.paging import PageRequest
+from monitor.service import tokens, users
+from monitor.service.paging import PageRequest, encode_cursor
+from monitor.service.stories import story_slice
 from monitor.timezones import WIB
 from monitor.web import create_app
 
@@ -422,6 +425,8 @@ def p95(samples: list[float]) -> float:
 def describe(result) -> str:
     if hasattr(result, "total"):
         return f"{len(result.items)} rows of {result.total:,}"
+    if hasattr(result, "next_cursor"):
+        return f"{len(result.items)} rows, {'a next cursor' if result.next_cursor else 'the last slice'}"
     if hasattr(result, "board"):
         return f"{result.new_alerts} new alerts, {sum(map(sum, result.trends.values()))} in trends"
     if hasattr(result, "articles"):
@@ -442,6 +447,12 @@ def cases(engine: Engine, text_term: str, busy_day: date) -> list[Case]:
     with session_scope(engine) as session:
         detail_id = session.scalar(select(Alert.id).where(Alert.first_seen_day == busy_day)
                                    .order_by(Alert.n_sources.desc(), Alert.id).limit(1))
+        halfway = session.scalar(select(func.count()).select_from(Alert)) // 2
+        middle = session.execute(select(Alert.first_seen_at, Alert.id)
+                                 .order_by(Alert.first_seen_at.desc(), Alert.id.desc()).offset(halfway).limit(1)).one()
+        story_middle = session.execute(select(StoryCluster.first_seen_at, StoryCluster.id).where(
+            StoryCluster.first_seen_at <= middle[0]).order_by(StoryCluster.first_seen_at.desc()).limit(1)).one()
+    cursor, story_cursor = encode_cursor(*middle), encode_cursor(*story_middle)
     baseline = text("SELECT id FROM alerts ORDER BY first_seen_at DESC LIMIT 50")
     return [
         Case("baseline: SELECT id ... LIMIT 50", lambda s: s.execute(baseline).all()),
@@ -453,6 +464,12 @@ def cases(engine: Engine, text_term: str, busy_day: date) -> list[Case]:
         Case(f"list_alerts, text '{text_term}'", lambda s: list_alerts(s, AlertFilters(text=text_term))),
         Case("list_alerts, page 200", lambda s: list_alerts(s, AlertFilters(), PageRequest(200))),
         Case(f"alert_detail({detail_id})", lambda s: alert_detail(s, detail_id)),
+        Case("API alert_slice, first 50", lambda s: alert_slice(s, AlertFilters())),
+        Case("API alert_slice, cursor mid-year", lambda s: alert_slice(s, AlertFilters(), cursor)),
+        Case("API alert_slice, kabupaten 62.02, mid",
+             lambda s: alert_slice(s, AlertFilters(kabupaten="62.02"), cursor)),
+        Case("API alert_slice, level siaga, mid", lambda s: alert_slice(s, AlertFilters(level="siaga"), cursor)),
+        Case("API story_slice, cursor mid-year", lambda s: story_slice(s, story_cursor)),
     ]
 
 
@@ -476,15 +493,18 @@ def signed_in_client(engine: Engine, data_dir: Path):
 def page_cases(client, busy_day: date) -> list[Case]:
     """GET of the dashboard and the alert list, as a signed-in staff user's browser would."""
 
-    def get(path: str):
+    def get(path: str, headers: dict | None = None):
         def call(_session):
-            response = client.get(path)
+            response = client.get(path, headers=headers)
             if response.status_code != 200:
                 sys.exit(f"GET {path}: HTTP {response.status_code}")
             return response.get_data()
         return Case(f"GET {path}", call)
 
-    return [get(f"/?tanggal={busy_day}"), get("/peringatan")]
+    with session_scope(client.application.extensions["waspada"]["engine"]) as session:
+        token = tokens.create_token(session, "bench", STAFF_USER, "bench").token
+    return [get(f"/?tanggal={busy_day}"), get("/peringatan"),
+            get("/api/v1/alerts?limit=50", {"Authorization": f"Bearer {token}"})]
 
 
 def explain(engine: Engine, case: Case) -> None:

@@ -1,10 +1,15 @@
 """Multi-label conflict-category model: TF-IDF of stemmed words and word pairs, one linear model per label.
 
-Each label's logistic regression is calibrated with a Platt sigmoid fitted on out-of-fold decision
-values; the same out-of-fold probabilities choose a per-label threshold that leans to precision
-(F-beta, beta <= 1). The overall conflict signal (any category except activity evidence such as
-`penanganan`) averages two views: a binary model trained on "any conflict category" and the most
-probable conflict category. Measured on publisher-held-out data the average beat either view alone.
+Each label's linear model (logistic regression, or a linear SVM) is calibrated with a Platt sigmoid
+fitted on out-of-fold decision values; the same out-of-fold probabilities choose a per-label threshold
+that leans to precision (F-beta, beta <= 1). The overall conflict signal (any category except
+activity evidence such as `penanganan`) averages two views: a binary model trained on "any conflict
+category" and the most probable conflict category. Measured on publisher-held-out data the average
+beat either view alone.
+
+Options compared by `waspada evaluate` (classifiers.comparison): character n-grams of the document's
+opening next to the word features, a linear SVM instead of logistic regression, and gradient boosting
+on top (one booster per label reads every label's calibrated probability, so labels inform each other).
 """
 from __future__ import annotations
 
@@ -13,11 +18,14 @@ from typing import Sequence
 
 import numpy as np
 from scipy import sparse
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.svm import LinearSVC
+from threadpoolctl import threadpool_limits
 
-from classifiers.text import analyze
+from classifiers.text import analyze, normalize
 
 CONFLICT = "conflict"
 
@@ -31,6 +39,13 @@ class ModelConfig:
     min_df: int = 2
     max_features: int = 150_000
     C: float = 8.0
+    estimator: str = "logreg"  # "logreg" or "linear_svm"
+    svm_C: float = 0.5  # set before any evaluation, not tuned on its folds
+    # > 0: also character n-grams (3..char_ngram_max, inside words) of the document's first char_prefix
+    # characters (the title and the lead's opening); the whole text would cost too much time per item
+    char_ngram_max: int = 0
+    char_prefix: int = 200
+    stack: str = "none"  # "gboost": gradient boosting over every label's calibrated probability
     folds: int = 4
     precision_beta: float = 0.8
     min_threshold: float = 0.2
@@ -77,6 +92,8 @@ class CategoryModel:
         self.conflict_codes = list(conflict_codes)
         self.config = config or ModelConfig()
         self.vectorizer: TfidfVectorizer | None = None
+        self.char_vectorizer: TfidfVectorizer | None = None
+        self.stackers: list[HistGradientBoostingClassifier | None] = []
         self.weights: np.ndarray | None = None  # (n_features, n_outputs): one column per label + conflict
         self.bias: np.ndarray | None = None
         self.calibration: np.ndarray | None = None  # (n_outputs, 2): Platt slope and intercept
@@ -111,14 +128,30 @@ class CategoryModel:
         # documents arrive as prepared token lists; the n-grams are made here, faster than re-tokenising
         return TfidfVectorizer(analyzer=self._features, sublinear_tf=True, dtype=np.float32, **fitting)
 
-    def _new_estimator(self) -> LogisticRegression:
+    def _new_char_vectorizer(self, **fitting) -> TfidfVectorizer:
+        return TfidfVectorizer(analyzer="char_wb", ngram_range=(3, self.config.char_ngram_max), lowercase=False,
+                               preprocessor=self._opening, sublinear_tf=True, dtype=np.float32, **fitting)
+
+    def _opening(self, text: str) -> str:
+        return normalize(text)[: self.config.char_prefix].lower()
+
+    def _new_estimator(self) -> LogisticRegression | LinearSVC:
+        if self.config.estimator == "linear_svm":
+            return LinearSVC(C=self.config.svm_C, class_weight="balanced", max_iter=5000)
         return LogisticRegression(C=self.config.C, class_weight="balanced", max_iter=3000, solver="liblinear")
+
+    def _new_stacker(self) -> HistGradientBoostingClassifier:
+        return HistGradientBoostingClassifier(max_iter=60, learning_rate=0.1, max_leaf_nodes=8, min_samples_leaf=20,
+                                              early_stopping=False, random_state=self.config.seed)
 
     def fit(self, texts: Sequence[str], label_sets: Sequence[Sequence[str]]) -> "CategoryModel":
         """Train every label's model, its calibration and its threshold."""
         cfg = self.config
         self.vectorizer = self._new_vectorizer(min_df=cfg.min_df, max_features=cfg.max_features)
         X = self.vectorizer.fit_transform(self.prepare(texts))
+        if cfg.char_ngram_max:
+            self.char_vectorizer = self._new_char_vectorizer(min_df=cfg.min_df, max_features=cfg.max_features)
+            X = sparse.hstack([X, self.char_vectorizer.fit_transform(texts)], format="csr")
         y = self._targets(label_sets)
         n_features, n_outputs = X.shape[1], len(self.outputs)
         self.weights = np.zeros((n_features, n_outputs), dtype=np.float64)
@@ -138,12 +171,31 @@ class CategoryModel:
             self.weights[:, j] = final.coef_[0]
             self.bias[j] = final.intercept_[0]
             self.calibration[j] = (slope, intercept)
+        if cfg.stack == "gboost":
+            out_of_fold = self._fit_stackers(out_of_fold, y)
         for j, code in enumerate(self.codes):
             self.thresholds[code] = _best_threshold(y[:, j], out_of_fold[:, j], cfg.precision_beta, cfg.min_threshold)
         self.thresholds[CONFLICT] = _best_threshold(
             y[:, -1], self._conflict_score(out_of_fold), cfg.precision_beta, cfg.min_threshold
         )
         return self
+
+    @threadpool_limits.wrap(limits=1, user_api="openmp")  # one core: OpenMP threads on a busy machine spin for minutes
+    def _fit_stackers(self, calibrated: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """One booster per label over every label's out-of-fold probability; returns the boosters' own
+        out-of-fold probabilities (for the thresholds). Labels with too few examples keep the linear model."""
+        stacked = calibrated.copy()
+        self.stackers = []
+        for j in range(y.shape[1]):
+            positives = int(y[:, j].sum())
+            if min(positives, len(y) - positives) < self.config.folds:
+                self.stackers.append(None)
+                continue
+            splitter = StratifiedKFold(n_splits=self.config.folds, shuffle=True, random_state=self.config.seed)
+            stacked[:, j] = cross_val_predict(self._new_stacker(), calibrated, y[:, j], cv=splitter,
+                                              method="predict_proba")[:, 1]
+            self.stackers.append(self._new_stacker().fit(calibrated, y[:, j]))
+        return stacked
 
     def _conflict_score(self, probabilities: np.ndarray) -> np.ndarray:
         """Mean of the conflict model's probability and the highest conflict-category probability."""
@@ -164,11 +216,26 @@ class CategoryModel:
         return decisions
 
     def _matrix(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        return self.vectorizer.transform(self.prepare(texts))
+        X = self.vectorizer.transform(self.prepare(texts))
+        if self.char_vectorizer is not None:
+            X = sparse.hstack([X, self.char_vectorizer.transform(texts)], format="csr")
+        return X
+
+    def _feature_names(self) -> np.ndarray:
+        names = self.vectorizer.get_feature_names_out()
+        if self.char_vectorizer is not None:
+            names = np.concatenate([names, ["~" + term for term in self.char_vectorizer.get_feature_names_out()]])
+        return names
 
     def _probabilities(self, X) -> np.ndarray:
         decisions = np.asarray(X @ self.weights) + self.bias
         probabilities = _sigmoid(decisions * self.calibration[:, 0] + self.calibration[:, 1])
+        if self.stackers:
+            calibrated = probabilities.copy()
+            with threadpool_limits(limits=1, user_api="openmp"):
+                for j, stacker in enumerate(self.stackers):
+                    if stacker is not None:
+                        probabilities[:, j] = stacker.predict_proba(calibrated)[:, 1]
         probabilities[:, -1] = self._conflict_score(probabilities)
         return probabilities
 
@@ -180,7 +247,7 @@ class CategoryModel:
         """Predictions for texts; with explain=k, the k terms that pushed each predicted label most."""
         X = self._matrix(texts)
         probabilities = self._probabilities(X)
-        names = self.vectorizer.get_feature_names_out() if explain else None
+        names = self._feature_names() if explain else None
         results = []
         for i, row in enumerate(probabilities):
             scores = {code: round(float(row[j]), 4) for j, code in enumerate(self.codes)}
@@ -205,15 +272,21 @@ class CategoryModel:
         """Plain state for a skops artifact: numpy arrays, lists, dicts and scalars only.
 
         The vocabulary is stored as an array of terms in column order, not as the vectorizer object:
-        smaller on disk, and the file needs no scikit-learn class to be trusted.
+        smaller on disk, and the file needs no scikit-learn class to be trusted. Gradient boosting on
+        top is compared in evaluations only: its trees would need scikit-learn classes in the file.
         """
-        terms = self.vectorizer.get_feature_names_out().astype(str)
-        return {
+        if self.stackers:
+            raise ValueError("a model with gradient boosting on top is for evaluation only and is not saved")
+        state = {
             "codes": self.codes, "conflict_codes": self.conflict_codes, "config": asdict(self.config),
-            "terms": terms, "idf": self.vectorizer.idf_.astype(np.float32),
+            "terms": self.vectorizer.get_feature_names_out().astype(str), "idf": self.vectorizer.idf_.astype(np.float32),
             "weights": self.weights.astype(np.float32), "bias": self.bias,
             "calibration": self.calibration, "thresholds": self.thresholds,
         }
+        if self.char_vectorizer is not None:
+            state["char_terms"] = self.char_vectorizer.get_feature_names_out().astype(str)
+            state["char_idf"] = self.char_vectorizer.idf_.astype(np.float32)
+        return state
 
     @classmethod
     def from_state(cls, state: dict) -> "CategoryModel":
@@ -221,6 +294,10 @@ class CategoryModel:
         model = cls(state["codes"], state["conflict_codes"], ModelConfig(**state["config"]))
         model.vectorizer = model._new_vectorizer(vocabulary={term: i for i, term in enumerate(state["terms"].tolist())})
         model.vectorizer.idf_ = np.asarray(state["idf"], dtype=np.float64)
+        if "char_terms" in state:
+            model.char_vectorizer = model._new_char_vectorizer(
+                vocabulary={term: i for i, term in enumerate(state["char_terms"].tolist())})
+            model.char_vectorizer.idf_ = np.asarray(state["char_idf"], dtype=np.float64)
         model.weights, model.bias = np.asarray(state["weights"], dtype=np.float64), state["bias"]
         model.calibration, model.thresholds = state["calibration"], dict(state["thresholds"])
         return model

@@ -11,9 +11,13 @@ import typer
 
 from classifiers.layout import data_dir
 from classifiers.paths import models_root as default_models_root
+from classifiers.seed import KALTENG_FILE
 
 # scikit-learn, skops and the model load only inside the commands, so other `waspada` commands start fast
 BATCH = 1000
+DEFAULT_VARIANT = "lr-kata"  # the simplest compared model (classifiers.comparison.CANDIDATES)
+VARIANT_HELP = "Varian model dari perbandingan `waspada evaluate` (bawaan: lr-kata)"
+KALTENG_HELP = "Set berlabel Kalteng (JSONL; bawaan: classifiers/data/kalteng/kalteng.jsonl bila ada)"
 
 
 class _BadNumber(ValueError):
@@ -134,18 +138,19 @@ def register(app: typer.Typer) -> None:
                                         "<folder data>/models bila terpasang)"),
         version: Optional[str] = typer.Option(None, "--version", help="Nama versi (bawaan: cat-TANGGAL-JAM)"),
         no_stem: bool = typer.Option(False, "--no-stem", help="Latih tanpa stemming"),
+        variant: str = typer.Option(DEFAULT_VARIANT, "--variant", help=VARIANT_HELP),
+        kalteng: Optional[Path] = typer.Option(None, "--kalteng", help=KALTENG_HELP),
         with_publisher_eval: bool = typer.Option(
-            False, "--publisher-eval", help="Ukur juga dengan penerbit ditahan dan catat di kartu (sekitar 1-2 menit)"),
+            False, "--publisher-eval", help="Ukur juga dengan penerbit/media ditahan dan catat di kartu (beberapa menit)"),
     ):
-        """Latih model baru dari set benih ditambah label analis; tulis model dan kartunya."""
-        from classifiers.categories import ModelConfig
-        from classifiers.evaluation import evaluate_model, publisher_held_out
+        """Latih model baru dari set benih, set Kalteng dan label analis; tulis model dan kartunya."""
+        from classifiers.evaluation import KALTENG, KALTENG_FOLDS, evaluate_model, publisher_held_out
         from classifiers.taxonomy import load_taxonomy
         from classifiers.training import train_and_save
 
         taxonomy = load_taxonomy()
-        items = _labeled_items(labels)
-        config = ModelConfig(stem=not no_stem)
+        items = _labeled_items(labels, kalteng)
+        config = _variant_config(variant, no_stem, savable=True)
         holdout = [item for item in items if item.split == "holdout" and not item.synthetic]
 
         def measure(model) -> dict:
@@ -154,10 +159,14 @@ def register(app: typer.Typer) -> None:
                 metrics["holdout_slice"] = _headline(evaluate_model(model, holdout, taxonomy))
             if with_publisher_eval:
                 metrics["publisher_held_out"] = _headline(publisher_held_out(items, taxonomy, config))
+                if any(item.corpus == KALTENG for item in items):
+                    metrics["kalteng_outlet_held_out"] = _headline(
+                        publisher_held_out(items, taxonomy, config, KALTENG, KALTENG_FOLDS))
             return metrics
 
         folder, card = train_and_save(items, taxonomy, models_root or default_models_root(), config, version, measure,
-                                      sources=["classifiers/data/seed"] + [str(p) for p in labels])
+                                      sources=["classifiers/data/seed", str(kalteng or "classifiers/" + KALTENG_FILE)]
+                                      + [str(p) for p in labels])
         typer.echo(f"Model {card['version']} ditulis ke {folder} ({card['training_data']['items']} item latih).")
 
     @app.command()
@@ -167,37 +176,57 @@ def register(app: typer.Typer) -> None:
             None, "--output-dir",
             help="Folder untuk evaluation.md dan evaluation.json (bawaan: <folder data>/evaluation)"),
         no_stem: bool = typer.Option(False, "--no-stem", help="Konfigurasi utama tanpa stemming"),
+        variant: str = typer.Option(DEFAULT_VARIANT, "--variant", help=VARIANT_HELP),
+        kalteng: Optional[Path] = typer.Option(None, "--kalteng", help=KALTENG_HELP),
+        no_compare: bool = typer.Option(False, "--no-compare", help="Lewati perbandingan model (lebih cepat)"),
     ):
-        """Ukur mutu pada data yang tidak dilatih: penerbit ditahan, ablasi stemming, penanda tempat."""
-        from classifiers.categories import ModelConfig
+        """Ukur mutu pada data yang tidak dilatih: penerbit/media ditahan, pembagian waktu, penanda tempat, perbandingan model."""
         from classifiers.evaluation import full_report, to_markdown, write_report
         from classifiers.places import PlaceTagger
         from classifiers.taxonomy import load_taxonomy
 
-        items = _labeled_items(labels)
-        report = full_report(items, load_taxonomy(), ModelConfig(stem=not no_stem), PlaceTagger.default())
+        items = _labeled_items(labels, kalteng)
+        report = full_report(items, load_taxonomy(), _variant_config(variant, no_stem), PlaceTagger.default(),
+                             compare=not no_compare)
         json_path, md_path = write_report(report, output_dir or data_dir() / "evaluation")
         typer.echo(to_markdown(report))
         typer.echo(f"Laporan: {md_path} dan {json_path}")
 
 
-def _labeled_items(label_files: list[Path]):
-    """The seed set with analysts' labels from the given files merged in; exits with a message on a bad file."""
-    from classifiers.seed import LabelFileError, load_label_file, load_seed
-    from classifiers.training import merge_labels
+def _variant_config(name: str, no_stem: bool, savable: bool = False):
+    """The configuration of a compared model variant; exits with a message on an unknown or unsavable one."""
+    from classifiers.categories import ModelConfig
+    from classifiers.comparison import CANDIDATES
+
+    candidate = next((c for c in CANDIDATES if c.name == name), None)
+    if candidate is None:
+        typer.echo(f"galat: varian '{name}' tidak dikenal; pilih salah satu: {', '.join(c.name for c in CANDIDATES)}", err=True)
+        raise typer.Exit(2)
+    config = candidate.config(ModelConfig(stem=not no_stem))
+    if savable and config.stack != "none":
+        typer.echo(f"galat: varian '{name}' hanya untuk evaluasi dan tidak dapat disimpan sebagai model", err=True)
+        raise typer.Exit(2)
+    return config
+
+
+def _labeled_items(label_files: list[Path], kalteng: Path | None = None):
+    """The seed set with analysts' labels merged in, plus the Kalteng set; exits with a message on a bad file."""
+    from classifiers.seed import LabelFileError, load_label_file
+    from classifiers.training import shipped_items
 
     try:
         analyst = [item for path in label_files for item in load_label_file(path)]
+        return shipped_items(analyst, kalteng)
     except (OSError, LabelFileError) as exc:
         typer.echo(f"galat: {exc}", err=True)
         raise typer.Exit(2)
-    return merge_labels(load_seed(), analyst)
 
 
 def _headline(report: dict) -> dict:
     return {
         "conflict_signal": report["conflict_signal"],
         "macro_f1": report["macro_f1"],
+        "macro_f1_support5": report["macro_f1_support5"],
         "micro_f1": report["micro"]["f1"],
         "per_label": {k: {"f1": v["f1"], "support": v["support"]} for k, v in report["per_label"].items() if v["support"]},
         "items": report["items"],

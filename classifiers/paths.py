@@ -15,7 +15,16 @@ def default_model_dir() -> Path:
     return Path(os.environ.get("WASPADA_MODEL_DIR") or MODELS_ROOT / "default")
 
 
+def candidates_root() -> Path:
+    """Where retraining from the product (web app, `waspada models train`) writes candidates:
+    WASPADA_MODELS_ROOT, else <data dir>/models."""
+    return Path(os.environ.get("WASPADA_MODELS_ROOT") or data_dir() / "models")
+
+
 def models_root() -> Path:
-    """Where `waspada train` writes new versions: the repository's models/ in a source checkout, else
-    <data dir>/models (an installed package's own files are never written)."""
-    return MODELS_ROOT if source_checkout() is not None else data_dir() / "models"
+    """Where `waspada train` writes new versions: WASPADA_MODELS_ROOT, else the repository's models/ in a
+    source checkout (versions to ship), else <data dir>/models (an installed package's own files are never
+    written)."""
+    if os.environ.get("WASPADA_MODELS_ROOT") or source_checkout() is None:
+        return candidates_root()
+    return MODELS_ROOT

@@ -12,7 +12,6 @@ the same formula the set was built with (place_split_of).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from importlib import resources
@@ -22,15 +21,7 @@ from typing import Iterable, Sequence
 from classifiers.metrics import prf, set_counts
 from classifiers.places import PlaceTagger
 from classifiers.salience import tag_item
-
-PLACE_TEST_SHARE = 3  # tenths of the items (by URL hash) in the place test split
-
-
-def place_split_of(url: str) -> str:
-    """"test" for about 30 % of URLs (sha256 of the URL, first 8 hex digits, mod 10 < 3), else "dev"."""
-    bucket = int(hashlib.sha256(url.encode("utf-8")).hexdigest()[:8], 16) % 10
-    return "test" if bucket < PLACE_TEST_SHARE else "dev"
-
+from classifiers.seed import place_split_of
 
 def kalteng_labels_path() -> Path:
     """The shipped Kalteng labeled set."""

@@ -9,7 +9,7 @@ from typing import Callable, Sequence
 
 from classifiers.artifacts import save_model
 from classifiers.categories import CategoryModel, ModelConfig
-from classifiers.seed import LabeledItem
+from classifiers.seed import LabeledItem, load_kalteng, load_seed
 from classifiers.taxonomy import Taxonomy
 
 
@@ -32,6 +32,12 @@ def merge_labels(seed: Sequence[LabeledItem], analyst: Sequence[LabeledItem]) ->
 def training_items(items: Sequence[LabeledItem]) -> list[LabeledItem]:
     """Items a model may learn from: everything except the committed held-out slice."""
     return [item for item in items if item.split != "holdout"]
+
+
+def shipped_items(analyst: Sequence[LabeledItem] = (), kalteng_path: Path | None = None) -> list[LabeledItem]:
+    """All labeled data a shipped model is made from: the national seed set (analysts' labels merged in)
+    and the whole Kalteng set; `training_items` of it is what the shipped model trains on."""
+    return merge_labels(load_seed(), analyst) + load_kalteng(kalteng_path)
 
 
 def fit_model(items: Sequence[LabeledItem], taxonomy: Taxonomy, config: ModelConfig | None = None) -> CategoryModel:
@@ -72,6 +78,7 @@ def train_and_save(
                 "sources": sources or ["classifiers/data/seed (seed.jsonl, synthetic.jsonl)"],
                 "items": len(train),
                 "synthetic_items": sum(1 for item in train if item.synthetic),
+                "kalteng_items": sum(1 for item in train if item.corpus == "kalteng"),
                 "positives_per_label": counts,
                 "sha256": data_fingerprint(train),
             },

@@ -18,6 +18,7 @@ from rich.table import Table
 from classifiers.cli import register as register_classifier_commands
 from monitor.alerts.cli import register as register_alert_commands
 from monitor.digest.cli import register as register_digest_commands
+from monitor.models_cli import register as register_model_commands
 from monitor.plans.cli import register as register_plan_commands
 from monitor.reports.cli import register as register_report_commands
 from monitor.web.cli import register as register_web_commands
@@ -46,6 +47,7 @@ register_plan_commands(app)
 register_report_commands(app)
 register_digest_commands(app)
 register_web_commands(app)
+register_model_commands(app)
 
 
 @app.callback()

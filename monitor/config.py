@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from classifiers.layout import data_dir, make_private_folders, shipped_path, source_checkout
+from classifiers.paths import candidates_root
 
 
 _TRUE = ("1", "true", "yes", "on", "ya")
@@ -218,6 +219,30 @@ class WebSettings:
         )
 
 
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """Retraining from the product: where candidates go, how many items to learn from, the fresh evaluation."""
+
+    models_root: Path = field(default_factory=candidates_root)
+    max_items: int = 0  # 0: every training item; a smaller number trains on an even spread of that many (tests)
+    newest_labels_share: int = 20  # percent of analysts' labels, newest first, kept out of training to evaluate on
+    newest_labels_max: int = 200
+
+    @classmethod
+    def from_env(cls) -> "TrainingSettings":
+        """Read WASPADA_MODELS_ROOT, WASPADA_TRAIN_MAX_ITEMS, WASPADA_NEWEST_LABELS_PERCENT (0-90),
+        WASPADA_NEWEST_LABELS_MAX."""
+        share = _env_int("WASPADA_NEWEST_LABELS_PERCENT", cls.newest_labels_share, 0, "persen")
+        if share > 90:
+            raise SettingsError(f"WASPADA_NEWEST_LABELS_PERCENT harus 0 sampai 90 (persen), bukan '{share}'")
+        return cls(
+            models_root=candidates_root(),
+            max_items=_env_int("WASPADA_TRAIN_MAX_ITEMS", cls.max_items, 0, "jumlah item; 0: semua"),
+            newest_labels_share=share,
+            newest_labels_max=_env_int("WASPADA_NEWEST_LABELS_MAX", cls.newest_labels_max, 0, "jumlah label"),
+        )
+
 @dataclass(frozen=True)
 class Settings:
     """All settings; build with `Settings.from_env()`."""
@@ -229,6 +254,7 @@ class Settings:
     check_seconds: float = 60.0  # how often the monitor looks for due feeds (each feed keeps its own interval)
     parse: ParseSettings = field(default_factory=ParseSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    training: TrainingSettings = field(default_factory=TrainingSettings)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -272,4 +298,5 @@ class Settings:
             check_seconds=_env_float("WASPADA_CHECK_SECONDS", cls.check_seconds, 0.1, "detik"),
             parse=parse,
             web=WebSettings.from_env(),
+            training=TrainingSettings.from_env(),
         )

@@ -13,11 +13,12 @@ from datetime import datetime
 from sqlalchemy import Engine, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from classifiers.service import Classifier, NewsItem, load_classifier
+from classifiers.service import Classifier, NewsItem
 from monitor.alerts.evidence import evidence_sentences, severity_cues
 from monitor.config import StageSettings
 from monitor.db.models import Article, ArticleClassification, ClassificationFailure, StoryCluster, utcnow
 from monitor.db.session import session_scope
+from monitor.service.model_registry import active_classifier
 
 BATCH = 500
 EXPLAIN_TERMS = 8
@@ -103,7 +104,7 @@ def classify_articles(
     article the classifier fails on is recorded and skipped; it is tried again on later runs until
     `settings.classify_max_attempts` failures of this model version.
     """
-    classifier = classifier or load_classifier()
+    classifier = classifier or active_classifier(engine)
     settings = settings or StageSettings.from_env()
     version = classifier.version
     done = failed = 0

@@ -5,7 +5,7 @@ import json
 import sys
 from datetime import date, timedelta, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Annotated, Optional
 
 import typer
 from rich.table import Table
@@ -16,6 +16,7 @@ from monitor.alerts.levels import LEVELS
 from monitor.alerts.lifecycle import LifecycleError, export_labels
 from monitor.config import Settings
 from monitor.db.session import open_database, session_scope
+from monitor.service.alert_export import alerts_csv
 from monitor.service.alerts import (AlertDetail, AlertFilters, alert_detail, correct, list_alerts, set_status,
                                     stage_failures)
 from monitor.service.board import coverage_rows, level_board
@@ -71,23 +72,30 @@ def _all_pages(session, filters: AlertFilters):
         number += 1
 
 
-@alerts_app.command("list")
-def alerts_list(
-    since: Optional[str] = typer.Option(None, help="Hanya yang pertama terlihat sejak tanggal ini (TTTT-BB-HH, WIB)"),
-    until: Optional[str] = typer.Option(None, help="... sampai tanggal ini (termasuk)"),
-    kabupaten: Optional[str] = typer.Option(None, help="Kode kabupaten, mis. 62.02"),
-    category: Optional[str] = typer.Option(None, "--category", help="Kategori, mis. perkebunan"),
-    level: Optional[str] = typer.Option(None, help="Hanya di kabupaten yang levelnya setinggi ini: waspada|siaga|awas"),
-    status: Optional[str] = typer.Option(None, help="Status, mis. baru"),
-    text: Optional[str] = typer.Option(None, "--text", help="Cari kata dalam judul"),
-    format: str = typer.Option("table", "--format", help="table atau jsonl"),
-):
-    """Daftar peringatan, terbaru dahulu."""
-    filters = AlertFilters(since=_parse_day(since, "--since"), until=_parse_day(until, "--until"), kabupaten=kabupaten,
-                           category=category, level=level, status=status, text=text)
+Since = Annotated[Optional[str], typer.Option(help="Hanya yang pertama terlihat sejak tanggal ini (TTTT-BB-HH, WIB)")]
+Until = Annotated[Optional[str], typer.Option(help="... sampai tanggal ini (termasuk)")]
+Kabupaten = Annotated[Optional[str], typer.Option(help="Kode kabupaten, mis. 62.02")]
+Category = Annotated[Optional[str], typer.Option("--category", help="Kategori, mis. perkebunan")]
+Level = Annotated[Optional[str], typer.Option(help="Hanya di kabupaten yang levelnya setinggi ini: waspada|siaga|awas")]
+Status = Annotated[Optional[str], typer.Option(help="Status, mis. baru")]
+Search = Annotated[Optional[str], typer.Option("--text", help="Cari kata dalam judul")]
+
+
+def _filters(since, until, kabupaten, category, level, status, text) -> AlertFilters:
+    """The filters of `alerts list` and `alerts export` (exit 2 for a bad day or level)."""
     if level is not None and level not in LEVELS:
         err_console.print(f"galat: --level harus salah satu dari {', '.join(LEVELS)}")
         raise typer.Exit(2)
+    return AlertFilters(since=_parse_day(since, "--since"), until=_parse_day(until, "--until"), kabupaten=kabupaten,
+                        category=category, level=level, status=status, text=text)
+
+
+@alerts_app.command("list")
+def alerts_list(since: Since = None, until: Until = None, kabupaten: Kabupaten = None, category: Category = None,
+                level: Level = None, status: Status = None, text: Search = None,
+                format: str = typer.Option("table", "--format", help="table atau jsonl")):
+    """Daftar peringatan, terbaru dahulu."""
+    filters = _filters(since, until, kabupaten, category, level, status, text)
     if format not in ("table", "jsonl"):
         err_console.print("galat: --format harus table atau jsonl")
         raise typer.Exit(2)
@@ -107,6 +115,28 @@ def alerts_list(
                       ", ".join(a.categories), f"{a.score:.2f}", str(a.n_sources),
                       "CELAH RENCANA" if a.plan_gap else "terkait", a.title[:60])
     console.print(table)
+
+
+@alerts_app.command("export")
+def alerts_export(since: Since = None, until: Until = None, kabupaten: Kabupaten = None, category: Category = None,
+                  level: Level = None, status: Status = None, text: Search = None,
+                  format: str = typer.Option("csv", "--format", help="Format keluaran (csv)"),
+                  output: Optional[Path] = typer.Option(None, "--output", "-o",
+                                                        help="Berkas keluaran (bawaan: layar)")):
+    """Tulis peringatan sebagai CSV untuk instansi lain: judul kolom berbahasa Indonesia, UTF-8 dengan BOM untuk
+    Excel, sel yang aman dari rumus."""
+    filters = _filters(since, until, kabupaten, category, level, status, text)
+    if format != "csv":
+        err_console.print("galat: --format yang didukung: csv")
+        raise typer.Exit(2)
+    handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    try:
+        with session_scope(_engine()) as session:
+            for piece in alerts_csv(session, filters):
+                handle.write(piece)
+    finally:
+        if output:
+            handle.close()
 
 
 @alerts_app.command("show")

@@ -79,17 +79,28 @@ def correct_labels(session: Session, alert_id: int, actor: str, categories: list
     return event
 
 
-def export_labels(session: Session, out: IO[str]) -> int:
-    """Write analysts' latest label per article as JSON lines for `waspada train --labels`."""
+def latest_labels(session: Session) -> list[tuple[int, dict]]:
+    """Analysts' latest label of each article as (label row id, training record), oldest label first.
+
+    The record is the format `waspada train --labels` reads (classifiers.seed.read_labels)."""
     latest: dict[int, LabelCorrection] = {}
     for correction in session.scalars(select(LabelCorrection).order_by(LabelCorrection.at, LabelCorrection.id)):
         latest[correction.article_id] = correction
-    for correction in latest.values():
+    records = []
+    for correction in sorted(latest.values(), key=lambda c: (c.at, c.id)):
         article = session.get(Article, correction.article_id)
         outlet = session.get(Feed, article.feed_id).outlet
-        out.write(json.dumps({
+        records.append((correction.id, {
             "id": f"article-{article.id}", "title": article.title, "lead": " ".join(article.summary_text.split()[:80]),
             "categories": correction.categories, "kabupaten": correction.kabupaten, "kalteng": correction.kalteng,
             "publisher": outlet, "url": article.url, "synthetic": False, "split": "train",
-        }, ensure_ascii=False) + "\n")
-    return len(latest)
+        }))
+    return records
+
+
+def export_labels(session: Session, out: IO[str]) -> int:
+    """Write analysts' latest label per article as JSON lines for `waspada train --labels`."""
+    records = latest_labels(session)
+    for _label_id, record in records:
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return len(records)

@@ -1,4 +1,5 @@
-"""SQLAlchemy 2 models: ingest (feeds, attempts, documents, articles, stories), deteksi dini, users and digest."""
+"""SQLAlchemy 2 models: ingest (feeds, attempts, documents, articles, stories), deteksi dini, users, API tokens
+and digest."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -138,6 +139,7 @@ class StoryCluster(Base):
         # only the few stories waiting for the alert stage are indexed
         Index("ix_story_clusters_needs_alert_refresh", "id", postgresql_where=text("needs_alert_refresh"),
               sqlite_where=text("needs_alert_refresh = 1")),
+        Index("ix_story_clusters_first_seen", "first_seen_at", "id"),  # the API's walk, newest first
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -572,6 +574,23 @@ class DigestSubscription(Base):
     categories: Mapped[list] = mapped_column(JSON, default=list)
 
 
+class ApiToken(Base):
+    """A user's token for the read-only JSON API: only its sha256 is stored; its scope is a role."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(16))  # the token's first characters, so people can tell tokens apart
+    role: Mapped[str] = mapped_column(String(20))  # the scope: at most the user's role (checked on every request)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class DigestDelivery(Base):
     """One user's digest of one day: claimed once (unique), then sent, retried and recorded."""
 
@@ -586,6 +605,58 @@ class DigestDelivery(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+
+class ModelVersion(Base):
+    """A trained category model known to the registry: where it is, its checksum and card, and its status.
+
+    At most one row is `active`; the monitor reads with it (else WASPADA_MODEL_DIR or the shipped model).
+    """
+
+    __tablename__ = "model_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version: Mapped[str] = mapped_column(String(100), unique=True)
+    path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))  # of model.skops, checked on every load
+    card: Mapped[dict] = mapped_column(JSON, default=dict)
+    evaluation: Mapped[dict] = mapped_column(JSON, default=dict)  # the comparison made when it was trained
+    trained_label_ids: Mapped[list] = mapped_column(JSON, default=list)  # articles whose analyst labels it learned
+    status: Mapped[str] = mapped_column(String(20), default="candidate", index=True)  # candidate | active | retired
+    created_by: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    promoted_by: Mapped[str | None] = mapped_column(String(80))
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Job(Base):
+    """A background job (retrain, rescore) with its progress, run by a worker thread of the web process."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))  # latih | skor_ulang
+    status: Mapped[str] = mapped_column(String(20), default="menunggu", index=True)  # menunggu|berjalan|selesai|gagal
+    progress: Mapped[int] = mapped_column(Integer, default=0)  # percent
+    message: Mapped[str] = mapped_column(Text, default="")
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    result: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_by: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LabelSkip(Base):
+    """A story an analyst skipped in the labeling queue (it leaves that analyst's queue)."""
+
+    __tablename__ = "label_skips"
+
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("story_clusters.id", ondelete="CASCADE"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Report(Base):

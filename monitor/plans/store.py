@@ -51,6 +51,7 @@ class PlanSummary:
     n_actions: int
     source_file: str
     imported_at: datetime
+    id: int
 
 
 # --------------------------------------------------------------------------- writing
@@ -181,7 +182,7 @@ def list_plans(session: Session, year: int | None = None, region: str | None = N
     if region is not None:
         query = query.where(Plan.region_code == region)
     return [PlanSummary(p.year, p.region_code, p.title, p.status, bool(p.is_example), counts.get(p.id, 0),
-                        p.source_file or "", p.imported_at)
+                        p.source_file or "", p.imported_at, p.id)
             for p in session.scalars(query.order_by(Plan.year, Plan.region_code))]
 
 

@@ -31,7 +31,7 @@ from monitor.db.models import (
 )
 from monitor.plans.schema import natural_key
 from monitor.service import audit
-from monitor.service.paging import Page, PageRequest
+from monitor.service.paging import Page, PageRequest, Slice, keyset_slice
 from monitor.timezones import today_wib
 
 DISMISSED = ("bukan_konflik", "duplikat")  # statuses that take an alert out of the level counts
@@ -249,15 +249,38 @@ def filtered_query(filters: AlertFilters):
     return query
 
 
-def list_alerts(session: Session, filters: AlertFilters, page: PageRequest = PageRequest()) -> Page[AlertRow]:
-    """One page of the alerts matching `filters`, in the chosen order, with the total."""
+def _check_level(filters: AlertFilters) -> None:
     if filters.level is not None and filters.level not in LEVELS:
         raise ValueError(f"level harus salah satu dari {', '.join(LEVELS)}")
+
+
+def list_alerts(session: Session, filters: AlertFilters, page: PageRequest = PageRequest()) -> Page[AlertRow]:
+    """One page of the alerts matching `filters`, in the chosen order, with the total."""
+    _check_level(filters)
     query = filtered_query(filters)
     total = session.scalar(select(func.count()).select_from(query.with_only_columns(Alert.id).subquery()))
     order = SORTS.get(filters.sort, SORTS["terbaru"])
     alerts = session.scalars(query.order_by(*order).offset(page.offset).limit(page.size))
     return Page([_row(alert) for alert in alerts], total, page)
+
+
+def alert_slice(session: Session, filters: AlertFilters, cursor: str | None = None, limit: int = 50) -> Slice[AlertRow]:
+    """The alerts matching `filters` newest first (`filters.sort` aside), after `cursor` (raises CursorError when it
+    is not one of ours): the JSON API's and the exports' walk, stable while alerts are added."""
+    _check_level(filters)
+    return keyset_slice(session, filtered_query(filters), Alert.first_seen_at, Alert.id, cursor, limit,
+                        lambda alerts: [_row(alert) for alert in alerts])
+
+
+def source_links(session: Session, alert_ids: list[int]) -> dict[int, list[str]]:
+    """Alert id -> the links of its story's reports (oldest first; reports without a link left out), in one query."""
+    rows = session.execute(
+        select(Alert.id, Article.url).join(Article, Article.cluster_id == Alert.cluster_id)
+        .where(Alert.id.in_(alert_ids), Article.url != "").order_by(Alert.id, Article.published_at, Article.id))
+    links: dict[int, list[str]] = {alert_id: [] for alert_id in alert_ids}
+    for alert_id, url in rows:
+        links[alert_id].append(url)
+    return links
 
 
 def alert_status(session: Session, alert_id: int) -> str | None:

@@ -12,7 +12,8 @@ from monitor.db.models import Article
 EXPORT_BATCH = 500
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso_utc(value: datetime | None) -> str | None:
+    """A time as UTC ISO 8601 with a Z (None stays None): the form of every time in exports and the JSON API."""
     return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if value else None
 
 
@@ -20,8 +21,8 @@ def article_record(article: Article) -> dict:
     """The export record of an article (times in UTC ISO 8601)."""
     return {
         "id": article.id, "feed_id": article.feed_id, "url": article.url, "title": article.title,
-        "summary": article.summary_text, "published": _iso(article.published_at), "fetched": _iso(article.fetched_at),
-        "story_cluster_id": article.cluster_id,
+        "summary": article.summary_text, "published": iso_utc(article.published_at),
+        "fetched": iso_utc(article.fetched_at), "story_cluster_id": article.cluster_id,
     }
 
 

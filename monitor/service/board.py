@@ -121,3 +121,10 @@ def dashboard(session: Session, day: date) -> Dashboard:
 def coverage_rows(session: Session):
     """Per kabupaten: own and province sources, and when the last item about it arrived."""
     return coverage(session)
+
+
+def level_grid(session: Session, day: date) -> dict[str, list[LevelCell]]:
+    """Every kabupaten/kota's level on `day`, over all categories ("") and for each category of the taxonomy."""
+    from classifiers.taxonomy import load_taxonomy
+
+    return {category: level_board(session, day, category) for category in ("", *load_taxonomy().codes)}

@@ -28,6 +28,7 @@ from monitor.db import locks
 from monitor.db.models import Alert, StageMark
 from monitor.db.session import session_scope
 from monitor.pipeline import FeedOutcome, feed_files, ingest_file, reprocess_raw, run_fetch_cycle
+from monitor.service.model_registry import active_classifier
 from monitor.timezones import WIB, today_wib
 
 
@@ -97,12 +98,13 @@ def _store_levels(engine: Engine, start: date, end: date, settings: LevelSetting
 
 def stage_pass(engine: Engine, classifier: Classifier | None = None, relink_all: bool = False,
                stage_settings: StageSettings | None = None, level_settings: LevelSettings | None = None) -> StagePass:
-    """Classify what has no reading by the current model, refresh the marked stories (or all), then levels.
+    """Classify what has no reading by the active model (monitor.service.model_registry), refresh the marked
+    stories (or all), then levels.
 
     Levels are recomputed from the earliest day of any alert changed since the last pass that
     finished its levels (so a pass killed before its levels leaves that work to the next one).
     """
-    classifier = classifier or load_classifier()
+    classifier = classifier or active_classifier(engine)
     # one pass at a time over one database, whichever process runs it (several workers, a rescore):
     # a pass waiting here finds the work of the pass before it done and does only what is left
     with locks.held(engine, locks.ALERT_STAGE):
@@ -144,8 +146,9 @@ def reprocess(engine: Engine, since: date, limits: ParseSettings | None = None,
 
 
 def rescore(engine: Engine, start: date, end: date, model_dir: str | None = None) -> StagePass:
-    """Read articles published from `start` to `end` (WIB, end exclusive) again with a model, then alerts and levels."""
-    classifier = load_classifier(model_dir)
+    """Read articles published from `start` to `end` (WIB, end exclusive) again with a model (default: the active
+    one), then alerts and levels."""
+    classifier = load_classifier(model_dir) if model_dir else active_classifier(engine)
     to_utc = lambda d: datetime(d.year, d.month, d.day, tzinfo=WIB).astimezone(timezone.utc)  # noqa: E731
     with locks.held(engine, locks.ALERT_STAGE):
         done = classify_articles(engine, classifier, since=to_utc(start), until=to_utc(end))

@@ -118,7 +118,9 @@ def plan_years(session: Session) -> list[int]:
     return list(session.scalars(select(Plan.year).distinct().order_by(Plan.year.desc())))
 
 
-def _where(query, year: int | None, region: str | None):
+def _where(query, year: int | None, region: str | None, plan_id: int | None = None):
+    if plan_id is not None:
+        query = query.where(Plan.id == plan_id)
     if year is not None:
         query = query.where(Plan.year == year)
     if region is not None:
@@ -126,12 +128,13 @@ def _where(query, year: int | None, region: str | None):
     return query
 
 
-def _linked_stories(session: Session, year: int | None, region: str | None) -> dict[int, list[LinkedStory]]:
+def _linked_stories(session: Session, year: int | None, region: str | None,
+                    plan_id: int | None = None) -> dict[int, list[LinkedStory]]:
     """Action id -> its linked stories, each with its first report; three queries, whatever the number of links."""
     links = session.execute(_where(
         select(PlanLink, Alert).join(PlanAction, PlanAction.id == PlanLink.action_id)
         .join(Plan, Plan.id == PlanAction.plan_id).outerjoin(Alert, Alert.cluster_id == PlanLink.cluster_id),
-        year, region)).all()
+        year, region, plan_id)).all()
     clusters = {link.cluster_id for link, _ in links}
     first: dict[int, tuple] = {}
     if clusters:
@@ -152,13 +155,14 @@ def _linked_stories(session: Session, year: int | None, region: str | None) -> d
     return stories
 
 
-def plan_views(session: Session, year: int | None = None, region: str | None = None) -> list[PlanView]:
-    """The plans of `year` and/or `region` (province first, then by kabupaten code), each action in code order
-    with its linked alerts and realisation news."""
+def plan_views(session: Session, year: int | None = None, region: str | None = None, *,
+               plan_id: int | None = None) -> list[PlanView]:
+    """The plans of `year` and/or `region` (or the one plan `plan_id`; province first, then by kabupaten code),
+    each action in code order with its linked alerts and realisation news."""
     plans = session.scalars(_where(
-        select(Plan).options(selectinload(Plan.actions).selectinload(PlanAction.realisations)), year, region)
+        select(Plan).options(selectinload(Plan.actions).selectinload(PlanAction.realisations)), year, region, plan_id)
         .order_by(Plan.year.desc(), Plan.region_code)).all()
-    stories = _linked_stories(session, year, region)
+    stories = _linked_stories(session, year, region, plan_id)
     views = []
     for plan in plans:
         actions = []
@@ -179,3 +183,9 @@ def plan_views(session: Session, year: int | None = None, region: str | None = N
                               plan.imported_at, actions))
     views.sort(key=lambda v: (-v.year, v.region != "62", v.region))
     return views
+
+
+def plan_view(session: Session, plan_id: int) -> PlanView | None:
+    """One plan with its actions (as `plan_views` shows them), or None when there is no such plan."""
+    views = plan_views(session, plan_id=plan_id)
+    return views[0] if views else None

@@ -32,7 +32,8 @@ ALERT_STATUS = "alert.status"  # move an alert along its lifecycle
 ALERT_LINK = "alert.link"  # link an alert to a RAD-PKS action by hand
 PLANS_IMPORT = "plans.import"
 REPORTS_EDIT = "reports.edit"  # build, submit and correct RAD-PKS period reports
-LABELS_CORRECT = "labels.correct"  # correct an alert's categories and places
+LABELS_CORRECT = "labels.correct"  # correct an alert's categories and places; label the queue
+MODELS_MANAGE = "models.manage"  # retrain, compare, promote and roll back category models
 SOURCES_MANAGE = "sources.manage"
 USERS_MANAGE = "users.manage"
 SUBSCRIPTIONS_MANAGE = "subscriptions.manage"
@@ -44,7 +45,8 @@ PERMISSION_NAMES = {
     ALERT_LINK: "menautkan peringatan ke aksi RAD-PKS",
     PLANS_IMPORT: "mengimpor rencana RAD-PKS",
     REPORTS_EDIT: "menyusun, mengajukan dan mengoreksi laporan RAD-PKS",
-    LABELS_CORRECT: "mengoreksi kategori dan wilayah (label)",
+    LABELS_CORRECT: "mengoreksi kategori dan wilayah (label) dan melabeli antrean",
+    MODELS_MANAGE: "melatih ulang, membandingkan, mempromosikan dan mengembalikan model",
     SOURCES_MANAGE: "mengelola sumber berita",
     USERS_MANAGE: "mengelola pengguna dan peran",
     SUBSCRIPTIONS_MANAGE: "mengatur langganan ringkasan harian",
@@ -55,7 +57,7 @@ PERMISSION_NAMES = {
 _ADDED_BY_ROLE = {
     "staff": {READ},
     "operator": {ALERT_STATUS, ALERT_LINK, PLANS_IMPORT, REPORTS_EDIT},
-    "analyst": {LABELS_CORRECT},
+    "analyst": {LABELS_CORRECT, MODELS_MANAGE},
     "admin": {SOURCES_MANAGE, USERS_MANAGE, SUBSCRIPTIONS_MANAGE, AUDIT_READ},
 }
 

@@ -6,7 +6,7 @@ import json
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from monitor.service import audit, feeds, users
+from monitor.service import audit, feeds, tokens, users
 from monitor.service.paging import PageRequest
 from monitor.service.users import AUDIT_READ, SOURCES_MANAGE, SUBSCRIPTIONS_MANAGE, USERS_MANAGE, UserError
 from monitor.web.context import actor, client_address, db, engine, settings
@@ -164,12 +164,13 @@ def _user_page(username: str, status: int = 200, **forms):
         if record is None:
             abort(404)
         subscription = users.subscription(session, username)
+        token_rows = tokens.list_tokens(session, username)
     forms.setdefault("role_form", RoleForm(formdata=None, role=record.role))
     forms.setdefault("password_form", PasswordForm(formdata=None))
     forms.setdefault("subscription_form", _subscription_form(False, subscription))
     forms.setdefault("action_form", ActionForm(formdata=None))
     return render_template("admin/user.html", admin_section="users", user=record, subscription=subscription,
-                           region_names=_regions(), **forms), status
+                           region_names=_regions(), token_rows=token_rows, **forms), status
 
 
 @bp.get("/pengguna/<username>")
@@ -234,6 +235,16 @@ def enable_user(username: str):
     return _change(username, "action_form", form,
                    lambda s: users.set_active(s, actor(), username, True, address=client_address()),
                    f"Akun {username} aktif lagi.")
+
+
+@bp.post("/pengguna/<username>/token/<id:token_id>/cabut")
+@requires(USERS_MANAGE)
+def revoke_token(username: str, token_id: int):
+    """Revoke one of a user's API tokens (e.g. one that leaked); it stops working at once."""
+    form = ActionForm()
+    return _change(username, "action_form", form,
+                   lambda s: tokens.revoke_token(s, actor(), token_id, owner=username, address=client_address()),
+                   f"Token API {username} dicabut.")
 
 
 @bp.post("/pengguna/<username>/langganan")

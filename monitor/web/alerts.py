@@ -8,14 +8,16 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from classifiers.artifacts import ModelIntegrityError
 from monitor.alerts.lifecycle import TRANSITIONS, LifecycleError
 from monitor.service import alerts, events, feeds
 from monitor.service.alerts import SORTS, AlertFilters
 from monitor.service.explain import explain_alert
+from monitor.service.model_registry import active_classifier
 from monitor.service.paging import PageRequest
 from monitor.service.users import ALERT_LINK, ALERT_STATUS, LABELS_CORRECT, READ
 from monitor.timezones import WIB
-from monitor.web.context import actor, client_address, db
+from monitor.web.context import actor, client_address, db, engine
 from monitor.web.forms import CorrectForm, LinkForm, MergeForm, SplitForm, StatusForm, choices
 from monitor.web.labels import STATUS_NAMES, category_names, kabupaten_short, region_names
 from monitor.web.security import requires
@@ -167,6 +169,15 @@ def _split_form(detail, formdata=True) -> SplitForm:
     return form
 
 
+def _active_classifier():
+    """The model the monitor reads with (its terms explain the alert); None when it cannot be loaded (the
+    explanation then says so)."""
+    try:
+        return active_classifier(engine())
+    except ModelIntegrityError:
+        return None
+
+
 def _detail_page(alert_id: int, status: int = 200, **forms):
     with db() as session:
         detail = alerts.alert_detail(session, alert_id)
@@ -179,7 +190,8 @@ def _detail_page(alert_id: int, status: int = 200, **forms):
     forms.setdefault("correct_form", _correct_form(detail.row, formdata=False))
     forms.setdefault("merge_form", MergeForm(formdata=None))
     forms.setdefault("split_form", _split_form(detail, formdata=False))
-    return render_template("alert_detail.html", detail=detail, row=detail.row, explanation=explain_alert(detail),
+    return render_template("alert_detail.html", detail=detail, row=detail.row,
+                           explanation=explain_alert(detail, _active_classifier()),
                            link_options=options, link_year=detail.row.first_seen_at.astimezone(WIB).year,
                            **forms), status
 

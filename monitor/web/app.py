@@ -13,8 +13,11 @@ from werkzeug.routing import IntegerConverter
 
 from monitor.config import Settings
 from monitor.service import users
+from monitor.service.worker import JobWorker
 from monitor.timezones import format_wib
-from monitor.web import admin, alerts, auth, dashboard, digest, labels, plans, reports, security
+from monitor.web import (account, admin, alerts, api, auth, dashboard, digest, labeling, labels, model_pages,
+                         plans, reports, security)
+from monitor.web.api_errors import ApiError, is_api_request, json_error
 from monitor.web.context import EXTENSION
 
 MAX_FORM_BYTES = 1024 * 1024  # no form of Waspada comes near this
@@ -47,12 +50,14 @@ def create_app(engine: Engine, settings: Settings, secret_key: str) -> Flask:
         WTF_CSRF_ENABLED=True,
         WTF_CSRF_SSL_STRICT=True,
     )
-    app.extensions[EXTENSION] = {"engine": engine, "settings": settings}
+    app.extensions[EXTENSION] = {"engine": engine, "settings": settings,
+                                 "worker": JobWorker(engine, settings.training)}
     _allow_uploads(app, web.max_upload_bytes)  # before CSRFProtect, which reads the form of every POST
     CSRFProtect(app)
     security.install(app, web.idle_minutes)
     app.url_map.converters["id"] = RowId
-    for blueprint in (auth.bp, dashboard.bp, alerts.bp, plans.bp, reports.bp, digest.bp, admin.bp):
+    for blueprint in (auth.bp, dashboard.bp, alerts.bp, plans.bp, reports.bp, digest.bp, labeling.bp, model_pages.bp,
+                      admin.bp, account.bp, api.bp):
         app.register_blueprint(blueprint)
     _template_helpers(app, settings)
     _error_pages(app)
@@ -97,9 +102,16 @@ def _template_helpers(app: Flask, settings: Settings) -> None:
 
 
 def _error_pages(app: Flask) -> None:
+    """Error pages in Indonesian; on /api paths the same errors as JSON (see monitor.web.api_errors)."""
     def page(code: int, detail: str | None = None):
+        if is_api_request():
+            return json_error(code if code in ERROR_TEXT else 500)
         title, text = ERROR_TEXT.get(code, ERROR_TEXT[500])
         return render_template("error.html", code=code, title=title, text=detail or text), code
+
+    @app.errorhandler(ApiError)
+    def api_refused(error: ApiError):
+        return json_error(error.status, error.code, error.message)
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_error):

@@ -12,13 +12,16 @@ from sqlalchemy import Engine
 
 from monitor.config import Settings
 from monitor.db.session import open_database, session_scope
-from monitor.service import users
+from monitor.service import tokens, users
 from monitor.service.users import ROLES, UserError
 from monitor.terminal import console, err_console
 from monitor.timezones import format_wib
 
 users_app = typer.Typer(help="Pengguna aplikasi web: tambah, ganti kata sandi, ubah peran, nonaktifkan, daftar.",
                         no_args_is_help=True)
+token_app = typer.Typer(help="Token API pengguna (akses baca saja ke /api/v1): buat, daftar, cabut.",
+                        no_args_is_help=True)
+users_app.add_typer(token_app, name="token")
 CLI_ACTOR = "cli"
 
 
@@ -116,6 +119,46 @@ def list_users():
     console.print(table)
     if not rows:
         console.print("Belum ada pengguna. Tambah admin pertama: waspada users add NAMA --role admin")
+
+
+@token_app.command("create")
+def token_create(
+    username: str = typer.Argument(..., help="Pemilik token"),
+    name: str = typer.Option(..., "--name", help="Untuk apa token ini, mis. 'Dasbor BPBD'"),
+    role: Optional[str] = typer.Option(None, "--role", help="Cakupan: peran yang dipakai token, paling tinggi peran "
+                                                            "pemiliknya (bawaan: peran pemiliknya)"),
+):
+    """Buat token API dan cetak sekali ke layar (Waspada hanya menyimpan sidiknya)."""
+    created: list[tokens.NewToken] = []
+    _apply(lambda s: created.append(tokens.create_token(s, CLI_ACTOR, username, name, role)),
+           f"Token API '{name}' untuk {users.normalise_username(username)} dibuat. Simpan token ini sekarang; "
+           "token tidak dapat ditampilkan lagi:")
+    print(created[0].token)  # plain print: nothing may wrap or style the secret
+
+
+@token_app.command("list")
+def token_list(username: Optional[str] = typer.Argument(None, help="Hanya token pengguna ini")):
+    """Daftar token API: pemilik, nama, cakupan, terakhir dipakai, dicabut."""
+    engine = _engine()
+    try:
+        with session_scope(engine) as session:
+            rows = tokens.list_tokens(session, username)
+    finally:
+        engine.dispose()
+    table = Table(title="Token API")
+    for column in ("id", "pengguna", "nama", "token", "cakupan", "dibuat", "terakhir dipakai", "dicabut"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(str(row.id), row.username, row.name, row.hint, row.role_name, format_wib(row.created_at),
+                      format_wib(row.last_used_at) if row.last_used_at else "-",
+                      format_wib(row.revoked_at) if row.revoked_at else "-")
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int = typer.Argument(..., help="Id token (lihat: waspada users token list)")):
+    """Cabut token API; token langsung tidak berlaku."""
+    _apply(lambda s: tokens.revoke_token(s, CLI_ACTOR, token_id), f"Token API #{token_id} dicabut.")
 
 
 def secret_key_or_exit(settings: Settings) -> str:

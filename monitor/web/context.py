@@ -50,3 +50,8 @@ def from_this_computer() -> bool:
         return False
     forwarded = any(name in request.headers for name in ("X-Forwarded-For", "Forwarded", "X-Real-Ip"))
     return loopback and not forwarded
+
+
+def job_worker():
+    """The app's background job worker (monitor.service.worker.JobWorker)."""
+    return current_app.extensions[EXTENSION]["worker"]

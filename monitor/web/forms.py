@@ -5,7 +5,7 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField,
+from wtforms import (BooleanField, DateField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField,
                      TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
@@ -20,6 +20,8 @@ _MESSAGES = {
     "Not a valid choice.": "Pilihan tidak sah.",
     "Invalid Choice: could not coerce.": "Pilihan tidak sah.",
     "Invalid input.": "Isian tidak sah.",
+    "Not a valid date value.": "Tanggal tidak sah: tulis sebagai TTTT-BB-HH.",
+    "Not a valid integer value.": "Harus bilangan bulat.",
     "'%(value)s' is not a valid choice for this field.": "'%(value)s' bukan pilihan yang sah.",
     "'%(value)s' are not valid choices for this field.": "'%(value)s' bukan pilihan yang sah.",
 }
@@ -106,6 +108,14 @@ class AddSourceForm(Form):
     region = SelectField("Wilayah liputan")
 
 
+class TokenForm(Form):
+    """A new API token: a name to tell it apart and its scope (the roles up to the user's own)."""
+
+    name = StringField("Nama token", validators=[_required("nama token"), Length(
+        max=100, message="Nama token maksimal 100 karakter.")])
+    role = SelectField("Cakupan (peran)")
+
+
 class ActionForm(Form):
     """A button that changes something (enable, disable): only the CSRF token."""
 
@@ -156,6 +166,39 @@ class SplitForm(Form):
                           validators=[DataRequired(message="Pilih berita.")])
     note = _note()
 
+
+
+class LabelForm(Form):
+    """An analyst's label of a story in the queue (LABELING.md's codes and places)."""
+
+    categories = CheckboxesField("Kategori (boleh lebih dari satu, atau tidak ada)")
+    kabupaten = CheckboxesField("Kabupaten/kota tempat peristiwa")
+    kalteng = BooleanField("Peristiwa terjadi di Kalimantan Tengah")
+
+
+class TrainForm(Form):
+    """Retrain a candidate in the background."""
+
+    max_items = IntegerField("Batas item latih (kosong: semua)", validators=[
+        Optional(), NumberRange(min=1, max=1_000_000, message="Batas item harus antara 1 dan 1.000.000.")])
+
+
+class _RescoreRange:
+    dari = DateField("Skor ulang sejak", validators=[_required("tanggal awal skor ulang")])
+    sampai = DateField("sampai", validators=[_required("tanggal akhir skor ulang")])
+
+
+class PromoteForm(Form, _RescoreRange):
+    """Promote a candidate and rescore a date range with it."""
+
+    paksa = BooleanField("Paksa promosi walau lebih buruk pada set evaluasi beku")
+    alasan = _note("Alasan (wajib bila dipaksa)")
+
+
+class RollbackForm(Form, _RescoreRange):
+    """Go back to the model active before, and rescore a date range with it."""
+
+    alasan = _note("Alasan")
 
 class PlanImportForm(Form):
     """A plan file uploaded from the browser."""

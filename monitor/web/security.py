@@ -6,6 +6,10 @@ Use in a blueprint (the route decorator outermost):
     @bp.get("/peringatan")
     @requires(READ)
     def alert_list(): ...
+
+The JSON API declares `@token_requires(READ)` instead: its requests are authenticated by an API token
+(`Authorization: Bearer ...`) alone, never by the session cookie, so CSRF cannot apply to them, and the
+token grants the lower of its scope and its user's current role.
 """
 from __future__ import annotations
 
@@ -19,12 +23,15 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, flash, g, redirect, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, logout_user
 
-from monitor.service import users
+from monitor.service import tokens, users
 from monitor.service.users import UserRecord
+from monitor.web.api_errors import ApiError
 from monitor.web.context import db
 
 PUBLIC = "public"
+TOKEN = "token"  # the requirement of API views: a bearer token, whose permission is TOKEN_PERMISSION
 REQUIREMENT = "waspada_requirement"
+TOKEN_PERMISSION = "waspada_token_permission"
 PUBLIC_ENDPOINTS = frozenset({"static"})  # Flask's own static file view: assets only, no data
 SEEN_KEY = "seen"  # when the session was last used (seconds since the epoch), to end idle sessions
 
@@ -100,6 +107,36 @@ def requires(permission: str) -> Callable:
     return mark
 
 
+def token_requires(permission: str) -> Callable:
+    """Declare an API view: it needs a valid API token whose role (its scope, at most its user's role) has
+    `permission`; the session cookie is never consulted."""
+    if permission not in users.PERMISSION_NAMES:
+        raise ValueError(f"unknown permission {permission!r}")
+
+    def mark(view: Callable) -> Callable:
+        setattr(view, REQUIREMENT, TOKEN)
+        setattr(view, TOKEN_PERMISSION, permission)
+        return view
+
+    return mark
+
+
+def _check_token(permission: str) -> None:
+    """Authenticate this request's bearer token and check its permission (raises ApiError: 401 or 403)."""
+    scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(401, "unauthorized", "Sertakan token API: header 'Authorization: Bearer <token>'. "
+                                            "Buat token di halaman Token API pada aplikasi web.")
+    with db() as session:
+        grant = tokens.authenticate_token(session, token)
+    if grant is None:
+        raise ApiError(401, "invalid_token", "Token API tidak berlaku: salah, sudah dicabut, atau akunnya nonaktif.")
+    if not grant.can(permission):
+        raise ApiError(403, "forbidden", f"Cakupan token ini ({users.ROLE_NAMES.get(grant.role, grant.role)}) "
+                                         f"tidak mengizinkan {users.PERMISSION_NAMES[permission]}.")
+
+
 def public(view: Callable) -> Callable:
     """Declare a view open to everyone (sign-in, set-up)."""
     setattr(view, REQUIREMENT, PUBLIC)
@@ -162,8 +199,10 @@ def install(app: Flask, idle_minutes: int) -> None:
 
     @app.before_request
     def end_idle_session():
-        if request.endpoint in PUBLIC_ENDPOINTS or not current_user.is_authenticated:
-            return None  # an asset neither counts as activity nor sets a cookie
+        if request.endpoint in PUBLIC_ENDPOINTS or requirement_of(app, request.endpoint or "") == TOKEN:
+            return None  # an asset neither counts as activity nor sets a cookie; the API never reads the session
+        if not current_user.is_authenticated:
+            return None
         now = int(time.time())
         seen = session.get(SEEN_KEY)
         if not isinstance(seen, int) or now - seen > idle_minutes * 60:
@@ -185,6 +224,8 @@ def install(app: Flask, idle_minutes: int) -> None:
             abort(403)
         if requirement == PUBLIC:
             return None
+        if requirement == TOKEN:
+            return _check_token(getattr(app.view_functions[request.endpoint], TOKEN_PERMISSION))
         if not current_user.is_authenticated:
             login = url_for("auth.login", next=request.full_path.rstrip("?"))
             if request.headers.get("HX-Request"):

@@ -1,5 +1,10 @@
-"""The category model: calibrated probabilities, thresholds, conflict signal, explanations."""
+"""The category model: calibrated probabilities, thresholds, conflict signal, explanations, variants."""
 import numpy as np
+import pytest
+
+from classifiers.artifacts import load_model, save_model
+from classifiers.categories import ModelConfig
+from classifiers.training import fit_model
 
 
 def test_probabilities_are_in_range_and_thresholds_chosen(small_model, taxonomy):
@@ -25,3 +30,32 @@ def test_explanation_names_the_terms_that_pushed_a_label(small_model):
     terms = [term for term, _weight in prediction.explanation["unjuk_rasa"]]
     assert terms and any(t in ("demo", "unjuk rasa", "unjuk", "rasa", "mahasiswa") for t in terms)
     assert all(weight > 0 for _t, weight in prediction.explanation["unjuk_rasa"])
+
+
+@pytest.fixture(scope="module")
+def small_items(seed_items):
+    return [item for item in seed_items if item.split == "train"][:600]
+
+
+@pytest.mark.parametrize("changes", [{"estimator": "linear_svm", "char_ngram_max": 4}, {"estimator": "linear_svm"}])
+def test_variants_learn_and_survive_a_round_trip_through_the_trusted_artifact(tmp_path, small_items, taxonomy, changes):
+    model = fit_model(small_items, taxonomy, ModelConfig(folds=3, **changes))
+    texts = ["Ribuan mahasiswa berunjuk rasa di depan gedung DPR, demo berakhir ricuh", "Resep kue lapis legit"]
+    demo, recipe = model.predict(texts)
+    assert "unjuk_rasa" in demo.categories and demo.conflict > recipe.conflict
+    save_model(model, tmp_path / "m", {"version": "m"})
+    loaded = load_model(tmp_path / "m").model
+    assert loaded.config == model.config
+    assert np.allclose(loaded.predict_proba(texts), model.predict_proba(texts), atol=1e-5)
+    if changes.get("char_ngram_max"):
+        (explained,) = loaded.predict(texts[:1], explain=40)
+        assert any(term.startswith("~") for term, _ in explained.explanation["unjuk_rasa"])  # character n-grams count
+
+
+def test_gradient_boosting_on_top_predicts_but_is_never_saved(tmp_path, small_items, taxonomy):
+    model = fit_model(small_items, taxonomy, ModelConfig(folds=3, stack="gboost"))
+    assert any(stacker is not None for stacker in model.stackers)
+    probabilities = model.predict_proba(["Dua kelompok pemuda bentrok, satu tewas", "Resep kue lapis legit"])
+    assert np.all((probabilities >= 0) & (probabilities <= 1)) and probabilities[0, -1] > probabilities[1, -1]
+    with pytest.raises(ValueError, match="evaluation only"):
+        save_model(model, tmp_path / "m", {"version": "m"})

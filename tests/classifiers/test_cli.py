@@ -143,3 +143,20 @@ def test_deep_or_non_finite_lines_are_line_errors_and_every_valid_line_is_kept(t
     assert records[3]["error"] == "baris 4: bukan JSON yang sah (angka 1e999 di luar jangkauan)"
     assert records[5]["error"] == "baris 6: bukan JSON yang sah (bilangan bulat 5000 digit terlalu panjang)"
     assert records[6]["error"] == "baris 7: 'id' harus berupa teks atau angka"
+
+
+def test_train_writes_a_variant_on_seed_and_kalteng_data_and_refuses_an_unsavable_one(tmp_path):
+    kalteng = tmp_path / "kalteng.jsonl"
+    kalteng.write_text("".join(json.dumps({
+        "id": f"k-{n}", "url": f"https://contoh{n % 3}.example/{n}", "outlet": f"contoh{n % 3}.example", "date": "2024-01-02",
+        "title": f"Warga Desa {n} blokade jalan kebun sawit", "lead": "Warga menuntut plasma.",
+        "categories": ["perkebunan", "unjuk_rasa"], "kalteng": True, "kabupaten": ["62.02"]}) + "\n" for n in range(12)))
+    done = run_waspada("train", "--kalteng", str(kalteng), "--variant", "svm-kata", "--version", "v",
+                       "--models-root", str(tmp_path / "models"))
+    assert done.returncode == 0, done.stderr
+    card = json.loads((tmp_path / "models" / "v" / "card.json").read_text())
+    assert card["config"]["estimator"] == "linear_svm" and card["training_data"]["kalteng_items"] == 12
+    refused = run_waspada("train", "--variant", "lr-kata-gboost", "--models-root", str(tmp_path / "models"))
+    assert refused.returncode == 2 and "hanya untuk evaluasi" in refused.stderr
+    unknown = run_waspada("evaluate", "--variant", "rf", "--output-dir", str(tmp_path / "e"))
+    assert unknown.returncode == 2 and "tidak dikenal" in unknown.stderr

@@ -4,9 +4,11 @@ from datetime import date
 from sqlalchemy import func, select
 
 from monitor.service.board import level_board
-from monitor.db.models import Alert, PlanLink
+from classifiers.artifacts import load_model
+from monitor.db.models import Alert, ArticleClassification, PlanLink
 from monitor.db.session import session_scope
 from monitor.demo import run_demo
+from tests.conftest import FIXTURE_MODEL
 
 
 def test_demo_shows_alerts_levels_gaps_and_realisations_and_can_be_rerun(engine):
@@ -14,6 +16,9 @@ def test_demo_shows_alerts_levels_gaps_and_realisations_and_can_be_rerun(engine)
     assert len(result.plans) == 15 and sum(o.n_new for o in result.feeds) >= 60
     assert result.stage.alerts.created >= 10 and result.stage.alerts.plan_gaps >= 1 and result.stage.alerts.realisations >= 1
     with session_scope(engine) as session:
+        # these counts hold for the pinned test model, whatever models/default is retrained to
+        pinned = load_model(FIXTURE_MODEL).card["version"]
+        assert set(session.scalars(select(ArticleClassification.model_version))) == {pinned}
         syndicated = session.scalar(select(func.max(Alert.n_sources)))
         assert syndicated == 3
         kotim = {cell.code: cell for cell in level_board(session, date(2026, 11, 14))}["62.02"]

@@ -1,4 +1,4 @@
-"""`waspada report ...` as a user runs it (the `cli` fixture of test_cli.py): export a preview, a draft, a submitted
+"""`waspada report ...` as a user runs it (the `cli` fixture of tests/monitor/conftest.py): export a preview, a draft, a submitted
 version and the province roll-up as XLSX and DOCX (opened with openpyxl and python-docx), list, submit, refusals."""
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from monitor.db.session import open_database, session_scope
 from monitor.reports.docx import HEADINGS
 from monitor.service import reports
 from tests.monitor.report_data import action_id, kotim_period
-from tests.monitor.test_cli import cli  # noqa: F401 - the fixture
 
 
 def _rows(path, sheet="Rencana Aksi") -> list[dict]:

@@ -11,7 +11,7 @@ from monitor.config import Settings
 from monitor.db.models import Alert, ArticleClassification, Feed, FetchAttempt
 from monitor.db.session import session_scope
 from monitor.scheduler import build_scheduler, fetch_due_feeds, recompute_recent_levels
-from tests.monitor.helpers import add_feed, fixture_bytes, get_feed
+from tests.monitor.helpers import add_feed, fixture_bytes
 
 
 def test_jobs_are_defined_in_code():

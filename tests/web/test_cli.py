@@ -23,6 +23,7 @@ from monitor.cli import app
 from monitor.db.session import open_database, session_scope
 from monitor.service import users
 from monitor.terminal import PlainConsole
+from tests.conftest import FIXTURE_MODEL
 from tests.monitor.helpers import fixture_bytes
 
 PASSWORD = "sandi-pengguna-123"
@@ -194,7 +195,8 @@ def test_run_serves_the_web_app_and_fetches_feeds_and_ctrl_c_stops_both(tmp_path
     (tmp_path / "feeds.yaml").write_text(yaml.safe_dump({"feeds": [
         {"id": "antara", "name": "Antara", "url": feed_url, "outlet": "Antara", "region": "62"}]}), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("WASPADA_")}
-    env.update({"WASPADA_DATA_DIR": str(tmp_path / "var"), "WASPADA_FEEDS": str(tmp_path / "feeds.yaml"),
+    env.update({"WASPADA_MODEL_DIR": str(FIXTURE_MODEL),  # the pinned test model
+                "WASPADA_DATA_DIR": str(tmp_path / "var"), "WASPADA_FEEDS": str(tmp_path / "feeds.yaml"),
                 "WASPADA_ALLOW_PRIVATE_NETWORKS": "1", "WASPADA_PER_HOST_MIN_GAP": "0", "WASPADA_WEB_PORT": "0",
                 "WASPADA_CHECK_SECONDS": "0.5", "PYTHONUNBUFFERED": "1", "COLUMNS": "250"})
     first = Running(env, tmp_path)

@@ -48,7 +48,7 @@ def test_no_terms_from_another_model_or_without_a_model(demo_engine, monkeypatch
     explanation = explain_alert(detail)
     assert explanation.terms == {} and explanation.note == (
         "Istilah pendorong tidak ditampilkan: peringatan ini dibaca model 'model-lama', sedangkan model terpasang "
-        "'default'.")
+        "'uji-c9f22c5'.")
     assert ["".join(text for text, _ in pieces) for pieces in explanation.evidence] == detail.evidence
 
     def broken(*_args):

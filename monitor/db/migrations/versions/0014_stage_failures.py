@@ -2,15 +2,15 @@
 number of times, so one poison item never stops the stage; an index on a feed's attempts by id, so its latest
 attempt is found without sorting its history
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-07
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
