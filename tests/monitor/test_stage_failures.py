@@ -14,7 +14,6 @@ from monitor import scheduler as scheduler_module
 from monitor.cli import app
 from monitor.alerts import events as events_module
 from monitor.alerts import generate
-from monitor.config import StageSettings
 from monitor.db.models import Alert, FetchAttempt, StageFailure, StoryCluster
 from monitor.db.session import session_scope
 from monitor.service.flow import ingest_paths, stage_pass
