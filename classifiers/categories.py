@@ -13,8 +13,8 @@ on top (one booster per label reads every label's calibrated probability, so lab
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Sequence
 
 import numpy as np
 from scipy import sparse
@@ -144,7 +144,7 @@ class CategoryModel:
         return HistGradientBoostingClassifier(max_iter=60, learning_rate=0.1, max_leaf_nodes=8, min_samples_leaf=20,
                                               early_stopping=False, random_state=self.config.seed)
 
-    def fit(self, texts: Sequence[str], label_sets: Sequence[Sequence[str]]) -> "CategoryModel":
+    def fit(self, texts: Sequence[str], label_sets: Sequence[Sequence[str]]) -> CategoryModel:
         """Train every label's model, its calibration and its threshold."""
         cfg = self.config
         self.vectorizer = self._new_vectorizer(min_df=cfg.min_df, max_features=cfg.max_features)
@@ -289,7 +289,7 @@ class CategoryModel:
         return state
 
     @classmethod
-    def from_state(cls, state: dict) -> "CategoryModel":
+    def from_state(cls, state: dict) -> CategoryModel:
         """Rebuild a model from `to_state` output."""
         model = cls(state["codes"], state["conflict_codes"], ModelConfig(**state["config"]))
         model.vectorizer = model._new_vectorizer(vocabulary={term: i for i, term in enumerate(state["terms"].tolist())})

@@ -5,7 +5,6 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -103,7 +102,7 @@ def register(app: typer.Typer) -> None:
     def classify(
         input: Path = typer.Option(..., "--input", help="JSONL masukan: {id, title, text} per baris"),
         output: Path = typer.Option(..., "--output", help="JSONL keluaran, urutan sama dengan masukan"),
-        model: Optional[Path] = typer.Option(None, "--model", help="Folder model (bawaan: models/default)"),
+        model: Path | None = typer.Option(None, "--model", help="Folder model (bawaan: models/default)"),
         explain: int = typer.Option(0, "--explain", help="Sertakan N istilah teratas yang mendorong tiap kategori"),
     ):
         """Klasifikasikan berita: kategori konflik, skor, sinyal konflik, dan tempat di Kalteng."""
@@ -133,13 +132,13 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def train(
         labels: list[Path] = typer.Option([], "--labels", help="Berkas label analis (JSONL), boleh lebih dari satu"),
-        models_root: Optional[Path] = typer.Option(
+        models_root: Path | None = typer.Option(
             None, "--models-root", help="Folder tempat versi model baru ditulis (bawaan: models/ di salinan sumber, "
                                         "<folder data>/models bila terpasang)"),
-        version: Optional[str] = typer.Option(None, "--version", help="Nama versi (bawaan: cat-TANGGAL-JAM)"),
+        version: str | None = typer.Option(None, "--version", help="Nama versi (bawaan: cat-TANGGAL-JAM)"),
         no_stem: bool = typer.Option(False, "--no-stem", help="Latih tanpa stemming"),
         variant: str = typer.Option(DEFAULT_VARIANT, "--variant", help=VARIANT_HELP),
-        kalteng: Optional[Path] = typer.Option(None, "--kalteng", help=KALTENG_HELP),
+        kalteng: Path | None = typer.Option(None, "--kalteng", help=KALTENG_HELP),
         with_publisher_eval: bool = typer.Option(
             False, "--publisher-eval", help="Ukur juga dengan penerbit/media ditahan dan catat di kartu (beberapa menit)"),
     ):
@@ -172,12 +171,12 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def evaluate(
         labels: list[Path] = typer.Option([], "--labels", help="Berkas label analis tambahan (JSONL)"),
-        output_dir: Optional[Path] = typer.Option(
+        output_dir: Path | None = typer.Option(
             None, "--output-dir",
             help="Folder untuk evaluation.md dan evaluation.json (bawaan: <folder data>/evaluation)"),
         no_stem: bool = typer.Option(False, "--no-stem", help="Konfigurasi utama tanpa stemming"),
         variant: str = typer.Option(DEFAULT_VARIANT, "--variant", help=VARIANT_HELP),
-        kalteng: Optional[Path] = typer.Option(None, "--kalteng", help=KALTENG_HELP),
+        kalteng: Path | None = typer.Option(None, "--kalteng", help=KALTENG_HELP),
         no_compare: bool = typer.Option(False, "--no-compare", help="Lewati perbandingan model (lebih cepat)"),
     ):
         """Ukur mutu pada data yang tidak dilatih: penerbit/media ditahan, pembagian waktu, penanda tempat, perbandingan model."""

@@ -10,8 +10,8 @@ model would need its trees in the artifact first.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Sequence
 
 from classifiers.categories import ModelConfig
 from classifiers.evaluation import KALTENG, LAST_TEST_YEAR, LAST_TRAIN_YEAR, NATIONAL, held_out

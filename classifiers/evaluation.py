@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from classifiers.categories import CategoryModel, ModelConfig
 from classifiers.metrics import binary_report, multilabel_report, prf, set_counts

@@ -1,7 +1,7 @@
 """Multi-label metrics: per-label precision/recall/F1, micro and macro F1, conflict signal, place sets."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def prf(tp: int, fp: int, fn: int) -> dict:

@@ -14,14 +14,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from classifiers.metrics import prf, set_counts
 from classifiers.places import PlaceTagger
 from classifiers.salience import tag_item
 from classifiers.seed import place_split_of
+
 
 def kalteng_labels_path() -> Path:
     """The shipped Kalteng labeled set."""

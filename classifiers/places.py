@@ -34,8 +34,8 @@ from __future__ import annotations
 import bisect
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import ahocorasick
 
@@ -49,7 +49,7 @@ from classifiers.gazetteer import (
     Gazetteer,
 )
 
-__all__ = ["PlaceMatch", "PlaceTags", "Gazetteer", "PlaceTagger"]
+__all__ = ["Gazetteer", "PlaceMatch", "PlaceTagger", "PlaceTags"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -107,7 +107,7 @@ _EMPTY_TAGS = PlaceTags(places=(), kabupaten=(), kecamatan=(), desa=(), kalteng=
 
 
 _default_lock = threading.Lock()
-_default_tagger: "PlaceTagger | None" = None
+_default_tagger: PlaceTagger | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -180,7 +180,7 @@ _GENERIC_TOKENS = frozenset(
     setia budi bakti bhakti sentosa lestari abadi tri panca dua satu luar dalam atas bawah
     pematang simpang pasar lima asri harum kencana merah kuning hijau biru melayu jawa bali
     bandar kuala parit sawit durian kelapa karet pinang tunas harapan baru sido rejo mulyo
-    """.split()
+    """.split()  # noqa: SIM905 - a word list reads better as words than as quoted items
 )
 
 # Places outside Kalteng used as namesakes/context. Region "kalbar"/"kalsel" matter for the
@@ -555,7 +555,7 @@ def _looks_like_url_part(text: str, low: str, start: int, end: int, n: int) -> b
 
 
 class _Hit:
-    __slots__ = ("start", "end", "entries", "kinds")
+    __slots__ = ("end", "entries", "kinds", "start")
 
     def __init__(self, start: int, end: int, entries: tuple[_Entry, ...]) -> None:
         self.start = start
@@ -597,7 +597,7 @@ class PlaceTagger:
         self._automaton = self._lex.automaton
 
     @classmethod
-    def default(cls) -> "PlaceTagger":
+    def default(cls) -> PlaceTagger:
         """The process-wide tagger over the packaged gazetteer (built once, then cached)."""
         global _default_tagger
         tagger = _default_tagger

@@ -69,7 +69,7 @@ class Cue:
     alternatives: tuple[tuple[re.Pattern, frozenset[str]], ...]
 
     @classmethod
-    def of(cls, *alternatives: tuple[str, frozenset[str]]) -> "Cue":
+    def of(cls, *alternatives: tuple[str, frozenset[str]]) -> Cue:
         """A cue from (regex, endings) pairs; the regexes are compiled case-insensitively."""
         return cls(tuple((re.compile(pattern, re.I), endings) for pattern, endings in alternatives))
 
@@ -125,7 +125,7 @@ class PlaceCues:
         return frozenset(out)
 
     @classmethod
-    def from_mapping(cls, cues: dict) -> "PlaceCues":
+    def from_mapping(cls, cues: dict) -> PlaceCues:
         """Compile the lists of a place_cues.yaml mapping."""
         def words(key: str) -> str:
             return _alternation(cues[key])

@@ -11,8 +11,8 @@ The time split trains on items dated up to a boundary year and tests on items of
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from classifiers.seed import LabeledItem
 

@@ -9,7 +9,6 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -17,24 +16,23 @@ from rich.table import Table
 
 from classifiers.cli import register as register_classifier_commands
 from monitor.alerts.cli import register as register_alert_commands
-from monitor.digest.cli import register as register_digest_commands
-from monitor.models_cli import register as register_model_commands
-from monitor.plans.cli import register as register_plan_commands
-from monitor.reports.cli import register as register_report_commands
-from monitor.web.cli import register as register_web_commands
 from monitor.config import Settings, SettingsError, masked_url
 from monitor.db import locks
 from monitor.db.session import open_database, session_scope
+from monitor.digest.cli import register as register_digest_commands
 from monitor.feeds.fetch import Fetcher
 from monitor.feeds.parse import NotAFeedError, parse_feed
 from monitor.feeds.registry import FeedsFileError, load_feeds, sync_feeds
+from monitor.models_cli import register as register_model_commands
 from monitor.pipeline import feed_files
+from monitor.plans.cli import register as register_plan_commands
+from monitor.reports.cli import register as register_report_commands
 from monitor.service.articles import export_articles
 from monitor.service.feeds import feed_health
-from monitor.service.flow import StagePass, ingest_paths, run_cycle
-from monitor.service.flow import reprocess as reprocess_flow
+from monitor.service.flow import StagePass, ingest_paths, reprocess as reprocess_flow, run_cycle
 from monitor.terminal import console, err_console
 from monitor.timezones import format_wib
+from monitor.web.cli import register as register_web_commands
 
 app = typer.Typer(help="Waspada: deteksi dini konflik sosial dari berita daerah.", no_args_is_help=True)
 feeds_app = typer.Typer(help="Kelola sumber berita (feeds.yaml).", no_args_is_help=True)
@@ -65,7 +63,7 @@ def _check_environment() -> None:
         raise typer.Exit(2)
 
 
-def _settings(feeds: Optional[Path] = None) -> Settings:
+def _settings(feeds: Path | None = None) -> Settings:
     settings = Settings.from_env()
     if feeds is not None:
         settings = dataclasses.replace(settings, feeds_path=feeds)
@@ -103,9 +101,9 @@ def _monitor_lock_or_exit(engine):
 
 @app.command()
 def run(
-    feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)"),
-    host: Optional[str] = typer.Option(None, "--host", help="Alamat dengar aplikasi web (bawaan: 127.0.0.1)"),
-    port: Optional[int] = typer.Option(None, "--port", help="Port aplikasi web (bawaan: 8080)"),
+    feeds: Path | None = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)"),
+    host: str | None = typer.Option(None, "--host", help="Alamat dengar aplikasi web (bawaan: 127.0.0.1)"),
+    port: int | None = typer.Option(None, "--port", help="Port aplikasi web (bawaan: 8080)"),
 ):
     """Jalankan monitor dan aplikasi web: ambil feed yang jatuh tempo setiap menit sampai dihentikan (Ctrl+C)."""
     from monitor.scheduler import build_scheduler
@@ -129,7 +127,7 @@ def run(
 
 
 @app.command()
-def worker(feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)")):
+def worker(feeds: Path | None = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)")):
     """Jalankan satu pekerja pemantau tanpa aplikasi web: ambil feed jatuh tempo, klasifikasi, peringatan.
 
     Di PostgreSQL boleh banyak pekerja (di satu atau beberapa mesin): feed dibagi tanpa diambil dua kali,
@@ -154,7 +152,7 @@ def worker(feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaa
 @app.command()
 def fetch(
     once: bool = typer.Option(False, "--once", help="Satu siklus lalu berhenti"),
-    feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)"),
+    feeds: Path | None = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)"),
     due_only: bool = typer.Option(False, "--due-only", help="Hanya feed yang sudah jatuh tempo"),
 ):
     """Ambil semua feed aktif sekali, dengan tampilan kemajuan dan ringkasan."""
@@ -203,7 +201,7 @@ def _print_outcomes(outcomes) -> None:
 @app.command()
 def ingest(
     path: Path = typer.Argument(..., help="Berkas feed tersimpan atau folder berisi berkas feed"),
-    feed_id: Optional[str] = typer.Option(None, "--feed", help="Catat sebagai milik feed ini"),
+    feed_id: str | None = typer.Option(None, "--feed", help="Catat sebagai milik feed ini"),
 ):
     """Masukkan berkas feed tersimpan lewat jalur yang sama dengan pengambilan."""
     files = feed_files(path)
@@ -261,7 +259,7 @@ def demo():
 
 
 @feeds_app.command("list")
-def feeds_list(feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)")):
+def feeds_list(feeds: Path | None = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)")):
     """Tampilkan kesehatan setiap feed: sukses terakhir, galat terakhir, jumlah galat, cek berikutnya."""
     engine = _load_and_sync(_settings(feeds))
     table = Table(title="Sumber berita")
@@ -281,7 +279,7 @@ def feeds_list(feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (b
 @feeds_app.command("check")
 def feeds_check(
     feed_ids: list[str] = typer.Argument(None, help="Id feed (bawaan: semua di feeds.yaml)"),
-    feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)"),
+    feeds: Path | None = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)"),
 ):
     """Uji sumber: ambil dan urai tanpa menyimpan, lalu laporkan hasilnya."""
     settings = _settings(feeds)
@@ -321,9 +319,9 @@ def feeds_check(
 @feeds_app.command("add")
 def feeds_add(
     url: str = typer.Argument(..., help="Alamat situs atau feed"),
-    feed_id: Optional[str] = typer.Option(None, "--id", help="Id feed baru"),
+    feed_id: str | None = typer.Option(None, "--id", help="Id feed baru"),
     region: str = typer.Option("62", help="Kode wilayah: 62 atau kode kabupaten seperti 62.02"),
-    feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)"),
+    feeds: Path | None = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)"),
 ):
     """Tambah sumber dari alamat situs: cari feed lewat <link rel="alternate">, uji, lalu simpan ke feeds.yaml."""
     from monitor.service.feeds import add_feed
@@ -338,7 +336,7 @@ def feeds_add(
 
 
 @feeds_app.command("enable")
-def feeds_enable(feed_id: str, feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)")):
+def feeds_enable(feed_id: str, feeds: Path | None = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)")):
     """Aktifkan lagi feed yang dinonaktifkan otomatis (410 atau kegagalan berulang)."""
     from monitor.service.feeds import set_feed_enabled
 
@@ -363,7 +361,7 @@ def _cli_actor() -> str:
 @articles_app.command("export")
 def articles_export(
     format: str = typer.Option("jsonl", "--format", help="Format keluaran (jsonl)"),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Berkas keluaran (bawaan: layar)"),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Berkas keluaran (bawaan: layar)"),
 ):
     """Tulis artikel tersimpan sebagai baris JSON."""
     if format != "jsonl":

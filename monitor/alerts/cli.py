@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, timedelta, timezone
+from datetime import UTC, date, timedelta
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -20,8 +20,7 @@ from monitor.service.alert_export import alerts_csv
 from monitor.service.alerts import AlertDetail, AlertFilters, alert_detail, correct, list_alerts, set_status
 from monitor.service.board import coverage_rows, level_board
 from monitor.service.events import merge_alerts, split_report
-from monitor.service.flow import recompute_levels
-from monitor.service.flow import rescore as flow_rescore
+from monitor.service.flow import recompute_levels, rescore as flow_rescore
 from monitor.service.paging import MAX_PAGE_SIZE, PageRequest
 from monitor.terminal import console, err_console, plain
 from monitor.timezones import format_wib, today_wib
@@ -33,7 +32,7 @@ def _engine():
     return open_database(Settings.from_env().database_url)
 
 
-def _parse_day(value: Optional[str], option: str) -> Optional[date]:
+def _parse_day(value: str | None, option: str) -> date | None:
     if value is None:
         return None
     try:
@@ -50,8 +49,8 @@ def alert_record(detail: AlertDetail) -> dict:
         "id": row.id, "status": row.status, "title": row.title, "categories": row.categories,
         "kabupaten": row.kabupaten, "kecamatan": detail.kecamatan, "desa": detail.desa, "score": row.score,
         "severity": row.severity, "evidence": detail.evidence, "plan_gap": row.plan_gap,
-        "first_seen": row.first_seen_at.astimezone(timezone.utc).isoformat(),
-        "last_seen": row.last_seen_at.astimezone(timezone.utc).isoformat(),
+        "first_seen": row.first_seen_at.astimezone(UTC).isoformat(),
+        "last_seen": row.last_seen_at.astimezone(UTC).isoformat(),
         "sources": [{"feed_id": a.feed_id, "outlet": a.outlet, "url": a.url, "title": a.title, "reason": a.reason}
                     for a in detail.articles],
         "follows": detail.follows,
@@ -71,13 +70,13 @@ def _all_pages(session, filters: AlertFilters):
         number += 1
 
 
-Since = Annotated[Optional[str], typer.Option(help="Hanya yang pertama terlihat sejak tanggal ini (TTTT-BB-HH, WIB)")]
-Until = Annotated[Optional[str], typer.Option(help="... sampai tanggal ini (termasuk)")]
-Kabupaten = Annotated[Optional[str], typer.Option(help="Kode kabupaten, mis. 62.02")]
-Category = Annotated[Optional[str], typer.Option("--category", help="Kategori, mis. perkebunan")]
-Level = Annotated[Optional[str], typer.Option(help="Hanya di kabupaten yang levelnya setinggi ini: waspada|siaga|awas")]
-Status = Annotated[Optional[str], typer.Option(help="Status, mis. baru")]
-Search = Annotated[Optional[str], typer.Option("--text", help="Cari kata dalam judul")]
+Since = Annotated[str | None, typer.Option(help="Hanya yang pertama terlihat sejak tanggal ini (TTTT-BB-HH, WIB)")]
+Until = Annotated[str | None, typer.Option(help="... sampai tanggal ini (termasuk)")]
+Kabupaten = Annotated[str | None, typer.Option(help="Kode kabupaten, mis. 62.02")]
+Category = Annotated[str | None, typer.Option("--category", help="Kategori, mis. perkebunan")]
+Level = Annotated[str | None, typer.Option(help="Hanya di kabupaten yang levelnya setinggi ini: waspada|siaga|awas")]
+Status = Annotated[str | None, typer.Option(help="Status, mis. baru")]
+Search = Annotated[str | None, typer.Option("--text", help="Cari kata dalam judul")]
 
 
 def _filters(since, until, kabupaten, category, level, status, text) -> AlertFilters:
@@ -120,7 +119,7 @@ def alerts_list(since: Since = None, until: Until = None, kabupaten: Kabupaten =
 def alerts_export(since: Since = None, until: Until = None, kabupaten: Kabupaten = None, category: Category = None,
                   level: Level = None, status: Status = None, text: Search = None,
                   format: str = typer.Option("csv", "--format", help="Format keluaran (csv)"),
-                  output: Optional[Path] = typer.Option(None, "--output", "-o",
+                  output: Path | None = typer.Option(None, "--output", "-o",
                                                         help="Berkas keluaran (bawaan: layar)")):
     """Tulis peringatan sebagai CSV untuk instansi lain: judul kolom berbahasa Indonesia, UTF-8 dengan BOM untuk
     Excel, sel yang aman dari rumus."""
@@ -243,7 +242,7 @@ def alerts_export_labels(output: Path = typer.Option(..., "--output", "-o")):
 
 
 def levels(
-    day: Optional[str] = typer.Option(None, "--date", help="Tanggal (TTTT-BB-HH, WIB); bawaan hari ini"),
+    day: str | None = typer.Option(None, "--date", help="Tanggal (TTTT-BB-HH, WIB); bawaan hari ini"),
     category: str = typer.Option("", help="Kategori; kosong = semua kategori"),
     recompute_days: int = typer.Option(0, "--recompute-days", help="Hitung ulang level N hari sampai tanggal itu"),
 ):
@@ -277,8 +276,8 @@ def coverage_command():
 
 def rescore(
     since: str = typer.Option(..., help="Tanggal awal terbit (TTTT-BB-HH)"),
-    until: Optional[str] = typer.Option(None, help="Tanggal akhir terbit, tidak termasuk (bawaan: hari ini)"),
-    model: Optional[Path] = typer.Option(None, "--model", help="Folder model (bawaan: models/default)"),
+    until: str | None = typer.Option(None, help="Tanggal akhir terbit, tidak termasuk (bawaan: hari ini)"),
+    model: Path | None = typer.Option(None, "--model", help="Folder model (bawaan: models/default)"),
 ):
     """Nilai ulang artikel satu rentang tanggal dengan model lain, lalu perbarui peringatan dan level."""
     from classifiers.artifacts import ModelIntegrityError

@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session
 
 from monitor.alerts.coverage import kabupaten_names
 from monitor.alerts.evidence import GRAVE_CUES
-from monitor.timezones import WIB
 from monitor.db.models import Alert, EscalationLevel
+from monitor.timezones import WIB
 
 LEVELS = ("normal", "waspada", "siaga", "awas")
 LEVEL_NAMES = {"normal": "Normal", "waspada": "Waspada", "siaga": "Siaga", "awas": "Awas"}

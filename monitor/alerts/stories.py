@@ -49,7 +49,7 @@ class Story:
         self.evidence.extend(s for s in classification.evidence if s not in self.evidence)
         self.sources.add(article.feed_id)
 
-    def absorb(self, other: "Story") -> None:
+    def absorb(self, other: Story) -> None:
         """Fold another story (another copy cluster of the same event) into this one."""
         if other.first_seen is not None and (self.first_seen is None or other.first_seen < self.first_seen):
             self.first_seen, self.title, self.text = other.first_seen, other.title, other.text

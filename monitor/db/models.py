@@ -2,7 +2,7 @@
 and digest."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import (
     JSON,
@@ -18,16 +18,17 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
     false,
+    inspect,
     text,
 )
-from sqlalchemy import event, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 
 def utcnow() -> datetime:
     """Timezone-aware now in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -41,14 +42,14 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; store times in UTC with tzinfo")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -85,7 +86,7 @@ class Feed(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    attempts: Mapped[list["FetchAttempt"]] = relationship(back_populates="feed")
+    attempts: Mapped[list[FetchAttempt]] = relationship(back_populates="feed")
 
 
 class FetchAttempt(Base):
@@ -151,7 +152,7 @@ class StoryCluster(Base):
     # No foreign key: SQLite cannot add one to an existing table without rebuilding it (clusters are never deleted)
     follows_cluster_id: Mapped[int | None] = mapped_column(Integer)
 
-    articles: Mapped[list["Article"]] = relationship(back_populates="cluster")
+    articles: Mapped[list[Article]] = relationship(back_populates="cluster")
 
 
 class Article(Base):
@@ -253,7 +254,7 @@ class Plan(Base):
     source_file: Mapped[str] = mapped_column(Text, default="")
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    actions: Mapped[list["PlanAction"]] = relationship(back_populates="plan", cascade="all, delete-orphan",
+    actions: Mapped[list[PlanAction]] = relationship(back_populates="plan", cascade="all, delete-orphan",
                                                        order_by="PlanAction.id")
 
 
@@ -283,7 +284,7 @@ class PlanAction(Base):
     keywords: Mapped[list] = mapped_column(JSON, default=list)
 
     plan: Mapped[Plan] = relationship(back_populates="actions")
-    realisations: Mapped[list["ActionRealisation"]] = relationship(back_populates="action", cascade="all, delete-orphan")
+    realisations: Mapped[list[ActionRealisation]] = relationship(back_populates="action", cascade="all, delete-orphan")
 
 
 class ActionRealisation(Base):
@@ -324,9 +325,9 @@ class ConflictEvent(Base):
     follows_event_id: Mapped[int | None] = mapped_column(ForeignKey("conflict_events.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    members: Mapped[list["EventMember"]] = relationship(back_populates="event", cascade="all, delete-orphan",
+    members: Mapped[list[EventMember]] = relationship(back_populates="event", cascade="all, delete-orphan",
                                                         order_by="EventMember.cluster_id")
-    keys: Mapped[list["EventKey"]] = relationship(cascade="all, delete-orphan")
+    keys: Mapped[list[EventKey]] = relationship(cascade="all, delete-orphan")
 
 
 class EventMember(Base):
@@ -383,10 +384,10 @@ class Alert(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    events: Mapped[list["AlertEvent"]] = relationship(back_populates="alert", order_by="AlertEvent.id",
+    events: Mapped[list[AlertEvent]] = relationship(back_populates="alert", order_by="AlertEvent.id",
                                                       cascade="all, delete-orphan")
-    place_rows: Mapped[list["AlertPlace"]] = relationship(cascade="all, delete-orphan")
-    category_rows: Mapped[list["AlertCategory"]] = relationship(cascade="all, delete-orphan")
+    place_rows: Mapped[list[AlertPlace]] = relationship(cascade="all, delete-orphan")
+    category_rows: Mapped[list[AlertCategory]] = relationship(cascade="all, delete-orphan")
 
 
 class PlanLink(Base):
@@ -675,8 +676,8 @@ class Report(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     snapshot: Mapped[dict | None] = mapped_column(JSON)  # the frozen content, set once at submission
 
-    alerts: Mapped[list["ReportAlert"]] = relationship(cascade="all, delete-orphan", order_by="ReportAlert.alert_id")
-    actions: Mapped[list["ReportAction"]] = relationship(cascade="all, delete-orphan",
+    alerts: Mapped[list[ReportAlert]] = relationship(cascade="all, delete-orphan", order_by="ReportAlert.alert_id")
+    actions: Mapped[list[ReportAction]] = relationship(cascade="all, delete-orphan",
                                                          order_by="ReportAction.action_id")
 
 
@@ -725,7 +726,7 @@ def _index_alerts(session: Session, _context, _instances) -> None:
         state = inspect(alert)
         changed = lambda name: state.pending or state.attrs[name].history.has_changes()  # noqa: E731
         if changed("first_seen_at") and alert.first_seen_at is not None:
-            alert.first_seen_day = (alert.first_seen_at.astimezone(timezone.utc) + WIB_OFFSET).date()
+            alert.first_seen_day = (alert.first_seen_at.astimezone(UTC) + WIB_OFFSET).date()
         if changed("kabupaten"):
             _sync_rows(alert.place_rows, set(alert.kabupaten or []), "code", lambda c: AlertPlace(code=c))
         if changed("kabupaten") or changed("first_seen_day"):

@@ -1,7 +1,8 @@
 """INSERT ... ON CONFLICT DO NOTHING on either engine, for rows that concurrent processes may race to add."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session

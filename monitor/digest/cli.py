@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Optional
 
 import typer
 from rich.table import Table
@@ -17,7 +16,7 @@ from monitor.terminal import console, err_console
 from monitor.timezones import today_wib
 
 
-def _day(value: Optional[str]) -> date:
+def _day(value: str | None) -> date:
     if value is None:
         return today_wib()
     try:
@@ -28,10 +27,10 @@ def _day(value: Optional[str]) -> date:
 
 
 def digest_command(
-    day: Optional[str] = typer.Option(None, "--date", help="Tanggal ringkasan, TTTT-BB-HH (bawaan: hari ini, WIB); "
+    day: str | None = typer.Option(None, "--date", help="Tanggal ringkasan, TTTT-BB-HH (bawaan: hari ini, WIB); "
                                                          "memuat peringatan baru hari sebelumnya"),
     send: bool = typer.Option(False, "--send", help="Kirim lewat email ke setiap pelanggan (atau --user saja)"),
-    user: Optional[str] = typer.Option(None, "--user", help="Nama pengguna: ringkasan sesuai langganannya"),
+    user: str | None = typer.Option(None, "--user", help="Nama pengguna: ringkasan sesuai langganannya"),
 ):
     """Ringkasan harian deteksi dini: tampilkan sebagai teks, atau kirim lewat email (--send)."""
     when = _day(day)
@@ -57,7 +56,7 @@ def digest_command(
     console.print(render_digest_text(digest), end="", soft_wrap=True)
 
 
-def _send(engine, when: date, mail: MailSettings, user: Optional[str]) -> None:
+def _send(engine, when: date, mail: MailSettings, user: str | None) -> None:
     if not mail.configured:
         err_console.print("galat: WASPADA_SMTP_HOST dan WASPADA_MAIL_FROM belum diatur; ringkasan tidak dikirim")
         raise typer.Exit(2)

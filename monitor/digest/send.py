@@ -16,7 +16,7 @@ import smtplib
 import ssl
 import time as time_module
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -87,7 +87,7 @@ class MailSettings:
         return self.port or DEFAULT_PORTS[self.security]
 
     @classmethod
-    def from_env(cls) -> "MailSettings":
+    def from_env(cls) -> MailSettings:
         """Read WASPADA_SMTP_HOST, _PORT, _USER, _PASSWORD, _SECURITY, WASPADA_MAIL_FROM, WASPADA_BASE_URL,
         WASPADA_DIGEST_TIME, WASPADA_SMTP_TIMEOUT, WASPADA_DIGEST_MAX_ATTEMPTS, WASPADA_DIGEST_RETRY_SECONDS,
         WASPADA_DIGEST_CLAIM_STALE_MINUTES; raise MailSettingsError on an unusable value."""
@@ -144,7 +144,7 @@ def build_message(digest, settings: MailSettings, recipient: Address, map_image:
     message["Subject"] = subject_line(digest)
     message["From"] = settings.mail_from
     message["To"] = recipient
-    message["Date"] = format_datetime(datetime.now(timezone.utc))
+    message["Date"] = format_datetime(datetime.now(UTC))
     sender_domain = settings.mail_from.rpartition("@")[2].strip("> ") or "waspada.invalid"
     message["Message-ID"] = make_msgid("ringkasan", domain=sender_domain)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to a robot
@@ -215,7 +215,7 @@ def _map_image(levels: tuple[tuple[str, str], ...]) -> bytes:
 
 
 def _deliver(engine: Engine, person: Subscriber, day: date, settings: MailSettings) -> DeliveryOutcome:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     claim = claim_delivery(engine, person.user_id, day, now, timedelta(minutes=settings.claim_stale_minutes))
     if not claim.won:
         why = "sudah terkirim" if claim.status == "terkirim" else "sedang dikirim proses lain"
@@ -223,20 +223,20 @@ def _deliver(engine: Engine, person: Subscriber, day: date, settings: MailSettin
     try:
         recipient = _mailbox(person.display_name, person.email)
     except ValueError as exc:
-        record_delivery(engine, claim, False, 0, str(exc), datetime.now(timezone.utc))
+        record_delivery(engine, claim, False, 0, str(exc), datetime.now(UTC))
         return DeliveryOutcome(person.username, person.email, "gagal", 0, str(exc))
     try:
         with session_scope(engine) as session:
             digest = compose_digest(session, day, list(person.scope.kabupaten), list(person.scope.categories),
                                     base_url=settings.base_url, digest_time=settings.digest_time)
         message = build_message(digest, settings, recipient, _map_image(tuple(sorted(digest.map_levels.items()))))
-    except Exception as exc:  # noqa: BLE001 - recorded on the delivery; the other users still get theirs
+    except Exception as exc:  # recorded on the delivery; the other users still get theirs
         log.exception("ringkasan untuk %s tidak dapat disusun", person.username)
         error = f"ringkasan tidak dapat disusun: {type(exc).__name__}: {exc}"
-        record_delivery(engine, claim, False, 0, error, datetime.now(timezone.utc))
+        record_delivery(engine, claim, False, 0, error, datetime.now(UTC))
         return DeliveryOutcome(person.username, person.email, "gagal", 0, error)
     attempts, error = _send_with_retries(message, settings)
-    if not record_delivery(engine, claim, not error, attempts, error, datetime.now(timezone.utc)):
+    if not record_delivery(engine, claim, not error, attempts, error, datetime.now(UTC)):
         log.warning("pengiriman ringkasan %s untuk %s diambil alih proses lain", day, person.username)
     return DeliveryOutcome(person.username, person.email, "gagal" if error else "terkirim", attempts, error,
                            len(digest.alerts))

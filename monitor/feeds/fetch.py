@@ -21,10 +21,10 @@ import ipaddress
 import logging
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -90,8 +90,8 @@ def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(when.astimezone(timezone.utc), now)
+        when = when.replace(tzinfo=UTC)
+    return max(when.astimezone(UTC), now)
 
 
 class HostLimiter:
@@ -221,7 +221,7 @@ class Fetcher:
         self._global = asyncio.Semaphore(settings.global_concurrency)
         self._hosts = HostLimiter(settings.per_host_concurrency, settings.per_host_min_gap)
 
-    async def __aenter__(self) -> "Fetcher":
+    async def __aenter__(self) -> Fetcher:
         timeout = httpx.Timeout(
             connect=self.settings.connect_timeout, read=self.settings.read_timeout, write=10.0, pool=None
         )
@@ -252,7 +252,7 @@ class Fetcher:
                 return await asyncio.wait_for(self._fetch(url, etag, last_modified), self.settings.total_timeout)
         except FetchError as exc:
             return FetchResult(url=url, outcome="error", status=exc.status, error_kind=exc.kind, error_message=str(exc))
-        except (asyncio.TimeoutError, httpx.TimeoutException) as exc:
+        except (TimeoutError, httpx.TimeoutException) as exc:
             return FetchResult(url=url, outcome="error", error_kind="timeout", error_message=f"waktu habis menunggu server ({type(exc).__name__})")
         except httpx.HTTPError as exc:
             return FetchResult(url=url, outcome="error", error_kind="network", error_message=f"gagal terhubung: {type(exc).__name__}: {exc}")
@@ -305,7 +305,7 @@ class Fetcher:
         return await self._request(url, checked.url, checked.addresses[-1], headers)
 
     async def _request(self, url: str, target: httpx.URL, address: IPAddress, headers: dict[str, str]) -> FetchResult | tuple[int, str]:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         pinned = target.copy_with(host=str(address))
         headers = {**headers, "Host": target.netloc.decode("ascii")}
         server_name = {"sni_hostname": target.raw_host.decode("ascii")}  # TLS: SNI and certificate check use the name

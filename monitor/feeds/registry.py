@@ -7,7 +7,7 @@ import re
 import stat
 import tempfile
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -191,7 +191,7 @@ def _validate_fields(values: dict, lines: dict[str, int], line: int, seen_ids: d
 
 def sync_feeds(session: Session, sources: list[FeedSource], disable_missing: bool = True) -> None:
     """Upsert configured sources into the feeds table, keeping each feed's polling state."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     existing = {feed.id: feed for feed in session.scalars(select(Feed))}
     for source in sources:
         feed = existing.pop(source.id, None)

@@ -6,7 +6,6 @@ monitor/cli.py adds these commands with ``register(app)``. The database is
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 from rich.table import Table
@@ -15,7 +14,6 @@ from monitor.plans import example_plan_file
 from monitor.plans.schema import PlanFileError, Problem
 from monitor.terminal import PlainConsole
 from monitor.timezones import WIB
-
 
 plans_app = typer.Typer(help="Rencana Aksi Daerah Penanganan Konflik Sosial (RAD-PKS): periksa, impor, ekspor, daftar.",
                         no_args_is_help=True)
@@ -42,7 +40,7 @@ def _print_problems(problems: list[Problem], console: PlainConsole) -> None:
         console.print(f"- {problem}")
 
 
-def _files(files: Optional[List[Path]], contoh: bool) -> list[Path]:
+def _files(files: list[Path] | None, contoh: bool) -> list[Path]:
     paths = list(files or [])
     if contoh:
         paths.append(example_plan_file())
@@ -52,7 +50,7 @@ def _files(files: Optional[List[Path]], contoh: bool) -> list[Path]:
     return paths
 
 
-def _check_region(region: Optional[str]) -> Optional[str]:
+def _check_region(region: str | None) -> str | None:
     from monitor.plans.fields import normalize_code, region_names
 
     if region is None:
@@ -67,7 +65,7 @@ def _check_region(region: Optional[str]) -> Optional[str]:
 
 @plans_app.command("validate")
 def validate_command(
-    files: Optional[List[Path]] = typer.Argument(None, help="Berkas rencana .yaml/.yml/.xlsx", metavar="BERKAS...", show_default=False),
+    files: list[Path] | None = typer.Argument(None, help="Berkas rencana .yaml/.yml/.xlsx", metavar="BERKAS...", show_default=False),
     contoh: bool = typer.Option(False, "--contoh", help="Periksa juga contoh RAD-PKS bawaan"),
 ):
     """Periksa berkas rencana tanpa menyimpan apa pun; setiap masalah ditulis dengan baris dan kolomnya."""
@@ -91,7 +89,7 @@ def validate_command(
 
 @plans_app.command("import")
 def import_command(
-    files: Optional[List[Path]] = typer.Argument(None, help="Berkas rencana .yaml/.yml/.xlsx", metavar="BERKAS...", show_default=False),
+    files: list[Path] | None = typer.Argument(None, help="Berkas rencana .yaml/.yml/.xlsx", metavar="BERKAS...", show_default=False),
     contoh: bool = typer.Option(False, "--contoh", help="Impor contoh RAD-PKS 2026 bawaan (ilustrasi, bukan rencana resmi)"),
 ):
     """Impor rencana. Semua berkas diperiksa dulu; bila ada satu masalah saja, tidak ada yang disimpan.
@@ -126,9 +124,9 @@ def import_command(
 @plans_app.command("export")
 def export_command(
     output: Path = typer.Option(..., "--output", "-o", help="Berkas tujuan (.yaml atau .xlsx)"),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="yaml atau xlsx (bawaan: dari akhiran --output)"),
-    year: Optional[int] = typer.Option(None, "--year", help="Hanya rencana tahun ini"),
-    region: Optional[str] = typer.Option(None, "--region", help="Hanya rencana wilayah ini (62 atau kode kabupaten/kota)"),
+    fmt: str | None = typer.Option(None, "--format", "-f", help="yaml atau xlsx (bawaan: dari akhiran --output)"),
+    year: int | None = typer.Option(None, "--year", help="Hanya rencana tahun ini"),
+    region: str | None = typer.Option(None, "--region", help="Hanya rencana wilayah ini (62 atau kode kabupaten/kota)"),
 ):
     """Ekspor rencana tersimpan ke YAML atau XLSX (matriks RAD-PKS). Tanpa rencana: templat kosong."""
     from monitor.plans.store import export_plans
@@ -157,8 +155,8 @@ def export_command(
 
 @plans_app.command("list")
 def list_command(
-    year: Optional[int] = typer.Option(None, "--year", help="Hanya rencana tahun ini"),
-    region: Optional[str] = typer.Option(None, "--region", help="Hanya rencana wilayah ini"),
+    year: int | None = typer.Option(None, "--year", help="Hanya rencana tahun ini"),
+    region: str | None = typer.Option(None, "--region", help="Hanya rencana wilayah ini"),
 ):
     """Daftar rencana tersimpan."""
     from monitor.db.session import session_scope

@@ -90,13 +90,13 @@ class PlanData:
     example: bool = False
     actions: list[ActionData] = field(default_factory=list)
     source: str = field(default="", compare=False)
-    origin: "Loc | None" = field(default=None, compare=False, repr=False)
+    origin: Loc | None = field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> tuple[int, str]:
         return (self.year, self.region)
 
-    def sorted(self) -> "PlanData":
+    def sorted(self) -> PlanData:
         """The same plan with its actions in natural code order (the order exports use)."""
         actions = sorted(self.actions, key=lambda a: natural_key(a.code))
         return PlanData(self.year, self.region, self.title, self.status, self.document_ref, self.example,
@@ -115,10 +115,10 @@ class Loc:
     sheet: str | None = None  # XLSX only
     field: str | None = None  # YAML key path or XLSX column header
 
-    def at(self, field_name: str) -> "Loc":
+    def at(self, field_name: str) -> Loc:
         return Loc(self.file, self.line, self.sheet, field_name)
 
-    def on_line(self, line: int | None) -> "Loc":
+    def on_line(self, line: int | None) -> Loc:
         return Loc(self.file, line, self.sheet, self.field)
 
     def row_text(self) -> str:

@@ -18,14 +18,13 @@ xlsx_guard.py before openpyxl reads it.
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
-import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from monitor.plans import fields as F
-from monitor.plans.xlsx_guard import DEFAULT_LIMITS, XlsxLimits, XlsxRefused, checked_workbook
 from monitor.plans.schema import (
     BIDANG,
     PERIOD_NAMES,
@@ -39,6 +38,7 @@ from monitor.plans.schema import (
     RawPlan,
     RawRecord,
 )
+from monitor.plans.xlsx_guard import DEFAULT_LIMITS, XlsxLimits, XlsxRefused, checked_workbook
 
 PLAN_SHEET = "Rencana"
 ACTION_SHEET = "Rencana Aksi"

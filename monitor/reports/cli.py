@@ -7,7 +7,6 @@ them, and can submit a draft.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.table import Table
@@ -58,9 +57,9 @@ def export_command(
     kabupaten: str = typer.Option(..., "--kabupaten", "-k", help=KABUPATEN_HELP),
     period: str = typer.Option(..., "--period", "-p", help=PERIOD_HELP),
     output: Path = typer.Option(..., "--output", "-o", help="Berkas tujuan (.xlsx atau .docx)"),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="xlsx (matriks RAD-PKS) atau docx (laporan naratif); "
+    fmt: str | None = typer.Option(None, "--format", "-f", help="xlsx (matriks RAD-PKS) atau docx (laporan naratif); "
                                                                    "bawaan: dari akhiran --output"),
-    version: Optional[int] = typer.Option(None, "--version", help="Versi laporan (bawaan: versi terakhir)"),
+    version: int | None = typer.Option(None, "--version", help="Versi laporan (bawaan: versi terakhir)"),
 ):
     """Ekspor laporan periode: matriks RAD-PKS (XLSX) atau laporan naratif (DOCX). Versi yang diajukan diekspor
     persis seperti saat diajukan; tanpa laporan tersimpan, ditulis pratinjau dari data saat ini."""
@@ -93,8 +92,8 @@ def export_command(
 
 @report_app.command("list")
 def list_command(
-    kabupaten: Optional[str] = typer.Option(None, "--kabupaten", "-k", help=KABUPATEN_HELP),
-    year: Optional[int] = typer.Option(None, "--year", help="Hanya tahun ini"),
+    kabupaten: str | None = typer.Option(None, "--kabupaten", "-k", help=KABUPATEN_HELP),
+    year: int | None = typer.Option(None, "--year", help="Hanya tahun ini"),
 ):
     """Daftar laporan dan versinya."""
     from monitor.db.session import session_scope

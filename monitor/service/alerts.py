@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 from sqlalchemy import Date, String, and_, exists, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.functions import FunctionElement
 
 from classifiers.text import compose_document
 from monitor.alerts.events import event_of_cluster, member_reasons

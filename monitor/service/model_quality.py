@@ -6,7 +6,7 @@ training (see monitor.service.retrain). Each model is measured per category and 
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from classifiers.categories import CategoryModel
 from classifiers.evaluation import score_predictions

@@ -18,8 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from monitor.db.models import ActionRealisation, PlanAction, Report, ReportAction, ReportAlert, utcnow
 from monitor.plans.fields import as_percent, as_url_list, region_name, region_names
 from monitor.plans.schema import MIN_YEAR, PERIODS, Cell, Loc, Problem, max_year
-from monitor.reports import compose as C
-from monitor.reports import sources
+from monitor.reports import compose as C, sources
 from monitor.reports.content import AlertEntry, ReportContent
 from monitor.reports.periods import period_days
 from monitor.service import audit

@@ -9,9 +9,9 @@ enter training on a later retrain, once newer labels have taken their place.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 from sqlalchemy import Engine, select
 

@@ -10,7 +10,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -313,7 +313,7 @@ def authenticate(session: Session, username: str, password: str, address: str, *
     A failure is stored as a `login_failures` row; a success rehashes the password when the hasher's
     parameters changed, records the time and is audited.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     username = normalise_username(username)[:80]
     address = (address or "")[:64]
     window = timedelta(minutes=limits.failure_window_minutes)
@@ -367,7 +367,7 @@ def _token_hash(token: str) -> str:
 
 def create_setup_token(session: Session, *, limits: WebSettings = WebSettings(), now: datetime | None = None) -> str:
     """A new one-time set-up token (only its sha256 is stored); any older unused token stops working."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     session.execute(delete(SetupToken).where(SetupToken.used_at.is_(None)))
     token = secrets.token_urlsafe(32)
     session.add(SetupToken(token_sha256=_token_hash(token), created_at=now,
@@ -377,7 +377,7 @@ def create_setup_token(session: Session, *, limits: WebSettings = WebSettings(),
 
 def setup_token_usable(session: Session, token: str, now: datetime | None = None) -> bool:
     """Whether `token` is an unused, unexpired set-up token and there is still no user."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     row = session.get(SetupToken, _token_hash(token))
     return row is not None and row.used_at is None and row.expires_at > now and count_users(session) == 0
 
@@ -386,7 +386,7 @@ def create_first_admin(session: Session, token: str, username: str, password: st
                        email: str = "", address: str = "", limits: WebSettings = WebSettings(),
                        now: datetime | None = None) -> UserRecord:
     """Use a set-up token once to create the first admin (raises UserError); audited."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     _check_username(username)  # every field is checked before the token is used up
     _check_password(password, limits)
     _check_email(email)

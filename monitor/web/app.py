@@ -15,8 +15,21 @@ from monitor.config import Settings
 from monitor.service import users
 from monitor.service.worker import JobWorker
 from monitor.timezones import format_wib
-from monitor.web import (account, admin, alerts, api, auth, dashboard, digest, labeling, labels, model_pages,
-                         plans, reports, security)
+from monitor.web import (
+    account,
+    admin,
+    alerts,
+    api,
+    auth,
+    dashboard,
+    digest,
+    labeling,
+    labels,
+    model_pages,
+    plans,
+    reports,
+    security,
+)
 from monitor.web.api_errors import ApiError, is_api_request, json_error
 from monitor.web.context import EXTENSION
 

@@ -19,8 +19,15 @@ from monitor.service.reports import ReportError
 from monitor.service.users import READ, REPORTS_EDIT
 from monitor.timezones import today_wib
 from monitor.web.context import actor, client_address, db
-from monitor.web.forms import (ActionForm, ReportActionForm, ReportAttachForm, ReportCoverForm, ReportCreateForm,
-                               attach_error, choices)
+from monitor.web.forms import (
+    ActionForm,
+    ReportActionForm,
+    ReportAttachForm,
+    ReportCoverForm,
+    ReportCreateForm,
+    attach_error,
+    choices,
+)
 from monitor.web.labels import region_names
 from monitor.web.security import allow_inline_styles, requires
 
