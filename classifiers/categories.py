@@ -111,7 +111,7 @@ class CategoryModel:
         # unigrams and word n-grams named as scikit-learn's word analyzer names them ("a b")
         features = list(tokens)
         for n in range(2, self.config.ngram_max + 1):
-            features.extend(map(" ".join, zip(*(tokens[k:] for k in range(n)))))
+            features.extend(map(" ".join, zip(*(tokens[k:] for k in range(n)), strict=False)))
         return features
 
     def _targets(self, label_sets: Sequence[Sequence[str]]) -> np.ndarray:

@@ -113,18 +113,18 @@ def register(app: typer.Typer) -> None:
             classifier = load_classifier(str(model) if model else None)
         except ModelIntegrityError as exc:
             typer.echo(f"galat: {exc}", err=True)
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
         try:
             source = input.open(encoding="utf-8", errors="strict")
         except OSError as exc:
             typer.echo(f"galat: berkas masukan tidak bisa dibuka: {exc}", err=True)
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
         with source, output.open("w", encoding="utf-8") as out:
             try:
                 errors = classify_stream(classifier, source, out, sys.stderr, explain)
             except UnicodeDecodeError as exc:
                 typer.echo(f"galat: masukan bukan UTF-8 ({exc})", err=True)
-                raise typer.Exit(2)
+                raise typer.Exit(2) from None
         if errors:
             typer.echo(f"{errors} baris masukan bermasalah; baris lain tetap diproses.", err=True)
             raise typer.Exit(1)
@@ -218,7 +218,7 @@ def _labeled_items(label_files: list[Path], kalteng: Path | None = None):
         return shipped_items(analyst, kalteng)
     except (OSError, LabelFileError) as exc:
         typer.echo(f"galat: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
 def _headline(report: dict) -> dict:

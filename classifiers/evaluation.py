@@ -104,7 +104,7 @@ def place_report(items: Sequence[LabeledItem], tagger: PlaceTagger) -> dict:
     report["kalteng"] = binary_report([item.kalteng for item in real], [t.kalteng for t in tags])
     report["errors"] = [
         {"id": item.id, "gold": sorted(item.kabupaten), "predicted": sorted(t.kabupaten)}
-        for item, t in zip(real, tags) if set(item.kabupaten) != set(t.kabupaten)
+        for item, t in zip(real, tags, strict=True) if set(item.kabupaten) != set(t.kabupaten)
     ][:50]
     return report
 

@@ -15,7 +15,7 @@ def prf(tp: int, fp: int, fn: int) -> dict:
 def set_counts(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]], label: str | None = None) -> tuple[int, int, int]:
     """True/false positives and false negatives over items, for one label or for all set members."""
     tp = fp = fn = 0
-    for g, p in zip(gold, predicted):
+    for g, p in zip(gold, predicted, strict=True):
         g, p = set(g), set(p)
         if label is not None:
             g, p = g & {label}, p & {label}
@@ -48,7 +48,7 @@ def multilabel_report(gold, predicted, labels: Sequence[str], conflict_labels: S
 
 def binary_report(gold: Sequence[bool], predicted: Sequence[bool]) -> dict:
     """P/R/F1 of a yes/no decision."""
-    tp = sum(1 for g, p in zip(gold, predicted) if g and p)
-    fp = sum(1 for g, p in zip(gold, predicted) if p and not g)
-    fn = sum(1 for g, p in zip(gold, predicted) if g and not p)
+    tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g and p)
+    fp = sum(1 for g, p in zip(gold, predicted, strict=True) if p and not g)
+    fn = sum(1 for g, p in zip(gold, predicted, strict=True) if g and not p)
     return {**prf(tp, fp, fn), "support": tp + fn}

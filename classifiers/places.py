@@ -1132,10 +1132,9 @@ class _Resolution:
         entries = hit.of(_K_DESA)
         if not entries:
             return
-        if not marker:
-            # "Palangka" alone and desa names that are also mottos ("Habaring Hurung") too
-            if any(e.common for e in entries) or hit.kinds & {_K_PALANGKA, _K_WEAK}:
-                return
+        # without a marker: "Palangka" alone and desa names that are also mottos ("Habaring Hurung") too
+        if not marker and (any(e.common for e in entries) or hit.kinds & {_K_PALANGKA, _K_WEAK}):
+            return
         if not self.has_context():
             return  # would be <= 0.3: below any sensible threshold
         if self.nearest_anchor_is_foreign(hit):

@@ -41,7 +41,7 @@ class Classifier:
         """One output record per item, in order (the `waspada classify` contract)."""
         predictions = self.loaded.model.predict([item.document for item in items], explain=explain)
         records = []
-        for item, prediction in zip(items, predictions):
+        for item, prediction in zip(items, predictions, strict=True):
             places = tag_item(self.tagger, item.title, item.text).to_dict()
             record = {
                 "id": item.id,

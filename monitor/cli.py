@@ -60,7 +60,7 @@ def _check_environment() -> None:
             load_taxonomy()
     except (SettingsError, TaxonomyError) as exc:
         err_console.print(f"Pengaturan tidak dapat dipakai: {exc}")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
 def _settings(feeds: Path | None = None) -> Settings:
@@ -77,7 +77,7 @@ def _load_and_sync(settings: Settings):
         err_console.print(f"Berkas sumber {exc.path} bermasalah:", style="red")
         for problem in exc.problems:
             err_console.print(f"  - {problem}")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     engine = open_database(settings.database_url)
     with locks.held(engine, locks.FEEDS_SYNC), session_scope(engine) as session:  # workers starting together
         sync_feeds(session, sources)
@@ -96,7 +96,7 @@ def _monitor_lock_or_exit(engine):
             f"Basis data SQLite ini sudah dipantau oleh proses Waspada lain{pid}. SQLite hanya untuk satu proses "
             "pemantau; hentikan proses itu, atau gunakan PostgreSQL (WASPADA_DATABASE_URL) untuk menjalankan "
             "beberapa `waspada worker`.")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -224,7 +224,7 @@ def reprocess(since: str = typer.Option(..., "--since", help="Tanggal awal (YYYY
         start = date.fromisoformat(since)
     except ValueError:
         err_console.print(f"Tanggal tidak dikenali: {since!r} (gunakan YYYY-MM-DD)")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     settings = _settings()
     engine = open_database(settings.database_url)
     report = reprocess_flow(engine, start, settings.parse)
@@ -288,7 +288,7 @@ def feeds_check(
     except FeedsFileError as exc:
         for problem in exc.problems:
             err_console.print(f"- {problem}")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     if feed_ids:
         sources = [s for s in sources if s.id in set(feed_ids)]
 
@@ -301,7 +301,7 @@ def feeds_check(
     for column in ("id", "HTTP", "hasil", "item", "keterangan"):
         table.add_column(column)
     failures = 0
-    for source, result in zip(sources, results):
+    for source, result in zip(sources, results, strict=True):
         outcome, entries, note = result.outcome, 0, result.error_message or ""
         if outcome == "ok":
             try:

@@ -100,7 +100,7 @@ def _copy_once(source: Path, target: Path) -> None:
             temporary.unlink(missing_ok=True)
     except OSError as exc:
         raise SettingsError(f"Tidak dapat membuat {target} dari feeds.yaml bawaan ({exc.strerror or exc}); atur "
-                            "WASPADA_DATA_DIR ke folder yang dapat ditulis, atau WASPADA_FEEDS ke berkas sumber.")
+                            "WASPADA_DATA_DIR ke folder yang dapat ditulis, atau WASPADA_FEEDS ke berkas sumber.") from exc
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ def _day(value: str | None, option: str, default: date) -> date:
         return date.fromisoformat(value)
     except ValueError:
         err_console.print(f"galat: {option} harus berupa tanggal TTTT-BB-HH, bukan '{value}'")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
 def _range(since: str | None, until: str | None) -> tuple[date, date]:
@@ -119,7 +119,7 @@ def models_promote(
         record, job_id = worker.promote_and_rescore(engine, version, by, start, end, force, reason)
     except model_registry.RegistryError as exc:
         err_console.print(f"galat: {exc}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     console.print(f"Model {record.version} sekarang aktif" + (" (dipaksa: " + reason + ")" if force else "") + ".")
     _run_rescore(engine, job_id)
 
@@ -138,7 +138,7 @@ def models_rollback(
         version, job_id = worker.rollback_and_rescore(engine, by, start, end, reason)
     except (model_registry.RegistryError, ModelIntegrityError) as exc:
         err_console.print(f"galat: {exc}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     console.print(f"Model {version} aktif kembali.")
     _run_rescore(engine, job_id)
 

@@ -39,7 +39,7 @@ def _parse_day(value: str | None, option: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         err_console.print(f"galat: {option} harus berupa tanggal TTTT-BB-HH, bukan '{value}'")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
 def alert_record(detail: AlertDetail) -> dict:
@@ -183,7 +183,7 @@ def alerts_status(alert_id: int, status: str, by: str = typer.Option(..., "--by"
             set_status(session, alert_id, status, by, note)
     except LifecycleError as exc:
         err_console.print(f"galat: {exc}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     console.print(f"Peringatan #{alert_id} sekarang '{status}'.")
 
 
@@ -200,7 +200,7 @@ def alerts_correct(alert_id: int, categories: str = typer.Option(..., help="Kate
             correct(session, alert_id, by, split(categories), split(kabupaten), load_taxonomy().codes, note)
     except LifecycleError as exc:
         err_console.print(f"galat: {exc}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     console.print(f"Label peringatan #{alert_id} dikoreksi.")
 
 
@@ -213,7 +213,7 @@ def alerts_merge(alert_id: int, other_id: int, by: str = typer.Option(..., "--by
             merge_alerts(session, alert_id, other_id, by, note)
     except LifecycleError as exc:
         err_console.print(f"galat: {exc}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     console.print(f"Peringatan #{other_id} digabung ke peringatan #{alert_id}.")
 
 
@@ -226,7 +226,7 @@ def alerts_split(alert_id: int, article: int = typer.Option(..., "--article", he
             new_id = split_report(session, alert_id, article, by, note)
     except LifecycleError as exc:
         err_console.print(f"galat: {exc}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     if new_id is None:
         console.print(f"Berita #{article} dipisahkan dari peringatan #{alert_id}; sendirian ia bukan peringatan.")
     else:
@@ -288,7 +288,7 @@ def rescore(
         done = flow_rescore(_engine(), start, end, str(model) if model else None)
     except ModelIntegrityError as exc:
         err_console.print(f"galat: {exc}")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     console.print(f"{done.classified} artikel dinilai ulang; {done.alerts.created} peringatan baru, "
                   f"{done.alerts.updated} diperbarui; level {start} s.d. {end} dihitung ulang.")
 

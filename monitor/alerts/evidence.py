@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 # Severity cues raise an escalation level; each maps a name (shown to users) to its wording in news.
 SEVERITY_CUES = {
@@ -47,7 +48,7 @@ def evidence_sentences(text: str, terms: list[str], limit: int = MAX_EVIDENCE_SE
     scored = []
     for position, sentence in enumerate(sentences(text)):
         tokens = analyze(sentence)
-        bigrams = {" ".join(p) for p in zip(tokens, tokens[1:])}
+        bigrams = {" ".join(p) for p in pairwise(tokens)}
         score = len(wanted.intersection(tokens)) + len(pairs & bigrams) + len(severity_cues(sentence))
         if score:
             scored.append((-score, position, sentence))

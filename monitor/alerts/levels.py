@@ -82,7 +82,7 @@ def assess(counts: dict[date, int], cues: dict[date, set[str]], day: date, signa
     if settings.same_weekday:
         baseline_days = [d for d in baseline_days if d.weekday() == day.weekday()]
     weights = [settings.signal_weight if d in signals else 1.0 for d in baseline_days]
-    rate = sum(w * counts.get(d, 0) for w, d in zip(weights, baseline_days)) / sum(weights) if weights else 0.0
+    rate = sum(w * counts.get(d, 0) for w, d in zip(weights, baseline_days, strict=True)) / sum(weights) if weights else 0.0
     expected = settings.window_days * max(rate, settings.min_rate)
     p_value = float(poisson.sf(observed - 1, expected)) if observed else 1.0
     signal = p_value < settings.threshold

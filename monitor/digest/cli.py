@@ -23,7 +23,7 @@ def _day(value: str | None) -> date:
         return date.fromisoformat(value)
     except ValueError:
         err_console.print(f"galat: --date harus berupa tanggal TTTT-BB-HH, bukan '{value}'")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
 def digest_command(
@@ -38,7 +38,7 @@ def digest_command(
         mail = MailSettings.from_env()
     except MailSettingsError as exc:
         err_console.print(f"galat: {exc}")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     engine = open_database(Settings.from_env().database_url)
     if send:
         _send(engine, when, mail, user)

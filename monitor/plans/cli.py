@@ -105,7 +105,7 @@ def import_command(
         err = _console(stderr=True)
         err.print(f"Impor dibatalkan: {len(exc.problems)} masalah ditemukan; tidak ada rencana yang diubah.")
         _print_problems(exc.problems, err)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     finally:
         engine.dispose()
     console = _console()
@@ -143,7 +143,7 @@ def export_command(
         plans = export_plans(engine, output, fmt, year=year, region=region)
     except OSError as exc:
         _console(stderr=True).print(f"Tidak dapat menulis {output}: {exc.strerror or exc}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     finally:
         engine.dispose()
     n_actions = sum(len(p.actions) for p in plans)

@@ -339,7 +339,7 @@ def write_xlsx(plans: list[PlanData], path: Path, extra_sheets: Sequence[ExtraSh
         period_header = {p: workbook.add_format({"bold": True, "bg_color": color, "font_color": "#000000",
                                                  "text_wrap": True, "valign": "vcenter", "align": "center",
                                                  "border": 1})
-                         for p, color in zip(PERIODS, ("#DDEBF7", "#E2EFDA", "#FFF2CC"))}
+                         for p, color in zip(PERIODS, ("#DDEBF7", "#E2EFDA", "#FFF2CC"), strict=True)}
         text = workbook.add_format({"text_wrap": True, "valign": "top", "num_format": "@"})
         number = workbook.add_format({"valign": "top", "num_format": "#,##0"})
         plain = workbook.add_format({"valign": "top"})

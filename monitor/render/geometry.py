@@ -90,7 +90,7 @@ def _douglas_peucker(points: list[Point], tolerance: float) -> list[Point]:
         if index is not None:
             keep[index] = True
             stack += [(first, index), (index, last)]
-    return [p for p, kept in zip(points, keep) if kept]
+    return [p for p, kept in zip(points, keep, strict=True) if kept]
 
 
 def _simplify_ring(ring: list[Point], locked: list[bool], tolerance: float) -> list[Point]:
@@ -100,14 +100,14 @@ def _simplify_ring(ring: list[Point], locked: list[bool], tolerance: float) -> l
         far = max(range(len(ring)), key=lambda i: (math.dist(ring[i], ring[start]), ring[i]))
         anchors = sorted({start, far})
     result: list[Point] = []
-    for a, b in zip(anchors, anchors[1:] + [anchors[0] + len(ring)]):
+    for a, b in zip(anchors, [*anchors[1:], anchors[0] + len(ring)], strict=True):
         run = [ring[i % len(ring)] for i in range(a, b + 1)]
         result += _douglas_peucker(run, tolerance)[:-1]
     return result
 
 
 def _area(ring: tuple[Point, ...]) -> float:
-    return abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]))) / 2
+    return abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True))) / 2
 
 
 def _display_name(properties: dict) -> str:

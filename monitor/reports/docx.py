@@ -34,11 +34,11 @@ STATUS_TEXT = {"draf": "DRAF (belum diajukan)", "diajukan": "Diajukan", "pratinj
 def _table(document, headers: list[str], rows: list[list[str]]):
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
-    for cell, title in zip(table.rows[0].cells, headers):
+    for cell, title in zip(table.rows[0].cells, headers, strict=True):
         cell.text = ""
         cell.paragraphs[0].add_run(title).bold = True
     for values in rows:
-        for cell, value in zip(table.add_row().cells, values):
+        for cell, value in zip(table.add_row().cells, values, strict=True):
             cell.text = T.xml_text(str(value))
     return table
 

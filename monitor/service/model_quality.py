@@ -41,7 +41,7 @@ def measure(model: CategoryModel, items: Sequence[LabeledItem], taxonomy: Taxono
                            for code, values in report["per_label"].items()}
     conflict_codes = set(taxonomy.conflict_codes)
     right = [bool(conflict_codes & set(item.categories)) == prediction.is_conflict
-             for item, prediction in zip(items, predictions)]
+             for item, prediction in zip(items, predictions, strict=True)]
     result["per_kabupaten"] = {}
     for code in sorted({code for item in items for code in item.kabupaten}):
         picked = [n for n, item in enumerate(items) if code in item.kabupaten]

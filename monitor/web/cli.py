@@ -48,7 +48,7 @@ def _apply(change: Callable, done: str) -> None:
             change(session)
     except UserError as exc:
         err_console.print(f"galat: {exc.message}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     finally:
         engine.dispose()
     console.print(done)
@@ -170,7 +170,7 @@ def secret_key_or_exit(settings: Settings) -> str:
         return resolve_secret_key(settings.database_url, data_dir())
     except SecretKeyError as exc:
         err_console.print(str(exc))
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
 def serve(engine: Engine, settings: Settings, secret_key: str, host: str | None, port: int | None,
@@ -187,7 +187,7 @@ def serve(engine: Engine, settings: Settings, secret_key: str, host: str | None,
     except OSError as exc:
         err_console.print(f"Tidak dapat membuka aplikasi web di {host}:{port}: {exc.strerror or exc}. "
                           "Pilih port lain dengan --port atau WASPADA_WEB_PORT.")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     console.print(banner(address(server)), soft_wrap=True)
     notice = first_run_notice(engine, settings, server)
     if notice:
