@@ -101,7 +101,7 @@ class CategoryModel:
 
     @property
     def outputs(self) -> list[str]:
-        return self.codes + [CONFLICT]
+        return [*self.codes, CONFLICT]
 
     def prepare(self, texts: Sequence[str]) -> list[list[str]]:
         """Cleaned, stemmed tokens of each text."""
@@ -158,7 +158,7 @@ class CategoryModel:
         self.bias = np.zeros(n_outputs)
         self.calibration = np.tile([1.0, 0.0], (n_outputs, 1))
         out_of_fold = np.zeros(y.shape)
-        for j, name in enumerate(self.outputs):
+        for j in range(n_outputs):
             positives = int(y[:, j].sum())
             if positives == 0:
                 self.bias[j], self.calibration[j] = -10.0, (1.0, 0.0)

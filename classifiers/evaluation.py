@@ -186,7 +186,7 @@ def _split_markdown(title: str, held: dict) -> list[str]:
         signal = values["conflict_signal"]
         f1 = f"{signal['f1']:.3f}" if signal["support"] else "-"
         lines.append(f"| {name} | {values['items']} | {signal['support']} | {f1} |")
-    return lines + [""]
+    return [*lines, ""]
 
 
 def to_markdown(report: dict) -> str:
@@ -218,7 +218,7 @@ def to_markdown(report: dict) -> str:
     if "comparison" in report:
         from classifiers.comparison import comparison_markdown
 
-        lines += [""] + comparison_markdown(report["comparison"])
+        lines += ["", *comparison_markdown(report["comparison"])]
     lines += ["", f"Waktu: {report['seconds']} detik ({report['cpu_seconds']} detik CPU)."]
     return "\n".join(lines) + "\n"
 

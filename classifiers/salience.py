@@ -242,7 +242,7 @@ def _listed(references: list[list[PlaceMatch]], outside: tuple[tuple[int, int], 
     members.sort(key=lambda member: member[0])
     listed: dict[int, int | None] = {}
     run: list = []
-    for member in members + [((len(text) + 1, len(text) + 1), None, None)]:
+    for member in [*members, ((len(text) + 1, len(text) + 1), None, None)]:
         if run and not _joined(text, run[-1][0][1], member[0][0], cues):
             distinct = {key for _span, _index, key in run if key}
             if len(distinct) >= cues.list_min_members:

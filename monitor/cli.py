@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import logging
@@ -142,10 +143,8 @@ def worker(feeds: Path | None = typer.Option(None, help="Berkas sumber (bawaan: 
     scheduler = build_scheduler(engine, settings)
     console.print(f"Pekerja Waspada berjalan (PID {os.getpid()}). Basis data: {masked_url(settings.database_url)}. "
                   f"Feed jatuh tempo dicek setiap {settings.check_seconds:g} detik. Hentikan dengan Ctrl+C.")
-    try:
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
     console.print("Pekerja Waspada berhenti.")
 
 

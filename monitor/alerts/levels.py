@@ -135,7 +135,7 @@ def _series(session: Session, until: date) -> tuple[dict, dict]:
         for kabupaten in alert.kabupaten:
             if kabupaten.count(".") != 1:
                 continue
-            for category in [""] + list(alert.categories):
+            for category in ["", *alert.categories]:
                 counts[(kabupaten, category)][day] += 1
                 cues[(kabupaten, category)][day].update(alert.severity)
     return counts, cues

@@ -724,7 +724,7 @@ def _index_alerts(session: Session, _context, _instances) -> None:
     """Keep each alert's WIB first day and its place and category index rows in step, wherever it changes."""
     for alert in [obj for obj in (*session.new, *session.dirty) if isinstance(obj, Alert)]:
         state = inspect(alert)
-        changed = lambda name: state.pending or state.attrs[name].history.has_changes()  # noqa: E731
+        changed = lambda name: state.pending or state.attrs[name].history.has_changes()  # noqa: E731, B023 - used in this iteration only
         if changed("first_seen_at") and alert.first_seen_at is not None:
             alert.first_seen_day = (alert.first_seen_at.astimezone(UTC) + WIB_OFFSET).date()
         if changed("kabupaten"):

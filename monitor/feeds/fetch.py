@@ -157,7 +157,7 @@ def address_problem(url: str, max_length: int) -> str | None:
     if port is not None and not 1 <= port <= 65535:
         return "nomor port harus 1-65535"
     try:
-        httpx.URL(url).host  # the host is decoded (IDNA) only when read
+        httpx.URL(url).host  # noqa: B018 - the host is decoded (IDNA) only when read
     except (httpx.InvalidURL, ValueError):  # what is left for httpx to refuse is the host (IDNA, IPv4 form)
         return "nama host tidak sah"
     return None
@@ -291,7 +291,7 @@ class Fetcher:
             all_permanent = all_permanent and status in PERMANENT_REDIRECTS
             current = redirect_target(current, location, status, self.settings.max_url_length)
             if current in visited:
-                raise FetchError("redirect_loop", f"pengalihan berputar: {' -> '.join(visited + [current])}", status)
+                raise FetchError("redirect_loop", f"pengalihan berputar: {' -> '.join([*visited, current])}", status)
             visited.append(current)
         raise FetchError("too_many_redirects", f"terlalu banyak pengalihan (> {self.settings.max_redirects})")
 

@@ -151,7 +151,7 @@ class _Reader:
         items = self.mapping(node, ACTION_KEYS, "", "rencana aksi")
         action = self.record(node, items, "", RawAction, skip=("target", "realisasi"))
         if "target" in items:
-            key_node, target_node = items["target"]
+            _, target_node = items["target"]
             if not self._is_null(target_node):
                 for period, (p_key, p_value) in self.mapping(target_node, (), "target", "'target'").items():
                     period_cell = Cell(period, self.loc(p_key, f"target.{period}"), period)
@@ -159,7 +159,7 @@ class _Reader:
                     value_cell.loc = value_cell.loc.on_line(_line(p_key))
                     action.targets.append((period_cell, value_cell))
         if "realisasi" in items:
-            key_node, real_node = items["realisasi"]
+            _, real_node = items["realisasi"]
             if not self._is_null(real_node):
                 for period, (p_key, p_value) in self.mapping(real_node, (), "realisasi", "'realisasi'").items():
                     period_cell = Cell(period, self.loc(p_key, f"realisasi.{period}"), period)

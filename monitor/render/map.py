@@ -249,7 +249,7 @@ def map_png(levels: dict[str, str], width: int = 600) -> bytes:
             image.paste(_rgb(style.text), mask=ImageChops.multiply(mask, patterns[style.pattern]))
     for region in geometry.regions:
         for ring in region.rings:
-            draw.line(list(ring) + [ring[0]], fill=_rgb(BORDER), width=s, joint="curve")
+            draw.line([*ring, ring[0]], fill=_rgb(BORDER), width=s, joint="curve")
     u = s * PNG_TEXT_SCALE
     font = _font(round(11 * u))
     for region in geometry.regions:

@@ -110,7 +110,9 @@ def _template_helpers(app: Flask, settings: Settings) -> None:
 
     @app.context_processor
     def navigation():
-        can = (lambda permission: current_user.is_authenticated and current_user.can(permission))
+        def can(permission) -> bool:
+            return current_user.is_authenticated and current_user.can(permission)
+
         return {"can": can, "perm": users, "min_password_length": settings.web.min_password_length}
 
 

@@ -1,7 +1,7 @@
 """ingest tables: feeds, fetch attempts, raw documents, articles, story clusters
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-28
 """
 import sqlalchemy as sa
