@@ -104,7 +104,8 @@ def load_model(folder: Path) -> LoadedModel:
         raise ModelIntegrityError(f"berkas model {artifact} tidak ada")
     actual = sha256_of(artifact)
     if actual != card.get("sha256"):
-        raise ModelIntegrityError(f"sha256 {artifact} ({actual}) tidak cocok dengan kartu ({card.get('sha256')}); berkas ditolak")
+        raise ModelIntegrityError(
+            f"sha256 {artifact} ({actual}) tidak cocok dengan kartu ({card.get('sha256')}); berkas ditolak")
     try:
         state = sio.load(artifact, trusted=TRUSTED_TYPES)
     except UntrustedTypesFoundException as exc:

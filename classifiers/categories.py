@@ -279,7 +279,8 @@ class CategoryModel:
             raise ValueError("a model with gradient boosting on top is for evaluation only and is not saved")
         state = {
             "codes": self.codes, "conflict_codes": self.conflict_codes, "config": asdict(self.config),
-            "terms": self.vectorizer.get_feature_names_out().astype(str), "idf": self.vectorizer.idf_.astype(np.float32),
+            "terms": self.vectorizer.get_feature_names_out().astype(str),
+            "idf": self.vectorizer.idf_.astype(np.float32),
             "weights": self.weights.astype(np.float32), "bias": self.bias,
             "calibration": self.calibration, "thresholds": self.thresholds,
         }

@@ -140,7 +140,8 @@ def register(app: typer.Typer) -> None:
         variant: str = typer.Option(DEFAULT_VARIANT, "--variant", help=VARIANT_HELP),
         kalteng: Path | None = typer.Option(None, "--kalteng", help=KALTENG_HELP),
         with_publisher_eval: bool = typer.Option(
-            False, "--publisher-eval", help="Ukur juga dengan penerbit/media ditahan dan catat di kartu (beberapa menit)"),
+            False, "--publisher-eval",
+            help="Ukur juga dengan penerbit/media ditahan dan catat di kartu (beberapa menit)"),
     ):
         """Latih model baru dari set benih, set Kalteng dan label analis; tulis model dan kartunya."""
         from classifiers.evaluation import KALTENG, KALTENG_FOLDS, evaluate_model, publisher_held_out
@@ -179,7 +180,8 @@ def register(app: typer.Typer) -> None:
         kalteng: Path | None = typer.Option(None, "--kalteng", help=KALTENG_HELP),
         no_compare: bool = typer.Option(False, "--no-compare", help="Lewati perbandingan model (lebih cepat)"),
     ):
-        """Ukur mutu pada data yang tidak dilatih: penerbit/media ditahan, pembagian waktu, penanda tempat, perbandingan model."""
+        """Ukur mutu pada data yang tidak dilatih: penerbit/media ditahan, pembagian waktu, penanda tempat,
+        perbandingan model."""
         from classifiers.evaluation import full_report, to_markdown, write_report
         from classifiers.places import PlaceTagger
         from classifiers.taxonomy import load_taxonomy
@@ -199,7 +201,8 @@ def _variant_config(name: str, no_stem: bool, savable: bool = False):
 
     candidate = next((c for c in CANDIDATES if c.name == name), None)
     if candidate is None:
-        typer.echo(f"galat: varian '{name}' tidak dikenal; pilih salah satu: {', '.join(c.name for c in CANDIDATES)}", err=True)
+        typer.echo(f"galat: varian '{name}' tidak dikenal; pilih salah satu: {', '.join(c.name for c in CANDIDATES)}",
+                   err=True)
         raise typer.Exit(2)
     config = candidate.config(ModelConfig(stem=not no_stem))
     if savable and config.stack != "none":
@@ -227,6 +230,7 @@ def _headline(report: dict) -> dict:
         "macro_f1": report["macro_f1"],
         "macro_f1_support5": report["macro_f1_support5"],
         "micro_f1": report["micro"]["f1"],
-        "per_label": {k: {"f1": v["f1"], "support": v["support"]} for k, v in report["per_label"].items() if v["support"]},
+        "per_label": {k: {"f1": v["f1"], "support": v["support"]}
+                      for k, v in report["per_label"].items() if v["support"]},
         "items": report["items"],
     }

@@ -44,7 +44,10 @@ def composition(items: list[dict]) -> dict:
 def agreement(readings: list[dict], codes: list[str]) -> dict:
     """Agreement of the two independent readings (before settling)."""
     first, second = [r["first"] for r in readings], [r["second"] for r in readings]
-    same = lambda field: sum(sorted(a[field] or []) == sorted(b[field] or []) for a, b in zip(first, second, strict=True))  # noqa: E731
+
+    def same(field: str) -> int:
+        return sum(sorted(a[field] or []) == sorted(b[field] or []) for a, b in zip(first, second, strict=True))
+
     kappa = {}
     for code in codes:
         a = [code in (r["categories"] or []) for r in first]

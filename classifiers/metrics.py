@@ -12,7 +12,8 @@ def prf(tp: int, fp: int, fn: int) -> dict:
     return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
 
 
-def set_counts(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]], label: str | None = None) -> tuple[int, int, int]:
+def set_counts(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]],
+               label: str | None = None) -> tuple[int, int, int]:
     """True/false positives and false negatives over items, for one label or for all set members."""
     tp = fp = fn = 0
     for g, p in zip(gold, predicted, strict=True):
@@ -41,7 +42,8 @@ def multilabel_report(gold, predicted, labels: Sequence[str], conflict_labels: S
         "micro": micro,
         "macro_f1": round(sum(supported) / len(supported), 4) if supported else 0.0,
         "macro_over": [k for k, v in per_label.items() if v["support"] > 0],
-        "conflict_from_categories": {**prf(*set_counts(gold_conflict, pred_conflict)), "support": sum(map(bool, gold_conflict))},
+        "conflict_from_categories": {**prf(*set_counts(gold_conflict, pred_conflict)),
+                                     "support": sum(map(bool, gold_conflict))},
         "items": len(gold),
     }
 

@@ -85,7 +85,8 @@ class _BoundedLoader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parse
         if self._values > self.limits.max_values:
             limit = _number(self.limits.max_values)
             if alias is not None:
-                message = f"alias *{alias} membuat isi berkas terlalu besar: lebih dari {limit} nilai setelah alias diuraikan"
+                message = (f"alias *{alias} membuat isi berkas terlalu besar: lebih dari {limit} nilai "
+                           "setelah alias diuraikan")
             else:
                 message = f"berkas berisi lebih dari {limit} nilai"
             raise YamlLimitError(message, mark.line + 1)

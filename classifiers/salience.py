@@ -27,8 +27,9 @@ is introduced as a location of events ("di Palangka Raya") or one of its kecamat
 named; otherwise the item is about the province. When the title names only the province, a
 dateline naming the capital is the seat too. People gathering at a provincial building ("demo di
 depan Kantor DPRD Kalteng") are in the capital: neither rule applies then. A province reference
-counts like the others, except as a location: "di Kalteng" mostly stands in lists of provinces. `places` keeps every mention. The rules were written from the national seed
-and the dev split of the Kalteng set (classifiers/place_scores.py measures them).
+counts like the others, except as a location: "di Kalteng" mostly stands in lists of provinces.
+`places` keeps every mention. The rules were written from the national seed and the dev split of the
+Kalteng set (classifiers/place_scores.py measures them).
 """
 from __future__ import annotations
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from classifiers.seed import LabeledItem
 
 # Second-level suffixes under which the registrable name is the third label (kaltengpos.co.id -> kaltengpos)
-_SECOND_LEVEL = frozenset({"co", "go", "or", "ac", "web", "my", "sch", "net", "com", "org", "biz", "ponpes", "desa", "mil"})
+_SECOND_LEVEL = frozenset({"co", "go", "or", "ac", "web", "my", "sch", "net", "com", "org", "biz", "ponpes", "desa",
+                           "mil"})
 
 
 @dataclass(frozen=True)
