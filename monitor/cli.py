@@ -118,8 +118,9 @@ def run(
     scheduler = build_scheduler(engine, settings, background=True)
     try:
         serve(engine, settings, secret_key, host, port,
-              lambda url: f"Waspada berjalan. Basis data: {masked_url(settings.database_url)}. Feed yang jatuh tempo "
-                          f"dicek setiap {settings.check_seconds:g} detik.\nAplikasi web: {url}\nHentikan dengan Ctrl+C.",
+              lambda url: f"Waspada berjalan. Basis data: {masked_url(settings.database_url)}. "
+                          f"Feed yang jatuh tempo dicek setiap {settings.check_seconds:g} detik.\n"
+                          f"Aplikasi web: {url}\nHentikan dengan Ctrl+C.",
               on_start=scheduler.start)
     finally:
         if scheduler.running:

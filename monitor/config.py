@@ -100,7 +100,8 @@ def _copy_once(source: Path, target: Path) -> None:
             temporary.unlink(missing_ok=True)
     except OSError as exc:
         raise SettingsError(f"Tidak dapat membuat {target} dari feeds.yaml bawaan ({exc.strerror or exc}); atur "
-                            "WASPADA_DATA_DIR ke folder yang dapat ditulis, atau WASPADA_FEEDS ke berkas sumber.") from exc
+                            "WASPADA_DATA_DIR ke folder yang dapat ditulis, atau WASPADA_FEEDS ke berkas sumber."
+                            ) from exc
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,8 @@ class StageSettings:
     @classmethod
     def from_env(cls) -> StageSettings:
         """Read WASPADA_CLASSIFY_MAX_ATTEMPTS (at least 1)."""
-        return cls(classify_max_attempts=_env_int("WASPADA_CLASSIFY_MAX_ATTEMPTS", cls.classify_max_attempts, 1, "percobaan"))
+        return cls(classify_max_attempts=_env_int("WASPADA_CLASSIFY_MAX_ATTEMPTS", cls.classify_max_attempts, 1,
+                                                  "percobaan"))
 
 
 @dataclass(frozen=True)

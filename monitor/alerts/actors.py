@@ -18,7 +18,8 @@ from functools import lru_cache
 from classifiers.gazetteer import Gazetteer
 
 _NAME_WORD = r"[A-Z][\w&'-]*"
-_COMPANY = re.compile(rf"\b(PT|CV|UD|KUD|Koperasi)\.?\s+((?:{_NAME_WORD})(?:\s+{_NAME_WORD}){{0,4}})(?:\s*\(([A-Z]{{2,8}})\))?")
+_COMPANY = re.compile(
+    rf"\b(PT|CV|UD|KUD|Koperasi)\.?\s+((?:{_NAME_WORD})(?:\s+{_NAME_WORD}){{0,4}})(?:\s*\(([A-Z]{{2,8}})\))?")
 _ORGANISATION = re.compile(
     rf"\b(LSM|Ormas|Aliansi|Forum|Serikat|Gerakan|Lembaga Adat|Kelompok Tani|Gapoktan|Himpunan|Persatuan|Komunitas|"
     rf"Masyarakat Adat|Walhi|Save Our Borneo)\b((?:\s+{_NAME_WORD}){{0,4}})")

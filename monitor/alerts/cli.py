@@ -147,7 +147,8 @@ def alerts_show(alert_id: int):
         raise typer.Exit(1)
     row, names = detail.row, kabupaten_names()
     console.print(Text.assemble((f"Peringatan #{row.id}", "bold"), f" ({row.status}) - {plain(row.title)}"))
-    console.print(f"Kategori: {', '.join(row.categories)}; skor {row.score:.2f}; keparahan: {', '.join(row.severity) or '-'}")
+    console.print(f"Kategori: {', '.join(row.categories)}; skor {row.score:.2f}; "
+                  f"keparahan: {', '.join(row.severity) or '-'}")
     console.print(f"Wilayah: {', '.join(names.get(k, k) for k in row.kabupaten) or 'Kalimantan Tengah'}"
                   + (f"; kecamatan {', '.join(detail.kecamatan)}" if detail.kecamatan else "")
                   + (f"; desa {', '.join(detail.desa)}" if detail.desa else ""))

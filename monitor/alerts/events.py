@@ -119,14 +119,16 @@ class EventMatcher:
             return []
         places = sorted({place for place, _ in keys})
         categories = sorted({category for _, category in keys})
-        ids = (select(EventKey.event_id).where(EventKey.place.in_(places), EventKey.category.in_(categories)).distinct())
+        ids = (select(EventKey.event_id)
+               .where(EventKey.place.in_(places), EventKey.category.in_(categories)).distinct())
         earliest = story.first_seen - timedelta(days=max(self.settings.follow_days, self.settings.window_days))
         latest = story.last_seen + self.window
         with self.session.no_autoflush:  # what this transaction grew is judged from memory below, unflushed
             found_ids = self.session.scalars(
                 select(ConflictEvent.id).where(ConflictEvent.id.in_(ids), ConflictEvent.last_seen_at >= earliest,
                                                ConflictEvent.first_seen_at <= latest)).all()
-            unread = [event_id for event_id in found_ids if event_id not in self._events and event_id not in self._outlines]
+            unread = [event_id for event_id in found_ids
+                      if event_id not in self._events and event_id not in self._outlines]
             if unread:  # first what an event is about (small columns), each once per transaction
                 self._outlines.update((row.id, row) for row in self.session.execute(
                     select(*OUTLINE).where(ConflictEvent.id.in_(unread))))

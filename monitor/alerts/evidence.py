@@ -9,8 +9,10 @@ SEVERITY_CUES = {
     "korban jiwa": re.compile(r"\b(tewas|meninggal dunia|korban jiwa|terbunuh|menewaskan)\b", re.IGNORECASE),
     "korban luka": re.compile(r"\b(luka-luka|terluka|luka berat|luka parah|dilarikan ke rumah sakit)\b", re.IGNORECASE),
     "pembakaran": re.compile(r"\b(dibakar|membakar|pembakaran|dibakar massa)\b", re.IGNORECASE),
-    "bentrok": re.compile(r"\b(bentrok|bentrokan|ricuh|kericuhan|kerusuhan|rusuh|tawuran|saling serang)\b", re.IGNORECASE),
-    "blokade": re.compile(r"\b(blokade|memblokade|diblokade|pemortalan|memortal|portal jalan|menduduki|pendudukan)\b", re.IGNORECASE),
+    "bentrok": re.compile(r"\b(bentrok|bentrokan|ricuh|kericuhan|kerusuhan|rusuh|tawuran|saling serang)\b",
+                          re.IGNORECASE),
+    "blokade": re.compile(r"\b(blokade|memblokade|diblokade|pemortalan|memortal|portal jalan|menduduki|pendudukan)\b",
+                          re.IGNORECASE),
 }
 GRAVE_CUES = frozenset({"korban jiwa", "pembakaran"})
 # "tidak ada korban jiwa", "mencegah bentrok", "skenario bentrok" in a drill: the cue did not happen

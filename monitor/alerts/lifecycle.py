@@ -71,8 +71,9 @@ def correct_labels(session: Session, alert_id: int, actor: str, categories: list
     alert.categories, alert.kabupaten = sorted(categories), sorted(kabupaten)
     alert.correction = {"categories": sorted(categories), "kabupaten": sorted(kabupaten)}  # kept by later stage runs
     for article in _articles(session, alert):
-        session.add(LabelCorrection(article_id=article.id, alert_id=alert.id, actor=actor, categories=sorted(categories),
-                                    kabupaten=sorted(kabupaten), kalteng=True, note=note))
+        session.add(LabelCorrection(article_id=article.id, alert_id=alert.id, actor=actor,
+                                    categories=sorted(categories), kabupaten=sorted(kabupaten), kalteng=True,
+                                    note=note))
     event = AlertEvent(alert_id=alert.id, actor=actor, from_status=alert.status, to_status=alert.status,
                        note=note or "koreksi label", changes=changes)
     session.add(event)

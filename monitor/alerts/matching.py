@@ -29,7 +29,8 @@ def _about_place(action: PlanAction, plan: Plan, places: set[str]) -> bool:
     """The action's plan is for one of the places, or the action names one of them (or a unit inside)."""
     if plan.region_code in places:
         return True
-    return any(p == place or p.startswith(place + ".") or place.startswith(p + ".") for p in action.places for place in places)
+    return any(p == place or p.startswith(place + ".") or place.startswith(p + ".")
+               for p in action.places for place in places)
 
 
 class PlanIndex:

@@ -338,7 +338,8 @@ class EventMember(Base):
     cluster_id: Mapped[int] = mapped_column(ForeignKey("story_clusters.id", ondelete="CASCADE"), primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("conflict_events.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(Text, default="")
-    pinned_by: Mapped[str] = mapped_column(String(80), default="")  # an analyst's merge or split: never moved by the stage
+    # an analyst's merge or split: never moved by the stage
+    pinned_by: Mapped[str] = mapped_column(String(80), default="")
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     event: Mapped[ConflictEvent] = relationship(back_populates="members")
@@ -379,7 +380,8 @@ class Alert(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # the lowercased titles of the story's reports, one a line, as of the last refresh: the alert list's text search
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
-    # an analyst's correction {"categories": [...], "kabupaten": [...]}: the alert stage keeps it over the model's reading
+    # an analyst's correction {"categories": [...], "kabupaten": [...]}:
+    # the alert stage keeps it over the model's reading
     correction: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -8,7 +8,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
-def insert_new(session: Session, model, values: dict[str, Any], conflict_columns: Sequence[str] | None = None) -> int | None:
+def insert_new(session: Session, model, values: dict[str, Any],
+               conflict_columns: Sequence[str] | None = None) -> int | None:
     """Insert one row unless it would break a unique constraint (those on `conflict_columns`, or any);
     the new id, or None when such a row existed.
 

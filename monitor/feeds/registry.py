@@ -155,7 +155,8 @@ def _validate_fields(values: dict, lines: dict[str, int], line: int, seen_ids: d
 
     for name in lines:
         if name not in KNOWN_FIELDS:
-            problems.append((where(name), f"isian '{name}' tidak dikenal (isian yang dikenal: {', '.join(FIELD_ORDER)})"))
+            problems.append((where(name),
+                             f"isian '{name}' tidak dikenal (isian yang dikenal: {', '.join(FIELD_ORDER)})"))
     for name in REQUIRED_FIELDS:
         if name not in values and name in lines:
             continue  # already reported as unreadable

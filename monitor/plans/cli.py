@@ -65,7 +65,8 @@ def _check_region(region: str | None) -> str | None:
 
 @plans_app.command("validate")
 def validate_command(
-    files: list[Path] | None = typer.Argument(None, help="Berkas rencana .yaml/.yml/.xlsx", metavar="BERKAS...", show_default=False),
+    files: list[Path] | None = typer.Argument(None, help="Berkas rencana .yaml/.yml/.xlsx", metavar="BERKAS...",
+                                              show_default=False),
     contoh: bool = typer.Option(False, "--contoh", help="Periksa juga contoh RAD-PKS bawaan"),
 ):
     """Periksa berkas rencana tanpa menyimpan apa pun; setiap masalah ditulis dengan baris dan kolomnya."""
@@ -89,8 +90,10 @@ def validate_command(
 
 @plans_app.command("import")
 def import_command(
-    files: list[Path] | None = typer.Argument(None, help="Berkas rencana .yaml/.yml/.xlsx", metavar="BERKAS...", show_default=False),
-    contoh: bool = typer.Option(False, "--contoh", help="Impor contoh RAD-PKS 2026 bawaan (ilustrasi, bukan rencana resmi)"),
+    files: list[Path] | None = typer.Argument(None, help="Berkas rencana .yaml/.yml/.xlsx", metavar="BERKAS...",
+                                              show_default=False),
+    contoh: bool = typer.Option(False, "--contoh",
+                                help="Impor contoh RAD-PKS 2026 bawaan (ilustrasi, bukan rencana resmi)"),
 ):
     """Impor rencana. Semua berkas diperiksa dulu; bila ada satu masalah saja, tidak ada yang disimpan.
     Rencana yang sudah ada (tahun + wilayah sama) diganti seluruh isinya oleh isi berkas."""

@@ -171,7 +171,8 @@ class _SheetReader:
                 values[header] = value
             if all(v is None for h, v in values.items() if self.columns[h] is not None):
                 continue  # an empty row (perhaps numbered in 'No')
-            result.append((row_number, {h: Cell(v, self.loc(row_number, h), F.cell_text(v)) for h, v in values.items()}))
+            result.append((row_number,
+                           {h: Cell(v, self.loc(row_number, h), F.cell_text(v)) for h, v in values.items()}))
         return result
 
 
@@ -367,7 +368,8 @@ def write_xlsx(plans: list[PlanData], path: Path, extra_sheets: Sequence[ExtraSh
         # drop-down lists where the values are fixed
         last = max(1000, n_actions + 500)
         regions = list(F.region_names())
-        for ws, headers, rows in ((plan_ws, plan_headers, max(100, len(plans) + 100)), (action_ws, action_headers, last)):
+        for ws, headers, rows in ((plan_ws, plan_headers, max(100, len(plans) + 100)),
+                                  (action_ws, action_headers, last)):
             col = headers.index("Kode Wilayah")
             ws.data_validation(1, col, rows, col, {"validate": "list", "source": regions,
                                                    "error_title": "Kode wilayah",
@@ -442,7 +444,8 @@ def _write_help(workbook, ws) -> None:
         ("PETUNJUK PENGISIAN MATRIKS RAD-PKS", ""),
         ("", "Lembar 'Rencana': satu baris per rencana (tahun + wilayah). Lembar 'Rencana Aksi': satu baris "
              "per rencana aksi; Tahun dan Kode Wilayah menunjuk rencananya. Lembar ini (Petunjuk) tidak diimpor."),
-        ("", "Isian daftar (Instansi Terkait, Kategori, Wilayah, Kata Kunci, Data Dukung) dipisah tanda titik koma ';'."),
+        ("", "Isian daftar (Instansi Terkait, Kategori, Wilayah, Kata Kunci, Data Dukung) dipisah tanda titik "
+             "koma ';'."),
         ("", "Kolom 'No' dan 'Nama Wilayah' hanya untuk dibaca dan diabaikan saat impor. Kolom wajib: Tahun, "
              "Kode Wilayah, Judul (lembar Rencana); Tahun, Kode Wilayah, Kode Aksi, Bidang, Program, Kegiatan "
              "(lembar Rencana Aksi)."),

@@ -27,7 +27,8 @@ _YAML_PROBLEMS = {
     "could not find expected ':'": "tanda ':' yang diharapkan tidak ada",
     "did not find expected key": "indentasi salah: isian berikutnya tidak ditemukan di tempat yang diharapkan",
     "did not find expected '-' indicator": "indentasi daftar salah (tanda '-' tidak di tempat yang diharapkan)",
-    "found character '\\t' that cannot start any token": "karakter tab tidak boleh dipakai untuk indentasi; pakai spasi",
+    "found character '\\t' that cannot start any token":
+        "karakter tab tidak boleh dipakai untuk indentasi; pakai spasi",
     "found unexpected end of stream": "berkas berakhir sebelum tanda kutip atau kurung ditutup",
     "but found another document": "berkas hanya boleh berisi satu dokumen YAML (hapus pemisah '---' kedua)",
     "found undefined alias": "alias (*nama) dipakai tanpa jangkar (&nama)",
@@ -186,7 +187,8 @@ def read_yaml(path: Path, label: str | None = None) -> tuple[list[RawPlan], list
     except safe_yaml.YamlLimitError as exc:
         return [], [Problem(Loc(reader.label), str(exc))]
     except UnicodeDecodeError as exc:
-        return [], [Problem(Loc(reader.label), f"bukan teks UTF-8 (bita ke-{exc.start + 1}); simpan ulang sebagai UTF-8")]
+        return [], [Problem(Loc(reader.label),
+                            f"bukan teks UTF-8 (bita ke-{exc.start + 1}); simpan ulang sebagai UTF-8")]
     except OSError as exc:
         return [], [Problem(Loc(reader.label), f"berkas tidak dapat dibaca ({exc.strerror or exc})")]
     plans = reader.read(text)

@@ -4,8 +4,9 @@ The packaged GeoJSON (`monitor/data/geo/kalteng_kabupaten.geojson`, see its SOUR
 2,200 vertices. Drawn 600 pixels wide most of them are closer together than a pixel, so the
 outlines are simplified with Douglas-Peucker after projecting, and shared borders stay shared:
 a vertex where the set of kabupaten owning the boundary changes (a junction of three units, the
-end of a coast, an extra vertex one neighbour has on the border) is kept, and each border run between two kept vertices is simplified on its own,
-so both neighbours get the same simplified line and no sliver or gap opens between them.
+end of a coast, an extra vertex one neighbour has on the border) is kept, and each border run
+between two kept vertices is simplified on its own, so both neighbours get the same simplified line
+and no sliver or gap opens between them.
 
 Hand-written on purpose (about 40 lines): shapely's `simplify` works polygon by polygon (shared
 borders drift apart) and would add a GEOS binary for 2,200 points; the topology-aware libraries
@@ -119,7 +120,8 @@ def _display_name(properties: dict) -> str:
 @lru_cache(maxsize=8)
 def map_geometry(width: int = 600, margin: float = 8.0, tolerance: float = 0.75,
                  min_area: float = 1.0) -> MapGeometry:
-    """The map `width` pixels wide: projected, simplified within `tolerance` pixels, specks under `min_area` px² dropped.
+    """The map `width` pixels wide: projected, simplified within `tolerance` pixels, specks under `min_area` px²
+    dropped.
 
     The projection is equirectangular with longitudes scaled by cos of the middle latitude: near
     the equator (Kalteng lies between 0.8° N and 3.6° S) it is as good as any other.

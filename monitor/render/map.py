@@ -80,7 +80,8 @@ def _svg_patterns(prefix: str) -> str:
             body = f'<circle cx="{s / 2}" cy="{s / 2}" r="1.1" fill="{style.text}" fill-opacity="0.55"/>'
             transform = ""
         else:
-            body = f'<line x1="0" y1="0" x2="0" y2="{s}" stroke="{style.text}" stroke-width="1.3" stroke-opacity="0.5"/>'
+            body = (f'<line x1="0" y1="0" x2="0" y2="{s}" stroke="{style.text}" stroke-width="1.3" '
+                    'stroke-opacity="0.5"/>')
             if style.pattern == "silang":
                 body += (f'<line x1="0" y1="0" x2="{s}" y2="0" stroke="{style.text}" stroke-width="1.3" '
                          'stroke-opacity="0.5"/>')
@@ -159,7 +160,8 @@ def kabupaten_map_svg(levels: dict[str, str], links: dict[str, str] | None = Non
     links = links or {}
     geometry = map_geometry(width)
     prefix = id_prefix
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" id="{prefix}" viewBox="0 0 {geometry.width:.0f} {geometry.height:.0f}" '
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" id="{prefix}" '
+             f'viewBox="0 0 {geometry.width:.0f} {geometry.height:.0f}" '
              f'width="{geometry.width:.0f}" height="{geometry.height:.0f}" role="img" '
              f'aria-labelledby="{prefix}-judul" style="max-width:100%;height:auto" '
              f'font-family="{escape(FONT_FAMILY)}">',

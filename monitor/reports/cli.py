@@ -83,7 +83,8 @@ def export_command(
         _fail(f"Tidak dapat menulis {output}: {exc.strerror or exc}", 1)
     finally:
         engine.dispose()
-    state = {"diajukan": "diajukan", "draf": "draf, belum diajukan"}.get(content.status, "pratinjau: laporan belum dibuat")
+    state = {"diajukan": "diajukan", "draf": "draf, belum diajukan"}.get(content.status,
+                                                                         "pratinjau: laporan belum dibuat")
     PlainConsole(soft_wrap=True).print(
         f"Laporan {content.region_name} {content.year}-{content.period} versi {content.version} ({state}): "
         f"{len(content.actions)} rencana aksi, {len(content.alerts)} peringatan, {len(content.gaps)} celah rencana; "

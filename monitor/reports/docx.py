@@ -46,7 +46,8 @@ def _table(document, headers: list[str], rows: list[list[str]]):
 def _cover(document, content: ReportContent) -> None:
     for text, size, bold in ((TITLE, 14, True), (content.region_name.upper(), 13, True),
                              (f"Periode {period_label(content.year, content.period)}", 12, False),
-                             (f"Versi {content.version} · {STATUS_TEXT.get(content.status, content.status)}", 11, False)):
+                             (f"Versi {content.version} · {STATUS_TEXT.get(content.status, content.status)}", 11,
+                              False)):
         paragraph = document.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = paragraph.add_run(T.xml_text(text))

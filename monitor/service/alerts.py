@@ -316,7 +316,8 @@ def alert_detail(session: Session, alert_id: int) -> AlertDetail | None:
     actions = [LinkedAction(action.id, action.code, action.kegiatan, action.program, action.bidang, plan.year,
                             plan.region_code, link.matched_on, link.kind) for link, action, plan in links]
     history = [HistoryEntry(e.at, e.actor, e.from_status, e.to_status, e.note, dict(e.changes or {}))
-               for e in session.scalars(select(AlertEvent).where(AlertEvent.alert_id == alert.id).order_by(AlertEvent.id))]
+               for e in session.scalars(
+                   select(AlertEvent).where(AlertEvent.alert_id == alert.id).order_by(AlertEvent.id))]
     follows, followed_by = _continuations(session, alert.cluster_id)
     return AlertDetail(_row(alert), list(alert.kecamatan), list(alert.desa), list(alert.evidence), alert.model_version,
                        articles, actions, history, place_mentions(articles), follows, followed_by)
@@ -380,7 +381,8 @@ def place_mentions(articles: list[SourceArticle]) -> list[PlaceMention]:
 
 
 def recompute_levels_from(session: Session, start: date | None) -> None:
-    """Levels from `start` (default today) to today, in the caller's session, after alerts left or rejoined the counts."""
+    """Levels from `start` (default today) to today, in the caller's session, after alerts left or rejoined the
+    counts."""
     session.flush()
     start = start or today_wib()
     compute_levels(session, start, max(start, today_wib()))

@@ -145,7 +145,8 @@ def escalations(session: Session, day: date, kabupaten: tuple[str, ...] = ()) ->
 
 
 def _subscriber(user: User, subscription: DigestSubscription | None) -> Subscriber:
-    scope = Scope(tuple(subscription.kabupaten or ()), tuple(subscription.categories or ())) if subscription else Scope()
+    scope = (Scope(tuple(subscription.kabupaten or ()), tuple(subscription.categories or ())) if subscription
+             else Scope())
     return Subscriber(user.id, user.username, user.display_name, user.email, scope,
                       bool(subscription and subscription.enabled), user.active)
 

@@ -122,7 +122,8 @@ def split_report(session: Session, alert_id: int, article_id: int, actor: str, n
     if article is None or article.cluster_id not in members:
         raise LifecycleError(f"berita #{article_id} bukan laporan peringatan #{alert_id}")
     if session.scalar(select(func.count()).select_from(Article).where(Article.cluster_id.in_(list(members)))) == 1:
-        raise LifecycleError(f"berita #{article_id} satu-satunya laporan peringatan #{alert_id}; tidak ada yang dipisahkan")
+        raise LifecycleError(
+            f"berita #{article_id} satu-satunya laporan peringatan #{alert_id}; tidak ada yang dipisahkan")
     first_day = _first_day(alert)
     cluster_id = _take_out(session, article)
     if cluster_id in members:  # the report was a cluster of its own: it leaves the event
@@ -146,7 +147,8 @@ def split_report(session: Session, alert_id: int, article_id: int, actor: str, n
     session.flush()
     new_id = new_alert.id if new_alert is not None else None
     session.add(AlertEvent(alert_id=alert.id, actor=actor, from_status=alert.status, to_status=alert.status,
-                           note=note or f"berita #{article_id} dipisahkan", changes={"split": article_id, "new_alert": new_id}))
+                           note=note or f"berita #{article_id} dipisahkan",
+                           changes={"split": article_id, "new_alert": new_id}))
     if new_alert is not None:
         session.add(AlertEvent(alert_id=new_id, actor=actor, from_status=None, to_status=new_alert.status,
                                note=f"dipisahkan dari peringatan #{alert_id}", changes={"split_from": alert_id}))

@@ -110,7 +110,8 @@ def stage_pass(engine: Engine, classifier: Classifier | None = None, relink_all:
     with locks.held(engine, locks.ALERT_STAGE):
         started = datetime.now(UTC)
         classified = classify_articles(engine, classifier, settings=stage_settings)
-        run = update_alerts(engine, classifier.version) if relink_all else update_pending_alerts(engine, classifier.version)
+        run = (update_alerts(engine, classifier.version) if relink_all
+               else update_pending_alerts(engine, classifier.version))
         today = today_wib()
         level_from = today - timedelta(days=RECENT_DAYS)
         earliest = _earliest_changed_day(engine)
@@ -122,7 +123,8 @@ def stage_pass(engine: Engine, classifier: Classifier | None = None, relink_all:
 
 
 def run_cycle(engine: Engine, settings: Settings, only_due: bool = True, feed_ids: Iterable[str] | None = None,
-              on_done: Callable[[FeedOutcome], None] | None = None, classifier: Classifier | None = None) -> CycleReport:
+              on_done: Callable[[FeedOutcome], None] | None = None,
+              classifier: Classifier | None = None) -> CycleReport:
     """Fetch the due (or all, or the named) feeds; when anything new arrived, run the stage."""
     outcomes = run_fetch_cycle(engine, settings, only_due=only_due, feed_ids=feed_ids, on_done=on_done)
     stage = stage_pass(engine, classifier) if any(o.n_new for o in outcomes) else None

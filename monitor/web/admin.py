@@ -46,8 +46,8 @@ def index():
 def _sources_page(form: AddSourceForm, status: int = 200):
     with db() as session:
         rows = feeds.feed_health(session)
-    return render_template("admin/sources.html", admin_section="sources", rows=rows, form=form, action=ActionForm(formdata=None),
-                           region_names=_regions()), status
+    return render_template("admin/sources.html", admin_section="sources", rows=rows, form=form,
+                           action=ActionForm(formdata=None), region_names=_regions()), status
 
 
 @bp.get("/sumber")
@@ -112,8 +112,9 @@ def disable_source(feed_id: str):
 def _users_page(form: AddUserForm, status: int = 200):
     with db() as session:
         rows = users.list_users(session)
-    return render_template("admin/users.html", admin_section="users", rows=rows, form=form, permissions=users.PERMISSIONS,
-                           permission_names=users.PERMISSION_NAMES, region_names=_regions()), status
+    return render_template("admin/users.html", admin_section="users", rows=rows, form=form,
+                           permissions=users.PERMISSIONS, permission_names=users.PERMISSION_NAMES,
+                           region_names=_regions()), status
 
 
 @bp.get("/pengguna")

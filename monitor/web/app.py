@@ -36,7 +36,8 @@ from monitor.web.context import EXTENSION
 MAX_FORM_BYTES = 1024 * 1024  # no form of Waspada comes near this
 
 ERROR_TEXT = {
-    400: ("Permintaan tidak dapat diproses", "Isian yang dikirim tidak dapat dibaca. Muat ulang halaman lalu coba lagi."),
+    400: ("Permintaan tidak dapat diproses",
+          "Isian yang dikirim tidak dapat dibaca. Muat ulang halaman lalu coba lagi."),
     403: ("Tidak diizinkan", "Peran Anda tidak mengizinkan membuka halaman atau melakukan tindakan ini."),
     404: ("Halaman tidak ditemukan", "Alamat ini tidak ada di Waspada."),
     405: ("Cara permintaan tidak diizinkan", "Halaman ini tidak menerima permintaan seperti itu."),

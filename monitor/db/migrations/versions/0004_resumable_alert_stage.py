@@ -19,7 +19,8 @@ INDEX_WHERE = {'postgresql_where': sa.text('needs_alert_refresh'), 'sqlite_where
 
 
 def upgrade() -> None:
-    op.add_column('story_clusters', sa.Column('needs_alert_refresh', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('story_clusters',
+                  sa.Column('needs_alert_refresh', sa.Boolean(), server_default=sa.false(), nullable=False))
     op.create_index('ix_story_clusters_needs_alert_refresh', 'story_clusters', ['id'], unique=False, **INDEX_WHERE)
 
     # Every story with a classification is refreshed once: before this revision a stage killed
