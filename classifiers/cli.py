@@ -70,7 +70,8 @@ def classify_stream(classifier, lines, out, err, explain: int = 0) -> int:
     """Classify JSON lines from `lines` into `out` in order; bad lines get an error record. Returns the error count."""
     from classifiers.service import NewsItem
 
-    errors, pending = 0, []
+    errors = 0
+    pending: list[NewsItem | dict] = []  # an item to classify, or the error record of a bad line
 
     def flush():
         items = [entry for entry in pending if isinstance(entry, NewsItem)]

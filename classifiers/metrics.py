@@ -16,8 +16,8 @@ def set_counts(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]
                label: str | None = None) -> tuple[int, int, int]:
     """True/false positives and false negatives over items, for one label or for all set members."""
     tp = fp = fn = 0
-    for g, p in zip(gold, predicted, strict=True):
-        g, p = set(g), set(p)
+    for gold_item, predicted_item in zip(gold, predicted, strict=True):
+        g, p = set(gold_item), set(predicted_item)
         if label is not None:
             g, p = g & {label}, p & {label}
         tp += len(g & p)

@@ -262,8 +262,8 @@ class _Entry:
     """One reading of a surface form."""
 
     kind: str
-    code: str | None = None  # Kalteng code (None for foreign/neutral/weak entries)
-    level: str | None = None
+    code: str = ""  # Kalteng code ("" for foreign/neutral/weak entries)
+    level: str = ""
     strength: str = ""  # kabupaten strength class (see _KAB_STRENGTH)
     penalty: float = 0.0  # spelling-variant penalty
     region: str = ""  # foreign entries: "kalbar", "kalsel", "other"
@@ -351,8 +351,8 @@ class _Lexicon:
                 continue
             if code == PROVINCE_CODE:
                 kind = _K_WEAK if key in _WEAK_PROVINCE_ALIASES else _K_PROV
-                self._add(alias, _Entry(kind, PROVINCE_CODE if kind == _K_PROV else None,
-                                        _LEVEL_PROV if kind == _K_PROV else None))
+                self._add(alias, _Entry(kind, PROVINCE_CODE if kind == _K_PROV else "",
+                                        _LEVEL_PROV if kind == _K_PROV else ""))
                 continue
             if atype == "ambiguous":  # "Palangka"
                 self._add(alias, _Entry(_K_PALANGKA))
@@ -859,7 +859,7 @@ class _Resolution:
             if 0 <= _distance(f, hit.start, hit.end) <= _LIST_WINDOW
             and any(e.province for e in f.entries)
         ]
-        others = set()
+        others: set[str] = set()
         if len(near) >= 2:
             sent_start, sent_end = self.sentence_bounds(hit)
             for f in near:
@@ -878,8 +878,8 @@ class _Resolution:
         start = lo
         for m in _SENTENCE_END.finditer(self.text, lo, hit.start):
             start = m.end()
-        m = _SENTENCE_END.search(self.text, hit.end, hit.end + _NEAR)
-        end = m.start() + 1 if m else min(len(self.text), hit.end + _NEAR)
+        after = _SENTENCE_END.search(self.text, hit.end, hit.end + _NEAR)
+        end = after.start() + 1 if after else min(len(self.text), hit.end + _NEAR)
         return start, end
 
     def finish_provinces(self) -> None:
@@ -1158,8 +1158,8 @@ class _Resolution:
             return
         # Unresolved duplicate: emit the common ancestor, if any.
         pool = chosen or entries
-        kecs = {self.gaz.kecamatan_of(e.code) for e in pool}
-        kabs = {self.gaz.kabupaten_of(e.code) for e in pool}
+        kecs = {kec for e in pool if (kec := self.gaz.kecamatan_of(e.code))}
+        kabs = {kab for e in pool if (kab := self.gaz.kabupaten_of(e.code))}
         base = self.desa_confidence(pool[0], marker) - 0.1
         if len(kecs) == 1:
             self.accept(hit, kecs.pop(), _LEVEL_KEC, base)

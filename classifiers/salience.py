@@ -232,13 +232,15 @@ def _joined(text: str, end: int, start: int, cues: PlaceCues) -> bool:
 
 
 def _listed(references: list[list[PlaceMatch]], outside: tuple[tuple[int, int], ...], text: str,
-            cues: PlaceCues) -> dict[int, int]:
+            cues: PlaceCues) -> dict[int, int | None]:
     """References in a list, each with the index of the list's first member: a run of places joined
     only by list separators that names at least list_min_members different units (kabupaten, or
     places outside Kalteng; the first member may be outside too, then it is None). A run inside one
     kabupaten ("Desa Tongka, Kecamatan Gunung Timang, Kabupaten Barito Utara") is one place."""
-    members = [((ref[0].span[0], ref[-1].span[1]), index, frozenset(_reference_kabupaten(ref)))
-               for index, ref in enumerate(references)]
+    # (span, index of the reference or None outside Kalteng, what tells the units apart)
+    members: list[tuple[tuple[int, int], int | None, frozenset[str] | str | None]] = [
+        ((ref[0].span[0], ref[-1].span[1]), index, frozenset(_reference_kabupaten(ref)))
+        for index, ref in enumerate(references)]
     members += [(span, None, text[span[0]:span[1]].lower()) for span in outside]
     members.sort(key=lambda member: member[0])
     listed: dict[int, int | None] = {}
