@@ -12,6 +12,7 @@ report of a kabupaten and would join unrelated disputes.
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -58,7 +59,8 @@ def place_actor(kind: str, code: str) -> Actor:
     return Actor(f"{kind}:{code}", f"{kind} {name}")
 
 
-def find_actors(text: str, kecamatan: set[str] = frozenset(), desa: set[str] = frozenset()) -> dict[str, Actor]:
+def find_actors(text: str, kecamatan: AbstractSet[str] = frozenset(),
+                desa: AbstractSet[str] = frozenset()) -> dict[str, Actor]:
     """The actors a text names (with the kecamatan and desa codes the tagger found), by key."""
     found: dict[str, Actor] = {}
 

@@ -42,7 +42,7 @@ class PlanIndex:
 
     def actions(self, year: int) -> list[tuple[PlanAction, Plan]]:
         if year not in self._by_year:
-            self._by_year[year] = [tuple(row) for row in self._session.execute(
+            self._by_year[year] = [(action, plan) for action, plan in self._session.execute(
                 select(PlanAction, Plan).join(Plan).where(Plan.year == year).order_by(PlanAction.id))]
         return self._by_year[year]
 

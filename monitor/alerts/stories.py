@@ -75,4 +75,6 @@ class Story:
 
     @property
     def year(self) -> int:
+        if self.first_seen is None:
+            raise ValueError("a story without reports has no year")
         return self.first_seen.astimezone(WIB).year

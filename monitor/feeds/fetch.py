@@ -318,6 +318,8 @@ class Fetcher:
         pinned = target.copy_with(host=str(address))
         headers = {**headers, "Host": target.netloc.decode("ascii")}
         server_name = {"sni_hostname": target.raw_host.decode("ascii")}  # TLS: SNI and certificate check use the name
+        if self._client is None:
+            raise RuntimeError("a Fetcher fetches inside `async with` only")
         async with self._client.stream("GET", pinned, headers=headers, extensions=server_name) as response:
             status = response.status_code
             response_headers = {k.lower(): v for k, v in response.headers.items()}

@@ -8,12 +8,15 @@ README.md of this folder.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 
 from classifiers import safe_yaml
 from monitor.plans.fields import suggest
 from monitor.plans.schema import PERIODS, ActionData, Cell, Loc, PlanData, Problem, RawAction, RawPlan, RawRecord
+
+_Record = TypeVar("_Record", bound=RawRecord)
 
 PLAN_KEYS = ("year", "region", "title", "status", "document_ref", "example", "actions")
 ACTION_KEYS = ("code", "bidang", "program", "kegiatan", "sasaran", "indikator", "target", "penanggung_jawab",
@@ -87,7 +90,7 @@ class _Reader:
             items[key] = (key_node, value_node)
         return items
 
-    def record(self, node: yaml.Node, items: dict, path: str, cls=RawRecord, skip=()) -> RawRecord:
+    def record(self, node: yaml.Node, items: dict, path: str, cls: type[_Record], skip=()) -> _Record:
         record = cls(loc=self.loc(node))
         for key, (key_node, value_node) in items.items():
             if key in skip:
@@ -168,7 +171,7 @@ class _Reader:
                         continue
                     path = f"realisasi.{period}"
                     sub = self.mapping(p_value, REALISATION_KEYS, path, f"realisasi {period}")
-                    record = self.record(p_value, sub, path)
+                    record = self.record(p_value, sub, path, RawRecord)
                     record.loc = self.loc(p_key)
                     action.realisations.append((period_cell, record))
         return action

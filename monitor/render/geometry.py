@@ -153,15 +153,15 @@ def map_geometry(width: int = 600, margin: float = 8.0, tolerance: float = 0.75,
     regions = []
     for feature in sorted(features, key=lambda f: f["properties"]["code"]):
         properties = feature["properties"]
-        rings = []
+        drawn: list[tuple[Point, ...]] = []
         for ring in source[properties["code"]]:
             flags = [point in locked for point in ring]
             simplified = tuple(project(p) for p in _simplify_ring(ring, flags, tolerance / scale))
             if len(simplified) >= 3 and _area(simplified) >= min_area:
-                rings.append(simplified)
+                drawn.append(simplified)
         x, y = project((properties["centroid_lon"], properties["centroid_lat"]))
         dx, dy = LABEL_OFFSETS.get(properties["code"], (0.0, 0.0))
         label = (x + dx * width / 600, y + dy * width / 600)
-        regions.append(Region(properties["code"], _display_name(properties), properties["short_name"], tuple(rings),
+        regions.append(Region(properties["code"], _display_name(properties), properties["short_name"], tuple(drawn),
                               label))
     return MapGeometry(float(width), height, tuple(regions))

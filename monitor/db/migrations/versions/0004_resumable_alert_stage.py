@@ -4,6 +4,8 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-01
 """
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -15,7 +17,7 @@ depends_on = None
 
 # Plain ALTER TABLE, not batch mode: on SQLite a batch rebuild drops story_clusters, and with
 # foreign keys enforced that drop empties articles.cluster_id and deletes every alert and plan link.
-INDEX_WHERE = {'postgresql_where': sa.text('needs_alert_refresh'), 'sqlite_where': sa.text('needs_alert_refresh = 1')}
+INDEX_WHERE: dict[str, Any] = {'postgresql_where': sa.text('needs_alert_refresh'), 'sqlite_where': sa.text('needs_alert_refresh = 1')}
 
 
 def upgrade() -> None:

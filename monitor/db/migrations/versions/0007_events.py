@@ -86,7 +86,9 @@ def _events_of_existing_alerts() -> None:
     next_id = 1
     for start in range(0, len(rows), BATCH):
         batch = rows[start:start + BATCH]
-        event_rows, member_rows, key_rows = [], [], []
+        event_rows: list[dict] = []
+        member_rows: list[dict] = []
+        key_rows: list[dict] = []
         for row in batch:
             event_rows.append({"id": next_id, "first_seen_at": row.first_seen_at, "last_seen_at": row.last_seen_at,
                                "kabupaten": row.kabupaten, "kecamatan": row.kecamatan, "desa": row.desa,
