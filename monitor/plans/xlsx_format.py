@@ -23,6 +23,7 @@ import difflib
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from monitor.plans import fields as F
 from monitor.plans.schema import (
@@ -75,13 +76,11 @@ ACTION_COLUMNS: dict[str, str | None] = {
     "Wilayah": "places",
     "Kata Kunci": "keywords",
 }
+# the realisation columns of each period: the header's first part -> the realisation's field
+REALISATION_FIELDS = {"Realisasi": "realisasi", "Capaian %": "capaian_persen", "Kendala": "kendala",
+                      "Data Dukung": "evidence"}
 for _p in PERIODS:
-    ACTION_COLUMNS.update({
-        f"Realisasi {_p}": f"real:{_p}:realisasi",
-        f"Capaian % {_p}": f"real:{_p}:capaian_persen",
-        f"Kendala {_p}": f"real:{_p}:kendala",
-        f"Data Dukung {_p}": f"real:{_p}:evidence",
-    })
+    ACTION_COLUMNS.update({f"{part} {_p}": f"real:{_p}:{field}" for part, field in REALISATION_FIELDS.items()})
 ACTION_REQUIRED = ("Tahun", "Kode Wilayah", "Kode Aksi", "Bidang", "Program", "Kegiatan")
 LIST_FIELDS = {"instansi_terkait", "categories", "places", "keywords", "evidence"}
 # period columns with an unknown period ("Target B06") are recognised so the period can be reported
@@ -157,10 +156,10 @@ class _SheetReader:
             return None
         result = []
         for row_number, row_cells in enumerate(rows, start=2):
-            values: dict[str, Cell] = {}
+            values: dict[str, Any] = {}  # canonical header -> the cell's value
             for position, cell in enumerate(row_cells):
-                header = index.get(position)
-                if header is None:
+                column = index.get(position)
+                if column is None:
                     continue
                 value = cell.value
                 if isinstance(value, str):
@@ -168,7 +167,7 @@ class _SheetReader:
                 if (isinstance(value, (int, float)) and not isinstance(value, bool)
                         and "%" in (getattr(cell, "number_format", "") or "")):
                     value = round(value * 100, 6)  # 0.85 shown as 85 %
-                values[header] = value
+                values[column] = value
             if all(v is None for h, v in values.items() if self.columns[h] is not None):
                 continue  # an empty row (perhaps numbered in 'No')
             result.append((row_number,
@@ -203,9 +202,8 @@ def _action(row: int, cells: dict[str, Cell], sheet: _SheetReader) -> RawAction:
         if header in cells:
             action.targets.append((Cell(period, sheet.loc(row, header), period), cells[header]))
         record = RawRecord(loc=sheet.loc(row))
-        for part in ("Realisasi", "Capaian %", "Kendala", "Data Dukung"):
+        for part, field in REALISATION_FIELDS.items():
             header = f"{part} {period}"
-            field = ACTION_COLUMNS[header].split(":")[2]
             record.labels[field] = header
             if header in cells and not cells[header].empty:
                 cell = cells[header]
@@ -282,11 +280,12 @@ def _entities_refused(exc: BaseException) -> str | None:
     dependency for this reason: entity expansion is an XML bomb), or None for any other failure."""
     from defusedxml import DefusedXmlException
 
-    while exc is not None:
-        if isinstance(exc, DefusedXmlException):
-            return (f"berkas XLSX ditolak: XML di dalamnya mendeklarasikan entitas atau DTD ({exc}), yang tidak "
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, DefusedXmlException):
+            return (f"berkas XLSX ditolak: XML di dalamnya mendeklarasikan entitas atau DTD ({cause}), yang tidak "
                     f"pernah ditulis Excel")
-        exc = exc.__cause__ or exc.__context__
+        cause = cause.__cause__ or cause.__context__
     return None
 
 
@@ -302,7 +301,7 @@ def _key(cells: dict[str, Cell], problems: list[Problem], loc: Loc | None = None
         if loc is not None:
             problems.append(Problem(loc.at("Kode Wilayah"), "wajib diisi"))
         ok = False
-    if not ok:
+    if not ok or year_cell is None or region_cell is None:  # (the checks above, for the type checker)
         return None
     year = F.as_year(year_cell, problems)
     region = F.as_region(region_cell, problems)
