@@ -19,6 +19,7 @@ from monitor.web.forms import (
     SubscriptionForm,
     attach_error,
     choices,
+    text,
 )
 from monitor.web.security import requires
 
@@ -67,7 +68,7 @@ def add_source():
     form.region.choices = choices(_regions().items())
     if not form.validate():
         return _sources_page(form, 400)
-    result = feeds.add_feed(engine(), settings(), form.url.data, feed_id=form.feed_id.data, region=form.region.data,
+    result = feeds.add_feed(engine(), settings(), text(form.url), feed_id=form.feed_id.data, region=form.region.data,
                             actor=actor(), address=client_address())
     if not result.ok:
         attach_error(form, UserError(result.message, result.field))
@@ -136,8 +137,8 @@ def add_user():
         try:
             with db() as session:
                 record = users.create_user(
-                    session, actor(), form.username.data, form.password.data, form.role.data,
-                    display_name=form.display_name.data, email=form.email.data, region_code=form.region_code.data,
+                    session, actor(), text(form.username), text(form.password), form.role.data,
+                    display_name=text(form.display_name), email=text(form.email), region_code=form.region_code.data,
                     address=client_address(), limits=settings().web)
         except UserError as exc:
             attach_error(form, exc)
@@ -213,7 +214,7 @@ def reset_password(username: str):
     """Set a new password for a user (their open sessions end)."""
     form = PasswordForm()
     return _change(username, "password_form", form,
-                   lambda s: users.set_password(s, actor(), username, form.password.data, address=client_address(),
+                   lambda s: users.set_password(s, actor(), username, text(form.password), address=client_address(),
                                                 limits=settings().web),
                    f"Kata sandi {username} diganti; sesi lamanya berakhir.")
 

@@ -8,6 +8,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    Field,
     IntegerField,
     PasswordField,
     SelectField,
@@ -15,10 +16,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; stubs are 3.2
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from monitor.service.reports import ReportError
 from monitor.service.users import ROLE_NAMES, ROLES, UserError
 from monitor.timezones import today_wib
 
@@ -60,6 +62,11 @@ class CheckboxesField(SelectMultipleField):
 
 def _required(what: str) -> DataRequired:
     return DataRequired(message=f"Isi {what}.")
+
+
+def text(field: Field) -> str:
+    """A text field's value; "" for a field the request did not send (WTForms leaves None)."""
+    return field.data or ""
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -215,7 +222,7 @@ class PlanImportForm(Form):
                           validators=[FileRequired(message="Pilih berkas rencana yang akan diimpor.")])
 
 
-def attach_error(form: Form, error: UserError) -> None:
+def attach_error(form: Form, error: UserError | ReportError) -> None:
     """Show a service's refusal next to the field it names, or above the form."""
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
