@@ -148,9 +148,10 @@ def add_user():
     return _users_page(form, 400)
 
 
-def _subscription_form(formdata=True, record: users.SubscriptionRecord | None = None) -> SubscriptionForm:
+def _subscription_form(record: users.SubscriptionRecord | None = None) -> SubscriptionForm:
+    """The subscription form as submitted, or filled from `record`."""
     options = users.subscription_choices()
-    if formdata:
+    if record is None:
         form = SubscriptionForm()
     else:
         form = SubscriptionForm(formdata=None, enabled=record.enabled, kabupaten=record.kabupaten,
@@ -169,7 +170,7 @@ def _user_page(username: str, status: int = 200, **forms):
         token_rows = tokens.list_tokens(session, username)
     forms.setdefault("role_form", RoleForm(formdata=None, role=record.role))
     forms.setdefault("password_form", PasswordForm(formdata=None))
-    forms.setdefault("subscription_form", _subscription_form(False, subscription))
+    forms.setdefault("subscription_form", _subscription_form(subscription))
     forms.setdefault("action_form", ActionForm(formdata=None))
     return render_template("admin/user.html", admin_section="users", user=record, subscription=subscription,
                            region_names=_regions(), token_rows=token_rows, **forms), status

@@ -35,7 +35,7 @@ def login():
         with db() as session_:
             result = users.authenticate(session_, text(form.username), text(form.password), client_address(),
                                         limits=settings().web)
-        if result.ok:
+        if result.ok and result.user is not None:
             _start_session(result.user)
             return redirect(target)
         error, status = result.message, (429 if result.retry_after else 401)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TypeVar
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -23,6 +24,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from monitor.service.reports import ReportError
 from monitor.service.users import ROLE_NAMES, ROLES, UserError
 from monitor.timezones import today_wib
+
+_Value = TypeVar("_Value")
 
 # WTForms' own messages that these forms can show, in Indonesian (WTForms ships no Indonesian catalogue)
 _MESSAGES = {
@@ -62,6 +65,13 @@ class CheckboxesField(SelectMultipleField):
 
 def _required(what: str) -> DataRequired:
     return DataRequired(message=f"Isi {what}.")
+
+
+def required(value: _Value | None) -> _Value:
+    """A required field's value once the form is valid (its DataRequired refuses None)."""
+    if value is None:
+        raise ValueError("a required field was read before the form was validated")
+    return value
 
 
 def text(field: Field) -> str:
