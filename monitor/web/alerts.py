@@ -106,11 +106,12 @@ def parse_list_query(args, feed_ids) -> ListQuery:
 
 def _active_labels(values: dict[str, str], feed_names: dict[str, str]) -> list[str]:
     """The filters in use, in words ("dari 2026-11-12", "Kotawaringin Timur", "“sawit”"), for the folded form."""
-    words: dict[str, Callable[[str], str | None]] = {
+    # a value without a name is shown as it is
+    words: dict[str, Callable[[str], str]] = {
         "dari": lambda v: f"dari {v}", "sampai": lambda v: f"sampai {v}", "kabupaten": kabupaten_short,
-        "kategori": lambda v: category_names().get(v, v), "tingkat": LEVEL_CHOICES.get,
-        "status": STATUS_NAMES.get, "sumber": lambda v: feed_names.get(v, v), "q": lambda v: f"“{v}”",
-        "celah": GAP_CHOICES.get,
+        "kategori": lambda v: category_names().get(v, v), "tingkat": lambda v: LEVEL_CHOICES.get(v, v),
+        "status": lambda v: STATUS_NAMES.get(v, v), "sumber": lambda v: feed_names.get(v, v), "q": lambda v: f"“{v}”",
+        "celah": lambda v: GAP_CHOICES.get(v, v),
     }
     return [words[name](value) for name, value in values.items() if name in words]
 
