@@ -89,8 +89,8 @@ def latest_labels(session: Session) -> list[tuple[int, dict]]:
         latest[correction.article_id] = correction
     records = []
     for correction in sorted(latest.values(), key=lambda c: (c.at, c.id)):
-        article = session.get(Article, correction.article_id)
-        outlet = session.get(Feed, article.feed_id).outlet
+        article = session.get_one(Article, correction.article_id)
+        outlet = session.get_one(Feed, article.feed_id).outlet
         records.append((correction.id, {
             "id": f"article-{article.id}", "title": article.title, "lead": " ".join(article.summary_text.split()[:80]),
             "categories": correction.categories, "kabupaten": correction.kabupaten, "kalteng": correction.kalteng,

@@ -1,11 +1,19 @@
-"""INSERT ... ON CONFLICT DO NOTHING on either engine, for rows that concurrent processes may race to add."""
+"""Writes that concurrent processes may race on: INSERT ... ON CONFLICT DO NOTHING on either engine, and
+UPDATEs whose count of matched rows says whether this process won."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import CursorResult, Executable
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+
+def matched_rows(session: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE; how many rows it matched."""
+    # Session.execute is typed as returning a Result; for these statements it is a CursorResult
+    return cast(CursorResult, session.execute(statement)).rowcount
 
 
 def insert_new(session: Session, model, values: dict[str, Any],

@@ -258,7 +258,7 @@ def list_alerts(session: Session, filters: AlertFilters, page: PageRequest = Pag
     """One page of the alerts matching `filters`, in the chosen order, with the total."""
     _check_level(filters)
     query = filtered_query(filters)
-    total = session.scalar(select(func.count()).select_from(query.with_only_columns(Alert.id).subquery()))
+    total = session.execute(select(func.count()).select_from(query.with_only_columns(Alert.id).subquery())).scalar_one()
     order = SORTS.get(filters.sort, SORTS["terbaru"])
     alerts = session.scalars(query.order_by(*order).offset(page.offset).limit(page.size))
     return Page([_row(alert) for alert in alerts], total, page)

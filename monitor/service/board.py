@@ -110,8 +110,8 @@ def dashboard(session: Session, day: date) -> Dashboard:
         highest[alert_id] = max(highest.get(alert_id, 0), rank)
     for rank in highest.values():
         by_level[LEVELS[rank]] += 1
-    gaps = session.scalar(select(func.count()).select_from(Alert).where(
-        Alert.plan_gap.is_(True), Alert.status.in_(("baru", "ditinjau", "ditindaklanjuti"))))
+    gaps = session.execute(select(func.count()).select_from(Alert).where(
+        Alert.plan_gap.is_(True), Alert.status.in_(("baru", "ditinjau", "ditindaklanjuti")))).scalar_one()
     start = day - timedelta(days=TREND_DAYS - 1)
     return Dashboard(day, board, by_level, len(highest), gaps, silent_sources(session),
                      _daily_counts(session, AlertPlace.code, start, day),

@@ -92,8 +92,9 @@ def merge_alerts(session: Session, into_id: int, other_id: int, actor: str, note
 
 def _take_out(session: Session, article: Article) -> int:
     """The cluster that holds only `article`: its own, or a new one it moves to from its copies."""
-    cluster = session.get(StoryCluster, article.cluster_id)
-    if session.scalar(select(func.count()).select_from(Article).where(Article.cluster_id == cluster.id)) == 1:
+    cluster = session.get_one(StoryCluster, article.cluster_id)
+    reports = select(func.count()).select_from(Article).where(Article.cluster_id == cluster.id)
+    if session.execute(reports).scalar_one() == 1:
         return cluster.id
     seen = article.published_at or article.fetched_at
     alone = StoryCluster(first_seen_at=seen, last_seen_at=seen, size=1)
@@ -121,7 +122,8 @@ def split_report(session: Session, alert_id: int, article_id: int, actor: str, n
     members = {member.cluster_id: member for member in event.members}
     if article is None or article.cluster_id not in members:
         raise LifecycleError(f"berita #{article_id} bukan laporan peringatan #{alert_id}")
-    if session.scalar(select(func.count()).select_from(Article).where(Article.cluster_id.in_(list(members)))) == 1:
+    reports = select(func.count()).select_from(Article).where(Article.cluster_id.in_(list(members)))
+    if session.execute(reports).scalar_one() == 1:
         raise LifecycleError(
             f"berita #{article_id} satu-satunya laporan peringatan #{alert_id}; tidak ada yang dipisahkan")
     first_day = _first_day(alert)
@@ -130,8 +132,8 @@ def split_report(session: Session, alert_id: int, article_id: int, actor: str, n
         event.members.remove(members.pop(cluster_id))
         session.flush()
     if cluster_id == alert.cluster_id:  # the alert's anchor left: the event's earliest other cluster carries it
-        anchor = session.scalar(select(StoryCluster.id).where(StoryCluster.id.in_(list(members)))
-                                .order_by(StoryCluster.first_seen_at, StoryCluster.id))
+        anchor = session.execute(select(StoryCluster.id).where(StoryCluster.id.in_(list(members)))
+                                 .order_by(StoryCluster.first_seen_at, StoryCluster.id).limit(1)).scalar_one()
         _move_links(session, cluster_id, anchor)
         alert.cluster_id = anchor
         session.flush()

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from monitor.config import WebSettings
 from monitor.db.models import DigestSubscription, LoginFailure, SetupToken, User
+from monitor.db.upsert import matched_rows
 from monitor.service import audit
 from monitor.timezones import WIB
 
@@ -214,7 +215,7 @@ def _user(session: Session, username: str) -> User:
 
 def count_users(session: Session) -> int:
     """How many accounts exist (active or not)."""
-    return session.scalar(select(func.count()).select_from(User))
+    return session.execute(select(func.count()).select_from(User)).scalar_one()
 
 
 def list_users(session: Session) -> list[UserRecord]:
@@ -262,8 +263,8 @@ def set_password(session: Session, actor: str, username: str, password: str, *, 
 
 
 def _ensure_another_admin(session: Session, user: User) -> None:
-    others = session.scalar(select(func.count()).select_from(User).where(
-        User.role == "admin", User.active.is_(True), User.id != user.id))
+    others = session.execute(select(func.count()).select_from(User).where(
+        User.role == "admin", User.active.is_(True), User.id != user.id)).scalar_one()
     if user.role == "admin" and user.active and not others:
         raise UserError("Harus tetap ada setidaknya satu admin aktif.", "role")
 
@@ -393,10 +394,10 @@ def create_first_admin(session: Session, token: str, username: str, password: st
     _check_display_name(display_name)
     if count_users(session):
         raise UserError("Sudah ada pengguna; tautan penyiapan tidak berlaku lagi.")
-    used = session.execute(update(SetupToken).where(
+    used = matched_rows(session, update(SetupToken).where(
         SetupToken.token_sha256 == _token_hash(token), SetupToken.used_at.is_(None), SetupToken.expires_at > now,
     ).values(used_at=now))
-    if used.rowcount != 1:
+    if used != 1:
         raise UserError("Tautan penyiapan tidak berlaku lagi (sudah dipakai atau kedaluwarsa).")
     user = create_user(session, normalise_username(username), username, password, "admin", display_name=display_name,
                        email=email, address=address, limits=limits)

@@ -82,8 +82,8 @@ def _rescore(engine: Engine, job: jobs.JobRecord, _training: TrainingSettings) -
                                     f"dengan {version}")
     done = rescore(engine, start, end + timedelta(days=1), model_registry.verified_dir(active) if active else None)
     with session_scope(engine) as session:
-        others = session.scalar(select(func.count()).select_from(Alert).where(
-            Alert.first_seen_day >= start, Alert.first_seen_day <= end, Alert.model_version != version))
+        others = session.execute(select(func.count()).select_from(Alert).where(
+            Alert.first_seen_day >= start, Alert.first_seen_day <= end, Alert.model_version != version)).scalar_one()
     note = (f" {others} peringatan dalam rentang ini tetap dari model lain: model {version} tidak menganggap ceritanya "
             "peringatan (status dan riwayatnya disimpan)." if others else "")
     return ({"classified": done.classified, "failed": done.failed, "alerts_created": done.alerts.created,

@@ -17,7 +17,8 @@ depends_on = None
 
 # Plain ALTER TABLE, not batch mode: on SQLite a batch rebuild drops story_clusters, and with
 # foreign keys enforced that drop empties articles.cluster_id and deletes every alert and plan link.
-INDEX_WHERE: dict[str, Any] = {'postgresql_where': sa.text('needs_alert_refresh'), 'sqlite_where': sa.text('needs_alert_refresh = 1')}
+INDEX_WHERE: dict[str, Any] = {'postgresql_where': sa.text('needs_alert_refresh'),
+                               'sqlite_where': sa.text('needs_alert_refresh = 1')}
 
 
 def upgrade() -> None:
