@@ -3,6 +3,7 @@ and digest."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -29,6 +30,16 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, rela
 def utcnow() -> datetime:
     """Timezone-aware now in UTC."""
     return datetime.now(UTC)
+
+
+_Value = TypeVar("_Value")
+
+
+def present(value: _Value | None) -> _Value:
+    """The value of a nullable column (or field) that the query or the row's state guarantees."""
+    if value is None:
+        raise ValueError("a value that the query guarantees is missing")
+    return value
 
 
 class UTCDateTime(TypeDecorator):

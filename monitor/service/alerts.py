@@ -369,7 +369,7 @@ def place_mentions(articles: list[SourceArticle]) -> list[PlaceMention]:
                 continue
             entry = found.setdefault(code, {"name": str(place.get("name", code)), "level": str(place.get("level", "")),
                                             "mentions": [], "articles": set()})
-            span = place.get("span") or ()
+            span: list[int] = place.get("span") or []
             if len(span) == 2 and 0 <= span[0] < span[1] <= len(document):
                 words = " ".join(document[span[0]:span[1]].split())
                 if words and words not in entry["mentions"]:
@@ -398,7 +398,7 @@ def set_status(session: Session, alert_id: int, status: str, actor: str, note: s
     audit.record(session, actor, "alert.status", f"alert:{alert_id}",
                  {"from": event.from_status, "to": event.to_status, "note": note}, address)
     if (event.from_status in DISMISSED) != (event.to_status in DISMISSED):
-        recompute_levels_from(session, session.get(Alert, alert_id).first_seen_day)
+        recompute_levels_from(session, session.get_one(Alert, alert_id).first_seen_day)
 
 
 def correct(session: Session, alert_id: int, actor: str, categories: list[str], kabupaten: list[str],
@@ -410,7 +410,7 @@ def correct(session: Session, alert_id: int, actor: str, categories: list[str], 
     """
     event = correct_labels(session, alert_id, actor, categories, kabupaten, note, known_categories)
     audit.record(session, actor, "alert.correct", f"alert:{alert_id}", dict(event.changes), address)
-    alert = session.get(Alert, alert_id)
+    alert = session.get_one(Alert, alert_id)
     if alert.status not in DISMISSED and any(before != after for before, after in event.changes.values()):
         recompute_levels_from(session, alert.first_seen_day)
 
@@ -424,9 +424,9 @@ def link_choices(session: Session, alert_id: int) -> list[LinkChoice]:
     year = (alert.first_seen_day or today_wib()).year
     regions = [code for code in alert.kabupaten if code.count(".") == 1] + ["62"]
     linked = select(PlanLink.action_id).where(PlanLink.cluster_id == alert.cluster_id)
-    rows = session.execute(
+    rows = list(session.execute(
         select(PlanAction, Plan).join(Plan, Plan.id == PlanAction.plan_id)
-        .where(Plan.year == year, Plan.region_code.in_(regions), PlanAction.id.not_in(linked))).all()
+        .where(Plan.year == year, Plan.region_code.in_(regions), PlanAction.id.not_in(linked))).all())
     rows.sort(key=lambda r: (r[1].region_code == "62", r[1].region_code, natural_key(r[0].code)))
     return [LinkChoice(action.id, action.code, action.kegiatan, action.bidang, plan.year, plan.region_code)
             for action, plan in rows]

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from monitor.config import Settings
-from monitor.db.models import Article, Feed
+from monitor.db.models import Article, Feed, present
 from monitor.db.session import session_scope
 from monitor.feeds.discover import discover_feed_links
 from monitor.feeds.fetch import Fetcher
@@ -85,14 +85,15 @@ async def _discover(settings: Settings, url: str):
         if first.outcome != "ok":
             return first, None, None
         try:
-            return first, first.final_url or url, parse_feed(first.body, first.headers, first.final_url or url)
+            body = present(first.body)  # an "ok" fetch has a body
+            return first, first.final_url or url, parse_feed(body, first.headers, first.final_url or url)
         except NotAFeedError:
-            links = discover_feed_links(first.body.decode("utf-8", "replace"), first.final_url or url)
+            links = discover_feed_links(body.decode("utf-8", "replace"), first.final_url or url)
             for link, _title in links:
                 candidate = await fetcher.fetch(link)
                 if candidate.outcome == "ok":
                     try:
-                        return candidate, link, parse_feed(candidate.body, candidate.headers, link)
+                        return candidate, link, parse_feed(present(candidate.body), candidate.headers, link)
                     except NotAFeedError:
                         continue
             return first, None, None

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.db.models import ApiToken, User
+from monitor.db.models import ApiToken, User, present
 from monitor.service import audit, users
 from monitor.service.users import ROLES, UserError, UserRecord
 
@@ -156,5 +156,5 @@ def authenticate_token(session: Session, token: str, now: datetime | None = None
     now = now or datetime.now(UTC)
     if stored.last_used_at is None or now - stored.last_used_at >= LAST_USED_STEP:
         stored.last_used_at = now
-    record = users.get_user(session, user.id)
+    record = present(users.get_user(session, user.id))
     return TokenGrant(stored.id, record, lower_role(stored.role, user.role))
