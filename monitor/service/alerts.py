@@ -28,6 +28,7 @@ from monitor.db.models import (
     Plan,
     PlanAction,
     PlanLink,
+    present,
 )
 from monitor.plans.schema import natural_key
 from monitor.service import audit
@@ -302,11 +303,17 @@ def alert_detail(session: Session, alert_id: int) -> AlertDetail | None:
     ).all()
     first_of: dict[int, int] = {}  # cluster -> its first report, which carries the cluster's join reason
     for article, _reading in rows:
-        first_of.setdefault(article.cluster_id, article.id)
+        first_of.setdefault(present(article.cluster_id), article.id)
+
+    def reason(article: Article) -> str:
+        cluster = present(article.cluster_id)
+        if first_of[cluster] == article.id:
+            return reasons[cluster]
+        return f"salinan hampir sama dari berita #{first_of[cluster]}"
+
     articles = [SourceArticle(a.id, a.feed_id, a.feed.outlet, a.url, a.title, a.summary_text, a.published_at,
                               dict(c.scores) if c else {}, list(c.places) if c else [], c.conflict if c else None,
-                              reasons[a.cluster_id] if first_of[a.cluster_id] == a.id
-                              else f"salinan hampir sama dari berita #{first_of[a.cluster_id]}")
+                              reason(a))
                 for a, c in rows]
     links = session.execute(
         select(PlanLink, PlanAction, Plan).join(PlanAction, PlanAction.id == PlanLink.action_id)
@@ -352,7 +359,8 @@ def _continuations(session: Session, cluster_id: int) -> tuple[int | None, tuple
         return None, ()
     later = session.scalars(select(ConflictEvent.id).where(ConflictEvent.follows_event_id == event.id)).all()
     alerts = alert_of_events(session, [*later, *([event.follows_event_id] if event.follows_event_id else [])])
-    return alerts.get(event.follows_event_id), tuple(sorted(alerts[e] for e in later if e in alerts))
+    earlier = alerts.get(event.follows_event_id) if event.follows_event_id is not None else None
+    return earlier, tuple(sorted(alerts[e] for e in later if e in alerts))
 
 
 PLACE_LEVEL_ORDER = ("kabupaten", "kota", "kecamatan", "desa", "kelurahan")
