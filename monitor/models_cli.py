@@ -9,6 +9,7 @@ from rich.table import Table
 
 from classifiers.artifacts import ModelIntegrityError
 from monitor.config import Settings
+from monitor.db.models import present
 from monitor.db.session import open_database, session_scope
 from monitor.service import jobs, model_registry, retrain, worker
 from monitor.terminal import console, err_console
@@ -44,7 +45,7 @@ def _run_rescore(engine, job_id: int) -> None:
     """Run the queued rescore here, in the foreground, and report how it ended."""
     worker.run_pending(engine, Settings.from_env().training)
     with session_scope(engine) as session:
-        job = jobs.get_job(session, job_id)
+        job = present(jobs.get_job(session, job_id))
     (console if job.status == jobs.DONE else err_console).print(job.message)
     if job.status != jobs.DONE:
         raise typer.Exit(1)
@@ -62,7 +63,7 @@ def models_list(format: str = typer.Option("table", "--format", help="table atau
         for r in records:
             console.print(json.dumps({
                 "version": r.version, "status": r.status, "path": r.path, "sha256": r.sha256,
-                "created_by": r.created_by, "created_at": r.created_at.astimezone(UTC).isoformat(),
+                "created_by": r.created_by, "created_at": present(r.created_at).astimezone(UTC).isoformat(),
                 "promoted_by": r.promoted_by,
                 "promoted_at": r.promoted_at.astimezone(UTC).isoformat() if r.promoted_at else None,
                 "frozen": _frozen(r), "compared_with": r.evaluation.get("against"),

@@ -15,6 +15,7 @@ from monitor.alerts.coverage import kabupaten_names
 from monitor.alerts.levels import LEVELS
 from monitor.alerts.lifecycle import LifecycleError, export_labels
 from monitor.config import Settings
+from monitor.db.models import present
 from monitor.db.session import open_database, session_scope
 from monitor.service.alert_export import alerts_csv
 from monitor.service.alerts import AlertDetail, AlertFilters, alert_detail, correct, list_alerts, set_status
@@ -101,7 +102,8 @@ def alerts_list(since: Since = None, until: Until = None, kabupaten: Kabupaten =
         rows = list(_all_pages(session, filters))
         if format == "jsonl":
             for row in rows:
-                sys.stdout.write(json.dumps(alert_record(alert_detail(session, row.id)), ensure_ascii=False) + "\n")
+                record = alert_record(present(alert_detail(session, row.id)))
+                sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
             return
     names = kabupaten_names()
     table = Table(title=f"Peringatan ({len(rows)})")
@@ -283,7 +285,7 @@ def rescore(
     """Nilai ulang artikel satu rentang tanggal dengan model lain, lalu perbarui peringatan dan level."""
     from classifiers.artifacts import ModelIntegrityError
 
-    start = _parse_day(since, "--since")
+    start = present(_parse_day(since, "--since"))  # --since is required
     end = _parse_day(until, "--until") or today_wib() + timedelta(days=1)
     try:
         done = flow_rescore(_engine(), start, end, str(model) if model else None)

@@ -7,10 +7,12 @@ them, and can submit a draft.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from rich.table import Table
 
+from monitor.db.models import present
 from monitor.terminal import PlainConsole
 from monitor.timezones import format_wib
 
@@ -24,7 +26,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(report_app, name="report")
 
 
-def _fail(message: str, code: int = 2):
+def _fail(message: str, code: int = 2) -> NoReturn:
     PlainConsole(stderr=True, soft_wrap=True).print(message)
     raise typer.Exit(code)
 
@@ -76,7 +78,7 @@ def export_command(
             report_id = reports.find_report(session, region, year, code, version)
             if report_id is None and version is not None:
                 _fail(f"Laporan {region} {year}-{code} versi {version} tidak ada.", 1)
-            content = (reports.report_content(session, report_id) if report_id is not None
+            content = (present(reports.report_content(session, report_id)) if report_id is not None
                        else reports.preview(session, region, year, code))
         reports.write_content(content, fmt, output)
     except OSError as exc:
