@@ -24,6 +24,7 @@ from functools import lru_cache
 
 from sqlalchemy import Engine
 
+from monitor.db.models import present
 from monitor.db.session import session_scope
 from monitor.digest.compose import DEFAULT_DIGEST_TIME, compose_digest
 from monitor.digest.render import MAP_CID, render_digest_email_html, render_digest_text, subject_line
@@ -151,8 +152,9 @@ def build_message(digest, settings: MailSettings, recipient: Address, map_image:
     map_cid = make_msgid(MAP_CID, domain=sender_domain)
     message.set_content(render_digest_text(digest))
     message.add_alternative(render_digest_email_html(digest, map_cid=map_cid[1:-1]), subtype="html")
-    message.get_payload()[1].add_related(map_image, maintype="image", subtype="png", cid=map_cid,
-                                         filename="peta-tingkat.png", disposition="inline")
+    html = present(message.get_body(preferencelist=("html",)))  # the alternative just added
+    html.add_related(map_image, maintype="image", subtype="png", cid=map_cid, filename="peta-tingkat.png",
+                     disposition="inline")
     return message
 
 
@@ -179,6 +181,7 @@ def _smtp_error(exc: BaseException, settings: MailSettings) -> tuple[str, bool]:
 def send_message(message: EmailMessage, settings: MailSettings) -> None:
     """Send one message over a fresh SMTP connection; raises smtplib/OSError exceptions."""
     context = ssl.create_default_context() if settings.security != "none" else None
+    smtp: smtplib.SMTP
     if settings.security == "ssl":
         smtp = smtplib.SMTP_SSL(settings.host, settings.smtp_port, timeout=settings.timeout, context=context)
     else:

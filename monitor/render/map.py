@@ -228,7 +228,7 @@ def _pattern_layer(size: tuple[int, int], pattern: str, scale: int) -> Image.Ima
     return layer
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont:
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     # Pillow's bundled font: the same picture on every machine, no system font needed
     return ImageFont.load_default(size=size)
 
@@ -273,7 +273,8 @@ def _to_palette(image: Image.Image, adaptive: int = 48) -> Image.Image:
     level no kabupaten has) into its neighbour, so every level's colours are added exactly.
     """
     fixed = {_rgb(c) for s in LEVEL_STYLES.values() for c in (s.fill, s.text)} | {_rgb(LABEL_INK), _rgb(BORDER)}
-    adaptive_palette = image.quantize(colors=adaptive, method=Image.Quantize.MEDIANCUT).getpalette()[:adaptive * 3]
+    quantized = image.quantize(colors=adaptive, method=Image.Quantize.MEDIANCUT)
+    adaptive_palette = (quantized.getpalette() or [])[:adaptive * 3]  # a quantized image always has a palette
     palette = Image.new("P", (1, 1))
     palette.putpalette(adaptive_palette + [v for colour in sorted(fixed) for v in colour])
     return image.quantize(palette=palette, dither=Image.Dither.NONE)

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
@@ -98,7 +99,7 @@ def _alert_rows(alerts: list[AlertEntry]) -> list[list[str]]:
 ALERT_HEADERS = ["No", "Tanggal (WIB)", "Judul", "Kategori", "Kabupaten/Kota", "Tingkat", "Aksi", "Sumber"]
 
 
-def build_docx(content: ReportContent) -> Document:
+def build_docx(content: ReportContent) -> DocxDocument:
     """The narrative report as a python-docx Document."""
     document = Document()
     section = document.sections[0]
