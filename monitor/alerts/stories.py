@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from monitor.db.models import present
 from monitor.timezones import WIB
 
 
@@ -74,7 +75,15 @@ class Story:
         return {code for code in self.kabupaten if code.count(".") == 1}
 
     @property
+    def seen_from(self) -> datetime:
+        """When the story was first seen (a story has at least one report)."""
+        return present(self.first_seen)
+
+    @property
+    def seen_until(self) -> datetime:
+        """When the story was last seen."""
+        return present(self.last_seen)
+
+    @property
     def year(self) -> int:
-        if self.first_seen is None:
-            raise ValueError("a story without reports has no year")
-        return self.first_seen.astimezone(WIB).year
+        return self.seen_from.astimezone(WIB).year
