@@ -82,8 +82,8 @@ class PlanData:
     ``source`` (the file name it was read from) and ``origin`` (where in it) are bookkeeping and
     are not compared."""
 
-    year: int
-    region: str
+    year: int | None  # None only in a plan read with problems (not usable then)
+    region: str | None  # likewise
     title: str
     status: str = "draf"
     document_ref: str = ""
@@ -94,6 +94,9 @@ class PlanData:
 
     @property
     def key(self) -> tuple[int, str]:
+        """(year, region) of a plan read without problems."""
+        if self.year is None or self.region is None:
+            raise ValueError("a plan read with problems has no year and region")
         return (self.year, self.region)
 
     def sorted(self) -> PlanData:

@@ -383,13 +383,14 @@ def write_xlsx(plans: list[PlanData], path: Path, extra_sheets: Sequence[ExtraSh
 
         row = 1
         for plan_row, plan in enumerate(plans, start=1):
-            values = {"Tahun": plan.year, "Kode Wilayah": plan.region, "Nama Wilayah": F.region_name(plan.region),
-                      "Judul": plan.title, "Status": plan.status, "Nomor Dokumen": plan.document_ref,
-                      "Contoh": "ya" if plan.example else "tidak"}
+            year, region = plan.key
+            values: dict[str, Any] = {
+                "Tahun": year, "Kode Wilayah": region, "Nama Wilayah": F.region_name(region), "Judul": plan.title,
+                "Status": plan.status, "Nomor Dokumen": plan.document_ref, "Contoh": "ya" if plan.example else "tidak"}
             _write_row(plan_ws, plan_row, plan_headers, values)
             for number_in_plan, action in enumerate(plan.actions, start=1):
                 values = {
-                    "No": number_in_plan, "Tahun": plan.year, "Kode Wilayah": plan.region, "Kode Aksi": action.code,
+                    "No": number_in_plan, "Tahun": year, "Kode Wilayah": region, "Kode Aksi": action.code,
                     "Bidang": action.bidang, "Program": action.program, "Kegiatan": action.kegiatan,
                     "Sasaran/Output": action.sasaran, "Indikator": action.indikator,
                     **{f"Target {p}": action.target.get(p, "") for p in PERIODS},
