@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -136,7 +136,7 @@ def build_scheduler(engine: Engine, settings: Settings, background: bool = False
     scheduler = (BackgroundScheduler if background else BlockingScheduler)(timezone="UTC")
     scheduler.add_job(
         fetch_due_feeds, "interval", seconds=settings.check_seconds, args=(engine, settings),
-        id="fetch_due_feeds", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC),
+        id="fetch_due_feeds", max_instances=1, coalesce=True, next_run_time=datetime.now(timezone.utc),
     )
     scheduler.add_job(
         leader_only(leadership, recompute_recent_levels), "cron", hour=0, minute=5, timezone="Asia/Jakarta", args=(engine,),

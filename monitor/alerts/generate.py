@@ -9,8 +9,8 @@ story reports no violence; violence with police present ("bentrok ... petugas ke
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import astuple, dataclass, field
+from typing import Iterable
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, selectinload

@@ -10,8 +10,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from monitor.config import ParseSettings
-from monitor.db.models import Article, ArticleBand, Feed, FetchAttempt, RawDocument, StoryCluster
 from monitor.db.upsert import insert_new
+from monitor.db.models import Article, ArticleBand, Feed, FetchAttempt, RawDocument, StoryCluster
 from monitor.feeds import dedupe
 from monitor.feeds.parse import ParsedEntry, ParsedFeed, entry_content, quote
 
