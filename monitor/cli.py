@@ -176,6 +176,9 @@ def _print_stage(stage: StagePass | None) -> None:
         console.print("Deteksi dini: tidak ada artikel baru.")
         return
     failed = f" ({stage.failed} gagal diklasifikasi)" if stage.failed else ""
+    if stage.alerts.failed:
+        failed += (f"; {stage.alerts.failed} cerita/peristiwa gagal diproses tahap peringatan (dicatat di "
+                   "stage_failures, dicoba lagi pada putaran berikut)")
     console.print(
         f"Deteksi dini: {stage.classified} artikel diklasifikasi{failed}; {stage.alerts.created} peringatan baru, "
         f"{stage.alerts.updated} diperbarui, {stage.alerts.plan_gaps} tanpa aksi RAD-PKS (celah rencana); "

@@ -156,12 +156,15 @@ class StageSettings:
     # an article the classifier fails on is tried this many times per model version, then left
     # aside (its failure stays recorded) until a new model version reads it
     classify_max_attempts: int = 3
+    # a story or event the alert stage fails on is tried on this many passes, then left aside (recorded)
+    alert_max_attempts: int = 3
 
     @classmethod
     def from_env(cls) -> StageSettings:
-        """Read WASPADA_CLASSIFY_MAX_ATTEMPTS (at least 1)."""
+        """Read WASPADA_CLASSIFY_MAX_ATTEMPTS and WASPADA_ALERT_MAX_ATTEMPTS (at least 1)."""
         return cls(classify_max_attempts=_env_int("WASPADA_CLASSIFY_MAX_ATTEMPTS", cls.classify_max_attempts, 1,
-                                                  "percobaan"))
+                                                  "percobaan"),
+                   alert_max_attempts=_env_int("WASPADA_ALERT_MAX_ATTEMPTS", cls.alert_max_attempts, 1, "percobaan"))
 
 
 @dataclass(frozen=True)

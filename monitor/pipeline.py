@@ -136,6 +136,12 @@ def _apply_result(session, feed: Feed, attempt: FetchAttempt, result: FetchResul
     if result.outcome in ("rate_limited", "error"):
         polling.record_failure(feed, result.error_message, now, poll, retry_after=result.retry_after)
         return FeedOutcome(feed.id, result.outcome, message=result.error_message)
+    unchanged = _unchanged_since(session, feed, attempt)
+    if unchanged is not None:
+        outcome = _repeat(feed, attempt, unchanged)
+        feed.etag, feed.last_modified = result.etag, result.last_modified
+        polling.record_success(feed, 0, now, poll)
+        return outcome
     parsed, error = _parse(result.body, result.headers, result.final_url or result.url, now, settings.parse)
     if parsed is None:  # the body stays kept (see `_record`)
         attempt.outcome, attempt.error_kind, attempt.error_message = "error", "not_a_feed", error
@@ -145,6 +151,30 @@ def _apply_result(session, feed: Feed, attempt: FetchAttempt, result: FetchResul
     feed.etag, feed.last_modified = result.etag, result.last_modified
     polling.record_success(feed, outcome.n_new, now, poll)
     return outcome
+
+
+def _unchanged_since(session, feed: Feed, attempt: FetchAttempt) -> FetchAttempt | None:
+    """The feed's latest earlier attempt, if it received these very bytes and stored nothing new, failed nothing.
+
+    Parsing the same bytes again would find the same items, all known (none was stored since): the same
+    counts and the same warnings, so the document need not be read again.
+    """
+    if attempt.raw_document_id is None:
+        return None
+    latest = session.scalar(select(FetchAttempt).where(FetchAttempt.feed_id == feed.id, FetchAttempt.id != attempt.id,
+                                                       FetchAttempt.raw_document_id.is_not(None))
+                            .order_by(FetchAttempt.id.desc()).limit(1))
+    if (latest is not None and latest.raw_document_id == attempt.raw_document_id and latest.outcome == "ok"
+            and latest.n_new == 0 and latest.n_failed == 0):
+        return latest
+    return None
+
+
+def _repeat(feed: Feed, attempt: FetchAttempt, earlier: FetchAttempt) -> FeedOutcome:
+    """Record on the attempt what reading the unchanged document gave last time."""
+    attempt.n_entries, attempt.n_new, attempt.n_failed = earlier.n_entries, 0, 0
+    attempt.warnings = list(attempt.warnings or []) + list(earlier.warnings or [])
+    return FeedOutcome(feed.id, "ok", earlier.n_entries, 0, 0, "; ".join(earlier.warnings or [])[:300] or None)
 
 
 def _store_parsed(session, feed: Feed, attempt: FetchAttempt, parsed, now, limits: ParseSettings) -> FeedOutcome:

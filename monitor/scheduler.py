@@ -1,6 +1,7 @@
 """The monitor process: APScheduler looks for due feeds every `check_seconds` and runs the daily jobs."""
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime, timedelta, timezone
 
@@ -18,6 +19,21 @@ log = logging.getLogger("waspada.scheduler")
 DIGEST_RETRY_HOURS = 5  # after the digest time, the job runs hourly this often: each run mails only what is unsent
 
 
+def logged_failures(job):
+    """`job` that logs any exception it raises instead of raising it: one failing tick never stops the scheduler,
+    and the next tick runs as planned."""
+
+    @functools.wraps(job)
+    def run(*args, **kwargs) -> None:
+        try:
+            job(*args, **kwargs)
+        except Exception:  # noqa: BLE001 - logged with its traceback; the stage's own records say what to retry
+            log.exception("tugas %s gagal; dicoba lagi pada jadwal berikutnya", job.__name__)
+
+    return run
+
+
+@logged_failures
 def fetch_due_feeds(engine: Engine, settings: Settings) -> None:
     """One scheduler tick: fetch the feeds whose next check has come; log a line when it did work."""
     report = run_cycle(engine, settings, only_due=True)
@@ -25,8 +41,9 @@ def fetch_due_feeds(engine: Engine, settings: Settings) -> None:
         return
     log.info("siklus: %d feed diambil, %d item baru, %d gagal", len(report.feeds), report.n_new, report.n_failed)
     if report.stage:
-        log.info("deteksi dini: %d diklasifikasi, %d gagal diklasifikasi, %d peringatan baru", report.stage.classified,
-                 report.stage.failed, report.stage.alerts.created)
+        log.info("deteksi dini: %d diklasifikasi, %d gagal diklasifikasi, %d peringatan baru, %d cerita/peristiwa gagal "
+                 "di tahap peringatan (lihat `waspada alerts failures`)", report.stage.classified, report.stage.failed,
+                 report.stage.alerts.created, report.stage.alerts.failed)
 
 
 class Leadership:
@@ -83,6 +100,7 @@ def claim_sqlite_monitor(engine: Engine) -> locks.NamedLock | None:
     return lock
 
 
+@logged_failures
 def recompute_recent_levels(engine: Engine) -> None:
     """Daily job: levels of the last days, so a quiet day still steps a raised level down."""
     today = today_wib()
@@ -90,6 +108,7 @@ def recompute_recent_levels(engine: Engine) -> None:
     log.info("level eskalasi dihitung ulang: %d catatan", rows)
 
 
+@logged_failures
 def send_daily_digest(engine: Engine) -> None:
     """Daily job: mail today's digest to every subscriber not yet served (a no-op without SMTP settings)."""
     from monitor.digest.send import MailSettings, MailSettingsError, send_digests

@@ -18,7 +18,8 @@ from monitor.config import Settings
 from monitor.db.models import present
 from monitor.db.session import open_database, session_scope
 from monitor.service.alert_export import alerts_csv
-from monitor.service.alerts import AlertDetail, AlertFilters, alert_detail, correct, list_alerts, set_status
+from monitor.service.alerts import (AlertDetail, AlertFilters, alert_detail, correct, list_alerts, set_status,
+                                    stage_failures)
 from monitor.service.board import coverage_rows, level_board
 from monitor.service.events import merge_alerts, split_report
 from monitor.service.flow import recompute_levels, rescore as flow_rescore
@@ -234,6 +235,22 @@ def alerts_split(alert_id: int, article: int = typer.Option(..., "--article", he
         console.print(f"Berita #{article} dipisahkan dari peringatan #{alert_id}; sendirian ia bukan peringatan.")
     else:
         console.print(f"Berita #{article} dipisahkan dari peringatan #{alert_id} menjadi peringatan #{new_id}.")
+
+
+@alerts_app.command("failures")
+def alerts_failures():
+    """Cerita dan peristiwa yang gagal diproses tahap peringatan: galat, jumlah percobaan, kapan terakhir."""
+    with session_scope(_engine()) as session:
+        rows = stage_failures(session)
+    if not rows:
+        console.print("Tidak ada kegagalan tahap peringatan yang tercatat.")
+        return
+    table = Table("tahap", "nomor", "percobaan", "terakhir gagal (WIB)", "galat")
+    labels = {"alert-story": "cerita (klaster)", "alert-event": "peristiwa"}
+    for row in rows:
+        table.add_row(labels.get(row.stage, row.stage), str(row.item_id), str(row.attempts),
+                      format_wib(row.last_failed_at), Text(row.error))
+    console.print(table)
 
 
 @alerts_app.command("export-labels")

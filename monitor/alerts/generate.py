@@ -15,10 +15,11 @@ from typing import Iterable
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from monitor.alerts import failures
 from monitor.alerts.events import EventMatcher, rebuild
 from monitor.alerts.matching import ACTIVITY_CATEGORY, PlanIndex, match_actions
 from monitor.alerts.stories import Story
-from monitor.config import EventSettings
+from monitor.config import EventSettings, StageSettings
 from monitor.db.models import Alert, Article, ArticleClassification, ConflictEvent, EventMember, PlanLink, StoryCluster
 from monitor.db.session import session_scope
 
@@ -39,6 +40,7 @@ class AlertRun:
     realisations: int
     plan_gaps: int
     joined: int = 0  # stories that joined an event another report had started (rewrites, follow-up reports)
+    failed: int = 0  # stories and events the stage failed on: recorded in stage_failures, retried on later passes
 
 
 def load_stories(session: Session, model_version: str, cluster_ids: Iterable[int] | None = None) -> list[Story]:
@@ -118,7 +120,7 @@ def is_alert(story: Story) -> bool:
 
 
 def update_alerts(engine: Engine, model_version: str, cluster_ids: Iterable[int] | None = None,
-                  settings: EventSettings | None = None) -> AlertRun:
+                  settings: EventSettings | None = None, stage: StageSettings | None = None) -> AlertRun:
     """Create or refresh events, alerts and plan links for the stories (all, or the given clusters).
 
     Idempotent and keeps each alert's status. Stories are handled in batches, each in its own
@@ -126,6 +128,7 @@ def update_alerts(engine: Engine, model_version: str, cluster_ids: Iterable[int]
     stories' `needs_alert_refresh` mark.
     """
     settings = settings or EventSettings.from_env()
+    max_attempts = (stage or StageSettings.from_env()).alert_max_attempts
     if cluster_ids is None:
         with session_scope(engine) as session:
             cluster_ids = session.scalars(
@@ -135,12 +138,13 @@ def update_alerts(engine: Engine, model_version: str, cluster_ids: Iterable[int]
     ordered = in_time_order(engine, cluster_ids)
     total = AlertRun(0, 0, 0, 0, 0)
     for start in range(0, len(ordered), STORY_BATCH):
-        run = _update_batch(engine, model_version, ordered[start:start + STORY_BATCH], settings)
+        run, _failed = _update_batch(engine, model_version, ordered[start:start + STORY_BATCH], settings, max_attempts)
         total = AlertRun(*(a + b for a, b in zip(astuple(total), astuple(run))))
     return total
 
 
-def update_pending_alerts(engine: Engine, model_version: str, settings: EventSettings | None = None) -> AlertRun:
+def update_pending_alerts(engine: Engine, model_version: str, settings: EventSettings | None = None,
+                          stage: StageSettings | None = None) -> AlertRun:
     """Refresh the stories marked `needs_alert_refresh` (by classification), batch by batch, until none is left.
 
     The marks are the stage's to-do list in the database: a run killed half way leaves the
@@ -150,14 +154,21 @@ def update_pending_alerts(engine: Engine, model_version: str, settings: EventSet
     resumed run builds the same events as one that was never interrupted.
     """
     settings = settings or EventSettings.from_env()
+    max_attempts = (stage or StageSettings.from_env()).alert_max_attempts
     total = AlertRun(0, 0, 0, 0, 0)
+    failed_now: set[int] = set()  # a story that failed stays marked for a later pass, not this one
     while True:
         with session_scope(engine) as session:
-            batch = session.scalars(select(StoryCluster.id).where(StoryCluster.needs_alert_refresh)
-                                    .order_by(StoryCluster.first_seen_at, StoryCluster.id).limit(STORY_BATCH)).all()
+            query = (select(StoryCluster.id).where(StoryCluster.needs_alert_refresh,
+                                                   StoryCluster.id.not_in(failures.given_up(failures.ALERT_STORY, max_attempts)))
+                     .order_by(StoryCluster.first_seen_at, StoryCluster.id).limit(STORY_BATCH))
+            if failed_now:
+                query = query.where(StoryCluster.id.not_in(sorted(failed_now)))
+            batch = session.scalars(query).all()
         if not batch:
             return total
-        run = _update_batch(engine, model_version, list(batch), settings)
+        run, failed = _update_batch(engine, model_version, list(batch), settings, max_attempts)
+        failed_now |= failed
         total = AlertRun(*(a + b for a, b in zip(astuple(total), astuple(run))))
 
 
@@ -169,8 +180,15 @@ def in_time_order(engine: Engine, cluster_ids: Iterable[int]) -> list[int]:
         return [cluster_id for cluster_id in rows if cluster_id in wanted]
 
 
-def _update_batch(engine: Engine, model_version: str, cluster_ids: list[int], settings: EventSettings) -> AlertRun:
-    realisations = joined = 0
+def _update_batch(engine: Engine, model_version: str, cluster_ids: list[int], settings: EventSettings,
+                  max_attempts: int) -> tuple[AlertRun, set[int]]:
+    """Place the stories into events and refresh the events' alerts, in one transaction; with the clusters that failed.
+
+    The stories are placed together in a savepoint (else each in its own), and the events refreshed together in
+    one (else each in its own): a story or event that raises is recorded in stage_failures and its stories stay marked for a
+    later pass (until `max_attempts` failures), while the others are stored.
+    """
+    failed: set[int] = set()
     with session_scope(engine) as session:
         # Cleared first, in the transaction that writes the alerts: the write lock (SQLite) or the
         # row locks (PostgreSQL) make a classification committed meanwhile either visible to the
@@ -178,33 +196,116 @@ def _update_batch(engine: Engine, model_version: str, cluster_ids: list[int], se
         session.execute(update(StoryCluster).where(StoryCluster.id.in_(cluster_ids)).values(needs_alert_refresh=False))
         stories = load_stories(session, model_version, cluster_ids)
         plans = PlanIndex(session)
-        links = {(l.cluster_id, l.action_id): l for l in session.scalars(select(PlanLink).where(PlanLink.cluster_id.in_(cluster_ids)))}
         placed = dict(session.execute(select(EventMember.cluster_id, EventMember.event_id)
                                       .where(EventMember.cluster_id.in_(cluster_ids))).all())
         follows = dict(session.execute(select(StoryCluster.id, StoryCluster.follows_cluster_id).where(
             StoryCluster.id.in_(cluster_ids), StoryCluster.follows_cluster_id.is_not(None))).all())
         first_seen = dict(session.execute(select(StoryCluster.id, StoryCluster.first_seen_at)
                                           .where(StoryCluster.id.in_(cluster_ids))).all())
-        matcher = EventMatcher(session, settings)
-        touched: set[int] = set()
-        new_events: list[ConflictEvent] = []
-        for story in sorted(stories, key=lambda s: (first_seen[s.cluster_id], s.cluster_id)):
-            if is_activity(story) and in_kalteng(story):
-                realisations += bool(_link(session, plans, story, "realisasi", links))
-                continue
-            if not is_alert(story):
-                _unlink(session, story.cluster_id, links)
-                continue
-            if story.cluster_id in placed:  # a story keeps its event: refreshed, never moved
-                touched.add(placed[story.cluster_id])
-                continue
-            placement = matcher.place(story, follows.get(story.cluster_id))
-            joined += placement.joined
-            new_events.append(placement.event)
+        ordered = sorted(stories, key=lambda s: (first_seen[s.cluster_id], s.cluster_id))
+        batch = _StoryBatch(session, plans, placed, follows, settings, cluster_ids)
+        try:  # all stories in one savepoint; only if one fails are they placed again, each in its own
+            with session.begin_nested():
+                touched, new_events, realisations, joined = batch.place_all(ordered)
+        except Exception:  # noqa: BLE001 - the failing story is found and recorded below
+            touched, new_events, realisations, joined = batch.place_all(ordered, failed, max_attempts)
+        failures.clear(session, failures.ALERT_STORY, [s.cluster_id for s in stories if s.cluster_id not in failed])
         session.flush()
         touched.update(event.id for event in new_events)
-        refreshed = refresh_events(session, sorted(touched), model_version, plans, {s.cluster_id: s for s in stories})
-    return AlertRun(len(stories), refreshed.created, refreshed.updated, realisations, refreshed.plan_gaps, joined)
+        by_cluster = {s.cluster_id: s for s in stories}
+        refreshed, failed_events = _refresh_isolated(session, sorted(touched), model_version, plans, by_cluster, max_attempts)
+        if failed_events:
+            failed.update(session.scalars(select(EventMember.cluster_id).where(EventMember.event_id.in_(failed_events))))
+        if failed:  # tried again on a later pass
+            session.execute(update(StoryCluster).where(StoryCluster.id.in_(sorted(failed))).values(needs_alert_refresh=True))
+    run = AlertRun(len(stories), refreshed.created, refreshed.updated, realisations, refreshed.plan_gaps, joined,
+                   len(failed))
+    return run, failed
+
+
+class _StoryBatch:
+    """Places a batch's stories into events (see `_update_batch`)."""
+
+    def __init__(self, session: Session, plans: PlanIndex, placed: dict, follows: dict, settings: EventSettings,
+                 cluster_ids: list[int]):
+        self.session, self.plans, self.placed, self.follows = session, plans, placed, follows
+        self.settings, self.cluster_ids = settings, cluster_ids
+
+    def place_all(self, stories: list[Story], failed: set[int] | None = None, max_attempts: int = 0):
+        """(touched event ids, new events, realisations, joined) of placing the stories in order.
+
+        With `failed` (a retry after the batch failed), each story is placed in a savepoint of its own and a
+        story that raises is recorded and added to `failed`; without it, any error is raised.
+        """
+        session = self.session
+        # read afresh: a rolled-back attempt leaves neither links nor matcher state behind
+        links = {(l.cluster_id, l.action_id): l
+                 for l in session.scalars(select(PlanLink).where(PlanLink.cluster_id.in_(self.cluster_ids)))}
+        matcher = EventMatcher(session, self.settings)
+        touched: set[int] = set()
+        new_events: list[ConflictEvent] = []
+        realisations = joined = 0
+        for story in stories:
+            if failed is None:
+                kind, value = _place(session, self.plans, links, self.placed, self.follows, matcher, story)
+            else:
+                try:
+                    with session.begin_nested():
+                        kind, value = _place(session, self.plans, links, self.placed, self.follows, matcher, story)
+                        session.flush()  # a row the database refuses fails this story alone
+                except Exception as exc:  # noqa: BLE001 - recorded as this story's failure, the others go on
+                    failures.note_failure(session, failures.ALERT_STORY, story.cluster_id, exc, max_attempts)
+                    failed.add(story.cluster_id)
+                    matcher = EventMatcher(session, self.settings)  # it may have read the rolled-back event
+                    continue
+            if kind == "realisation":
+                realisations += value
+            elif kind == "in event":
+                touched.add(value)
+            elif kind == "placed":
+                joined += value.joined
+                new_events.append(value.event)
+        return touched, new_events, realisations, joined
+
+
+def _place(session: Session, plans: PlanIndex, links: dict, placed: dict, follows: dict, matcher: EventMatcher,
+           story: Story) -> tuple[str, object]:
+    """Handle one story: ("realisation", links made), ("none", 0), ("in event", its event id) or ("placed", Placement)."""
+    if is_activity(story) and in_kalteng(story):
+        return "realisation", int(bool(_link(session, plans, story, "realisasi", links)))
+    if not is_alert(story):
+        _unlink(session, story.cluster_id, links)
+        return "none", 0
+    if story.cluster_id in placed:  # a story keeps its event: refreshed, never moved
+        return "in event", placed[story.cluster_id]
+    return "placed", matcher.place(story, follows.get(story.cluster_id))
+
+
+def _refresh_isolated(session: Session, event_ids: list[int], model_version: str, plans: PlanIndex,
+                      stories: dict[int, Story], max_attempts: int) -> tuple["EventRefresh", list[int]]:
+    """`refresh_events` for all events in a savepoint; if that fails, each event in its own (failures recorded)."""
+    exhausted = set(session.scalars(failures.given_up(failures.ALERT_EVENT, max_attempts)))
+    event_ids = [event_id for event_id in event_ids if event_id not in exhausted]
+    try:
+        with session.begin_nested():
+            refreshed = refresh_events(session, event_ids, model_version, plans, stories)
+        failures.clear(session, failures.ALERT_EVENT, event_ids)
+        return refreshed, []
+    except Exception:  # noqa: BLE001 - which event fails is found below, one at a time
+        pass
+    created = updated = gaps = 0
+    failed = []
+    for event_id in event_ids:
+        try:
+            with session.begin_nested():
+                one = refresh_events(session, [event_id], model_version, plans, stories)
+        except Exception as exc:  # noqa: BLE001 - recorded as this event's failure, the others go on
+            failures.note_failure(session, failures.ALERT_EVENT, event_id, exc, max_attempts)
+            failed.append(event_id)
+            continue
+        failures.clear(session, failures.ALERT_EVENT, [event_id])
+        created, updated, gaps = created + one.created, updated + one.updated, gaps + one.plan_gaps
+    return EventRefresh(created, updated, gaps), failed
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,8 @@ class FetchAttempt(Base):
     """One fetch or ingest of a feed, whatever its outcome."""
 
     __tablename__ = "fetch_attempts"
+    # a feed's latest attempts (the unchanged-document check, feed health) without sorting all of them
+    __table_args__ = (Index("ix_fetch_attempts_feed_id_id", "feed_id", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     feed_id: Mapped[str] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), index=True)
@@ -243,6 +245,21 @@ class ClassificationFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     model_version: Mapped[str] = mapped_column(String(100))
+    error: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    first_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StageFailure(Base):
+    """An item a pipeline stage failed on (a story or an event in the alert stage): skipped, retried on later passes."""
+
+    __tablename__ = "stage_failures"
+    __table_args__ = (UniqueConstraint("stage", "item_id", name="uq_stage_failures_stage_item"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    stage: Mapped[str] = mapped_column(String(40))  # "alert-story" (a cluster id) | "alert-event" (an event id)
+    item_id: Mapped[int] = mapped_column(Integer)
     error: Mapped[str] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     first_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,6 +14,7 @@ SHINGLE_WORDS = 3
 SIMILARITY_THRESHOLD = 0.5
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SEED = 1
+_EMPTY = MinHash(num_perm=NUM_PERM, seed=_SEED)
 
 
 def shingles(text: str) -> set[bytes]:
@@ -29,14 +30,15 @@ def signature(text: str) -> MinHash | None:
     grams = shingles(text)
     if not grams:
         return None
-    minhash = MinHash(num_perm=NUM_PERM, seed=_SEED)
+    # a copy of an empty signature: the permutations follow from the seed and are computed once, not per text
+    minhash = _EMPTY.copy()
     minhash.update_batch(list(grams))
     return minhash
 
 
 def to_bytes(minhash: MinHash) -> bytes:
     """Signature as bytes for storage."""
-    return minhash.hashvalues.astype(np.uint64).tobytes()
+    return hash_values(minhash).tobytes()
 
 
 def from_bytes(data: bytes) -> np.ndarray:
@@ -46,10 +48,15 @@ def from_bytes(data: bytes) -> np.ndarray:
 
 def band_hashes(minhash: MinHash) -> list[str]:
     """One short hash per LSH band; two texts sharing any band hash are candidates."""
-    values = minhash.hashvalues.astype(np.uint64)
+    values = hash_values(minhash)
     return [hashlib.sha1(values[b * ROWS : (b + 1) * ROWS].tobytes()).hexdigest() for b in range(BANDS)]
 
 
-def similarity(a: MinHash, b: np.ndarray) -> float:
+def hash_values(minhash: MinHash) -> np.ndarray:
+    """A signature's hash values as stored (see `to_bytes`)."""
+    return minhash.hashvalues.astype(np.uint64)
+
+
+def similarity(a: MinHash | np.ndarray, b: np.ndarray) -> float:
     """Estimated Jaccard similarity of two texts: the share of equal MinHash values."""
-    return float(np.mean(a.hashvalues.astype(np.uint64) == b))
+    return float(np.mean((hash_values(a) if isinstance(a, MinHash) else a) == b))

@@ -1,11 +1,20 @@
-"""Store a parsed feed document: raw bytes once, each new item once, near-duplicates into story clusters."""
+"""Store a parsed feed document: raw bytes once, each new item once, near-duplicates into story clusters.
+
+A document is stored in a few set-wise steps, so its cost hardly grows with its number of items: one
+query each for the item identities (GUID, canonical URL) and content hashes already stored, one for
+the copy-cluster candidates of all new items, then bulk inserts. Only new items are sanitised and
+hashed. A failing item is recorded and skipped, the others stored (see `store_document`).
+"""
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Iterable, Iterator, Sequence
 
-from sqlalchemy import and_, insert, or_, select
+import numpy as np
+from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -14,6 +23,9 @@ from monitor.db.upsert import insert_new
 from monitor.db.models import Article, ArticleBand, Feed, FetchAttempt, RawDocument, StoryCluster
 from monitor.feeds import dedupe
 from monitor.feeds.parse import ParsedEntry, ParsedFeed, entry_content, quote
+
+IN_CHUNK = 5000  # values per IN list: far below SQLite's and PostgreSQL's bound-parameter limits
+ITEM_ERRORS = (SQLAlchemyError, ValueError)  # what fails one item; anything else fails the document
 
 
 @dataclass
@@ -24,6 +36,32 @@ class StoreCounts:
     n_new: int = 0
     n_failed: int = 0
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class NewItem:
+    """An item not stored yet, sanitised and hashed, on its way into the database."""
+
+    entry: ParsedEntry
+    canonical: str
+    values: dict  # the article row
+    seen_at: datetime
+    hashvalues: np.ndarray | None  # its MinHash, None for an item without words
+    bands: list[str]
+
+
+@dataclass(eq=False)  # compared (and hashed) by identity: each is one cluster
+class ClusterState:
+    """A copy cluster as this document's items see it: stored (with its id) or started here (id once written)."""
+
+    first_seen_at: datetime
+    last_seen_at: datetime
+    cluster_id: int | None = None
+    added: int = 0
+    follows: "ClusterState | None" = None  # the closed cluster a new one follows
+
+    def is_open_to(self, seen_at: datetime, window: timedelta) -> bool:
+        return self.first_seen_at - window <= seen_at <= self.last_seen_at + window
 
 
 def store_raw_document(session: Session, url: str, headers: dict, body: bytes, received_at: datetime) -> RawDocument:
@@ -37,69 +75,63 @@ def store_raw_document(session: Session, url: str, headers: dict, body: bytes, r
     return session.scalar(select(RawDocument).where(RawDocument.sha256 == digest))
 
 
-def is_known(session: Session, feed: Feed, guid: str, canonical_url: str) -> bool:
-    """Seen before by identity: same GUID in this feed, or same canonical URL anywhere."""
-    query = select(Article.id).where(
-        or_(and_(Article.feed_id == feed.id, Article.guid == guid), Article.canonical_url == canonical_url)
-    ).limit(1)
-    return session.scalar(query) is not None
+def _chunks(values: Sequence, size: int = IN_CHUNK) -> Iterator[list]:
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
-def is_known_content(session: Session, feed: Feed, content_hash: str) -> bool:
-    """Seen before by content: the same text (and title) from this outlet, under another GUID or URL."""
+def known_identities(session: Session, feed: Feed, guids: Iterable[str], canonicals: Iterable[str]) -> tuple[set[str], set[str]]:
+    """Of these GUIDs and canonical URLs, (the GUIDs stored in this feed, the canonical URLs stored anywhere)."""
+    guids, canonicals = set(guids), set(canonicals)
+    known_guids: set[str] = set()
+    known_urls: set[str] = set()
+    for guid_chunk, url_chunk in zip(_chunks(sorted(guids)), _chunks(sorted(canonicals))):
+        rows = session.execute(select(Article.feed_id, Article.guid, Article.canonical_url).where(
+            or_(and_(Article.feed_id == feed.id, Article.guid.in_(guid_chunk)), Article.canonical_url.in_(url_chunk))
+        ))
+        for feed_id, guid, canonical in rows:
+            if feed_id == feed.id and guid in guids:
+                known_guids.add(guid)
+            if canonical in canonicals:
+                known_urls.add(canonical)
+    return known_guids, known_urls
+
+
+def known_content(session: Session, feed: Feed, hashes: Iterable[str]) -> set[str]:
+    """Of these content hashes, those of items stored from this outlet (under another GUID or URL)."""
     same_outlet_feeds = select(Feed.id).where(Feed.outlet == feed.outlet)
-    query = select(Article.id).where(
-        Article.content_hash == content_hash, Article.feed_id.in_(same_outlet_feeds)
-    ).limit(1)
-    return session.scalar(query) is not None
+    found: set[str] = set()
+    for chunk in _chunks(sorted(set(hashes))):
+        found.update(session.scalars(select(Article.content_hash).where(
+            Article.content_hash.in_(chunk), Article.feed_id.in_(same_outlet_feeds))))
+    return found
 
 
-def assign_cluster(session: Session, article: Article, seen_at: datetime,
-                   window: timedelta = timedelta(days=ParseSettings.cluster_window_days)) -> StoryCluster:
-    """Put an article into the story cluster of its nearest near-duplicate, or into a new cluster.
+def cluster_candidates(session: Session, band_hashes: Iterable[str]) -> tuple[dict[str, list[int]], dict[int, tuple[ClusterState, np.ndarray]]]:
+    """Stored articles sharing any of these band hashes, in one query (per IN_CHUNK hashes).
 
-    A cluster is open to copies seen within `window` of its reports. A copy of a cluster that is
-    closed starts a new cluster that `follows` it: the story returned, and is a new event.
+    Returns (band hash -> article ids, article id -> (its cluster, its MinHash values)). Band hashes
+    are SHA-1 of different MinHash slices, so matching on the hash alone (indexed) finds the same
+    candidates as matching (band, hash); similarity is verified in Python.
     """
-    minhash = dedupe.signature(f"{article.title}\n{article.summary_text}")
-    best: tuple[float, int] | None = None  # (similarity, cluster id) of the nearest copy in an open cluster
-    earlier: tuple[float, int] | None = None  # ... in a closed cluster
-    if minhash is not None:
-        article.minhash = dedupe.to_bytes(minhash)
-        bands = dedupe.band_hashes(minhash)
-        pairs = list(enumerate(bands))
-        # band hashes are SHA-1 of different MinHash slices, so matching on the hash alone (indexed)
-        # finds the same candidates as matching (band, hash); similarity is verified below anyway
-        candidate_ids = select(ArticleBand.article_id).where(ArticleBand.band_hash.in_(bands))
+    by_band: dict[str, list[int]] = {}
+    articles: dict[int, tuple[ClusterState, np.ndarray]] = {}
+    clusters: dict[int, ClusterState] = {}
+    for chunk in _chunks(sorted(set(band_hashes))):
         # only the columns needed: whole rows would drag the raw entry JSON along for every candidate
-        candidates = session.execute(
-            select(Article.id, Article.cluster_id, Article.minhash, StoryCluster.first_seen_at, StoryCluster.last_seen_at)
+        rows = session.execute(
+            select(ArticleBand.band_hash, Article.id, Article.cluster_id, Article.minhash,
+                   StoryCluster.first_seen_at, StoryCluster.last_seen_at)
+            .join(Article, Article.id == ArticleBand.article_id)
             .join(StoryCluster, StoryCluster.id == Article.cluster_id)
-            .where(Article.id.in_(candidate_ids), Article.id != article.id, Article.minhash.is_not(None))
-            .order_by(Article.id)
-        ).all()
-        for _candidate_id, cluster_id, stored, first_seen, last_seen in candidates:
-            score = dedupe.similarity(minhash, dedupe.from_bytes(stored))
-            if score < dedupe.SIMILARITY_THRESHOLD:
-                continue
-            is_open = first_seen - window <= seen_at <= last_seen + window
-            if is_open and (best is None or score > best[0]):
-                best = (score, cluster_id)
-            elif not is_open and (earlier is None or score > earlier[0]):
-                earlier = (score, cluster_id)
-        session.execute(insert(ArticleBand), [{"article_id": article.id, "band": i, "band_hash": h} for i, h in pairs])
-    if best is not None:
-        cluster = session.get(StoryCluster, best[1])
-        cluster.size += 1
-        cluster.last_seen_at = max(cluster.last_seen_at, seen_at)
-        cluster.first_seen_at = min(cluster.first_seen_at, seen_at)
-    else:
-        cluster = StoryCluster(first_seen_at=seen_at, last_seen_at=seen_at, size=1,
-                               follows_cluster_id=earlier[1] if earlier else None)
-        session.add(cluster)
-        session.flush()
-    article.cluster_id = cluster.id
-    return cluster
+            .where(ArticleBand.band_hash.in_(chunk), Article.minhash.is_not(None))
+        )
+        for band_hash, article_id, cluster_id, minhash, first_seen, last_seen in rows:
+            by_band.setdefault(band_hash, []).append(article_id)
+            cluster = clusters.setdefault(cluster_id, ClusterState(first_seen, last_seen, cluster_id))
+            articles[article_id] = (cluster, dedupe.from_bytes(minhash))
+    return by_band, articles
 
 
 def store_document(
@@ -111,57 +143,194 @@ def store_document(
     fetched_at: datetime,
     limits: ParseSettings = ParseSettings(),
 ) -> StoreCounts:
-    """Store every new entry; one failing entry is recorded and skipped, the others are kept."""
+    """Store every new entry; one failing entry is recorded and skipped, the others are kept.
+
+    Identity (GUID in this feed, canonical URL anywhere) is checked for all entries at once before any
+    markup is sanitised, so a document whose items are all stored costs one query; only new items pay
+    for sanitising, the content-hash check (same text from the same outlet) and MinHash.
+    """
     counts = StoreCounts(n_entries=len(parsed.entries), warnings=list(parsed.warnings))
-    for entry in parsed.entries:
-        try:
-            with session.begin_nested():
-                counts.n_new += _store_entry(session, feed, entry, raw, attempt, fetched_at, limits, counts.warnings)
-        except (SQLAlchemyError, ValueError) as exc:
-            counts.n_failed += 1
-            counts.warnings.append(f"item {entry.url or entry.guid} gagal disimpan: {type(exc).__name__}: {exc}"[:500])
+    # an item without a link is known by its GUID, which is only unique within its feed
+    identities = [(entry, entry.canonical_url or f"guid:{feed.id}:{entry.guid}") for entry in parsed.entries]
+    known_guids, known_urls = known_identities(session, feed, (e.guid for e, _ in identities), (c for _, c in identities))
+    fresh = []
+    for entry, canonical in identities:
+        if entry.guid in known_guids or canonical in known_urls:
+            continue
+        known_guids.add(entry.guid)  # a later item of this document with the same identity is a repeat
+        known_urls.add(canonical)
+        fresh.append((entry, canonical))
+    if not fresh:
+        return counts
+    items = _prepared(session, feed, fresh, raw, attempt, fetched_at, limits, counts)
+    if items:
+        counts.n_new += _store_isolated(session, feed, items, limits, counts)
     return counts
 
 
-def _store_entry(session: Session, feed: Feed, entry: ParsedEntry, raw: RawDocument | None,
-                 attempt: FetchAttempt | None, fetched_at: datetime, limits: ParseSettings, warnings: list[str]) -> int:
-    """Store one entry unless it is known; 1 when stored, else 0.
-
-    Identity (GUID, canonical URL) is checked before the markup is sanitised, so items already stored
-    cost one query on every later poll; only new items pay for sanitising and the content-hash check.
-    """
-    # an item without a link is known by its GUID, which is only unique within its feed
-    canonical = entry.canonical_url or f"guid:{feed.id}:{entry.guid}"
-    if is_known(session, feed, entry.guid, canonical):
-        return 0
-    content = entry_content(entry, limits)
-    warnings.extend(content.warnings)
-    if not (entry.url or content.title or content.summary_text):
-        warnings.append(f"item {quote(entry.guid)} kosong dilewati")
-        return 0
+def _prepared(session: Session, feed: Feed, fresh: list[tuple[ParsedEntry, str]], raw, attempt, fetched_at: datetime,
+              limits: ParseSettings, counts: StoreCounts) -> list[NewItem]:
+    """The new items sanitised, content-checked and hashed (a failing one recorded and dropped)."""
+    contents = []
+    for entry, canonical in fresh:
+        try:
+            content = entry_content(entry, limits)
+        except ITEM_ERRORS as exc:
+            _fail(counts, entry, exc)
+            continue
+        counts.warnings.extend(content.warnings)
+        if not (entry.url or content.title or content.summary_text):
+            counts.warnings.append(f"item {quote(entry.guid)} kosong dilewati")
+            continue
+        contents.append((entry, canonical, content))
     # an item without text is told apart by GUID and URL only: the hash of no text is shared by every such item
-    if content.content_hash is not None and is_known_content(session, feed, content.content_hash):
-        return 0
-    article_id = insert_new(session, Article, dict(
-        feed_id=feed.id,
-        guid=entry.guid,
-        url=entry.url,
-        canonical_url=canonical,
-        title=content.title,
-        summary_html=content.summary_html,
-        summary_text=content.summary_text,
-        author=entry.author,
-        language=entry.language,
-        published_at=entry.published_at,
-        fetched_at=fetched_at,
-        content_hash=content.content_hash or "",
-        raw_entry=entry.raw,
-        raw_document_id=raw.id if raw else None,
+    seen_hashes = known_content(session, feed, (c.content_hash for _, _, c in contents if c.content_hash))
+    items = []
+    for entry, canonical, content in contents:
+        if content.content_hash is not None:
+            if content.content_hash in seen_hashes:
+                continue
+            seen_hashes.add(content.content_hash)  # the same text twice in one document is stored once
+        try:
+            items.append(_new_item(feed, entry, canonical, content, raw, attempt, fetched_at))
+        except ITEM_ERRORS as exc:
+            _fail(counts, entry, exc)
+    return items
+
+
+def _new_item(feed: Feed, entry: ParsedEntry, canonical: str, content, raw, attempt, fetched_at: datetime) -> NewItem:
+    minhash = dedupe.signature(f"{content.title}\n{content.summary_text}")
+    values = dict(
+        feed_id=feed.id, guid=entry.guid, url=entry.url, canonical_url=canonical, title=content.title,
+        summary_html=content.summary_html, summary_text=content.summary_text, author=entry.author,
+        language=entry.language, published_at=entry.published_at, fetched_at=fetched_at,
+        content_hash=content.content_hash or "", raw_entry=entry.raw, raw_document_id=raw.id if raw else None,
         fetch_attempt_id=attempt.id if attempt else None,
-    ))
-    if article_id is None:  # another process stored the same item (same URL, or same GUID in this feed) a moment ago
+        minhash=dedupe.to_bytes(minhash) if minhash is not None else None,
+    )
+    return NewItem(entry, canonical, values, entry.published_at or fetched_at,
+                   dedupe.hash_values(minhash) if minhash is not None else None,
+                   dedupe.band_hashes(minhash) if minhash is not None else [])
+
+
+def _fail(counts: StoreCounts, entry: ParsedEntry, exc: Exception) -> None:
+    counts.n_failed += 1
+    counts.warnings.append(f"item {entry.url or entry.guid} gagal disimpan: {type(exc).__name__}: {exc}"[:500])
+
+
+def _store_isolated(session: Session, feed: Feed, items: list[NewItem], limits: ParseSettings, counts: StoreCounts) -> int:
+    """Store the items together in a savepoint; if that fails, each in its own, so one bad item fails alone."""
+    window = timedelta(days=limits.cluster_window_days)
+    try:
+        with session.begin_nested():
+            return store_items(session, feed, items, window)
+    except ITEM_ERRORS as exc:
+        if len(items) == 1:
+            _fail(counts, items[0].entry, exc)
+            return 0
+    stored = 0
+    for item in items:
+        try:
+            with session.begin_nested():
+                stored += store_items(session, feed, [item], window)
+        except ITEM_ERRORS as exc:
+            _fail(counts, item.entry, exc)
+    return stored
+
+
+def store_items(session: Session, feed: Feed, items: list[NewItem], window: timedelta) -> int:
+    """Insert new items, their copy clusters and band hashes in bulk; how many were inserted.
+
+    An item another process stored a moment ago (same URL, or same GUID in this feed) is skipped by
+    the insert (ON CONFLICT DO NOTHING) exactly as if it had been found by the identity check.
+    """
+    by_band, stored = cluster_candidates(session, (h for item in items for h in item.bands))
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    # Core statements on the tables, executemany (one compiled statement, cached): the ORM's bulk paths
+    # cost more than the database work here
+    articles = Article.__table__
+    statement = dialect.insert(articles).on_conflict_do_nothing().returning(articles.c.id, articles.c.canonical_url)
+    inserted = {canonical: article_id for article_id, canonical in session.execute(statement, [i.values for i in items])}
+    new = [(inserted[item.canonical], item) for item in items if item.canonical in inserted]
+    if not new:
         return 0
-    article = session.get(Article, article_id)
-    assign_cluster(session, article, entry.published_at or fetched_at, timedelta(days=limits.cluster_window_days))
-    session.flush()
-    return 1
+    assignments = assign_clusters(new, by_band, stored, window)
+    write_clusters(session, list(dict.fromkeys(assignments.values())))
+    session.execute(articles.update().where(articles.c.id == bindparam("aid")).values(cluster_id=bindparam("cid")),
+                    [{"aid": article_id, "cid": cluster.cluster_id} for article_id, cluster in assignments.items()])
+    bands = [{"article_id": article_id, "band": i, "band_hash": h} for article_id, item in new for i, h in enumerate(item.bands)]
+    if bands:
+        session.execute(ArticleBand.__table__.insert(), bands)
+    return len(new)
+
+
+def assign_clusters(new: list[tuple[int, NewItem]], by_band: dict[str, list[int]],
+                    stored: dict[int, tuple[ClusterState, np.ndarray]], window: timedelta) -> dict[int, ClusterState]:
+    """Each new article's copy cluster, in document order (`by_band` and `stored` gain the new articles).
+
+    An article joins the open cluster of its nearest near-duplicate (stored, or earlier in this
+    document); a cluster is open to copies seen within `window` of its reports. A copy of a closed
+    cluster starts a new cluster that `follows` it: the story returned, and is a new event.
+    """
+    assignments: dict[int, ClusterState] = {}
+    for article_id, item in new:
+        cluster, closed = _nearest(item, by_band, stored, window)
+        if cluster is None:
+            cluster = ClusterState(item.seen_at, item.seen_at, follows=closed)
+        cluster.added += 1
+        cluster.last_seen_at = max(cluster.last_seen_at, item.seen_at)
+        cluster.first_seen_at = min(cluster.first_seen_at, item.seen_at)
+        assignments[article_id] = cluster
+        if item.hashvalues is not None:
+            stored[article_id] = (cluster, item.hashvalues)
+            for band_hash in item.bands:
+                by_band.setdefault(band_hash, []).append(article_id)
+    return assignments
+
+
+def _nearest(item: NewItem, by_band: dict[str, list[int]], stored: dict[int, tuple[ClusterState, np.ndarray]],
+             window: timedelta) -> tuple[ClusterState | None, ClusterState | None]:
+    """(the cluster of the nearest copy in an open cluster, else None; the nearest copy's closed cluster, else None)."""
+    best: tuple[float, ClusterState] | None = None
+    earlier: tuple[float, ClusterState] | None = None
+    if item.hashvalues is None:
+        return None, None
+    for candidate_id in sorted({article_id for h in item.bands for article_id in by_band.get(h, ())}):
+        cluster, hashvalues = stored[candidate_id]
+        score = dedupe.similarity(item.hashvalues, hashvalues)
+        if score < dedupe.SIMILARITY_THRESHOLD:
+            continue
+        if cluster.is_open_to(item.seen_at, window):
+            if best is None or score > best[0]:
+                best = (score, cluster)
+        elif earlier is None or score > earlier[0]:
+            earlier = (score, cluster)
+    if best is not None:
+        return best[1], None
+    return None, earlier[1] if earlier else None
+
+
+def write_clusters(session: Session, clusters: list[ClusterState]) -> None:
+    """Create the new clusters (in document order, so each gets its id) and grow the stored ones."""
+    started = [c for c in clusters if c.cluster_id is None]
+    if started:
+        rows = [{"first_seen_at": c.first_seen_at, "last_seen_at": c.last_seen_at, "size": c.added,
+                 "follows_cluster_id": c.follows.cluster_id if c.follows else None} for c in started]
+        ids = session.scalars(insert(StoryCluster).returning(StoryCluster.id, sort_by_parameter_order=True), rows).all()
+        for cluster, cluster_id in zip(started, ids):
+            cluster.cluster_id = cluster_id
+        # a cluster following one started earlier in this document learns its id only now (rare)
+        late = [{"id": c.cluster_id, "follows_cluster_id": c.follows.cluster_id} for c in started
+                if c.follows is not None and c.follows in started]
+        if late:
+            session.execute(update(StoryCluster), late)
+    grown = [{"cid": c.cluster_id, "size_added": c.added, "first": c.first_seen_at, "last": c.last_seen_at}
+             for c in clusters if c not in started]
+    if grown:
+        table = StoryCluster.__table__
+        session.execute(
+            table.update().where(table.c.id == bindparam("cid"))
+            .values(size=table.c.size + bindparam("size_added"), first_seen_at=bindparam("first"),
+                    last_seen_at=bindparam("last")),
+            grown,
+        )

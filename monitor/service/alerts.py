@@ -455,3 +455,24 @@ def link_action(session: Session, alert_id: int, action_id: int, actor: str, not
     session.add(AlertEvent(alert_id=alert.id, actor=actor, from_status=alert.status, to_status=alert.status,
                            note=note or f"ditautkan ke aksi {action.code}", changes={"action": action.code}))
     audit.record(session, actor, "alert.link_action", f"alert:{alert_id}", {"action": action.code}, address)
+
+
+def stage_failures(session: Session) -> list[StageFailureRow]:
+    """The stories and events the alert stage failed on, most recent first, with their error and attempts."""
+    from monitor.alerts.failures import recorded
+
+    return [StageFailureRow(f.stage, f.item_id, f.attempts, f.error, f.first_failed_at, f.last_failed_at)
+            for f in recorded(session)]
+
+
+@dataclass(frozen=True)
+class StageFailureRow:
+    """One item the alert stage failed on (see monitor/alerts/failures.py)."""
+
+    stage: str
+    item_id: int
+    attempts: int
+    error: str
+    first_failed_at: datetime
+    last_failed_at: datetime
+

@@ -43,14 +43,15 @@ def test_only_due_feeds_are_fetched(engine, settings, feed_server):
 
 
 def test_a_failing_item_is_recorded_and_the_others_stored(engine, settings, feed_server, monkeypatch):
-    real_assign = store.assign_cluster
+    real_assign = store.assign_clusters
 
-    def assign_failing_on_flood(session, article, seen_at, *window):
-        if article.title.startswith("Banjir"):
+    def assign_failing_on_flood(new, *args):
+        # the document's items are stored together; this fails that batch, then the flood item alone
+        if any(item.values["title"].startswith("Banjir") for _id, item in new):
             raise ValueError("simulated bad item")
-        return real_assign(session, article, seen_at, *window)
+        return real_assign(new, *args)
 
-    monkeypatch.setattr(store, "assign_cluster", assign_failing_on_flood)
+    monkeypatch.setattr(store, "assign_clusters", assign_failing_on_flood)
     add_feed(engine, "antara", feed_server.feed("/rss", fixture_bytes("antara_kalteng_terkini.xml")))
     [outcome] = cycle(engine, settings)
     assert (outcome.outcome, outcome.n_entries, outcome.n_new, outcome.n_failed) == ("ok", 3, 2, 1)
@@ -64,7 +65,7 @@ def test_a_failing_item_is_recorded_and_the_others_stored(engine, settings, feed
         assert orphans == []
     assert get_feed(engine, "antara").error_count == 0
 
-    monkeypatch.setattr(store, "assign_cluster", real_assign)
+    monkeypatch.setattr(store, "assign_clusters", real_assign)
     [again] = cycle(engine, settings)
     assert (again.n_new, again.n_failed) == (1, 0)  # nothing is lost: the item comes in on the next run
     assert count(engine, Article) == 3
@@ -79,17 +80,14 @@ def test_crash_between_fetch_and_store_leaves_nothing_half_written(engine, setti
                                                 headers={"ETag": '"v1"'}))
     add_feed(engine, "warta", feed_server.feed("/atom", fixture_bytes("atom_kalteng.xml"), content_type="application/atom+xml"))
     before = feed_state(get_feed(engine, "antara"))
-    real_assign = store.assign_cluster
-    calls = {"antara": 0}
+    real_assign = store.assign_clusters
 
-    def crash_after_two_items(session, article, seen_at, *window):
-        if article.feed_id == "antara":
-            calls["antara"] += 1
-            if calls["antara"] == 3:  # two items of the document are already flushed
-                raise SimulatedCrash("process killed mid-document")
-        return real_assign(session, article, seen_at, *window)
+    def crash_after_inserting_items(new, *args):
+        if any(item.values["feed_id"] == "antara" for _id, item in new):  # the items' rows are already inserted
+            raise SimulatedCrash("process killed mid-document")
+        return real_assign(new, *args)
 
-    monkeypatch.setattr(store, "assign_cluster", crash_after_two_items)
+    monkeypatch.setattr(store, "assign_clusters", crash_after_inserting_items)
     outcomes = {o.feed_id: o for o in cycle(engine, settings)}
     assert outcomes["antara"].outcome == "error" and "SimulatedCrash" in outcomes["antara"].message
     assert outcomes["warta"].outcome == "ok" and outcomes["warta"].n_new == 2  # the cycle went on
@@ -108,7 +106,7 @@ def test_crash_between_fetch_and_store_leaves_nothing_half_written(engine, setti
     assert after["error_count"] == 1 and "SimulatedCrash" in after["last_error"]
     assert after["next_check_at"] > before["next_check_at"]
 
-    monkeypatch.setattr(store, "assign_cluster", real_assign)
+    monkeypatch.setattr(store, "assign_clusters", real_assign)
     [retry] = cycle(engine, settings, feed_ids=["antara"])
     assert (retry.outcome, retry.n_new) == ("ok", 3)
     assert get_feed(engine, "antara").etag == '"v1"'
@@ -118,7 +116,7 @@ def test_crash_during_file_ingest_rolls_back(engine, monkeypatch):
     def crash(*args, **kwargs):
         raise SimulatedCrash("disk full")
 
-    monkeypatch.setattr(store, "assign_cluster", crash)
+    monkeypatch.setattr(store, "assign_clusters", crash)
     with pytest.raises(SimulatedCrash):
         ingest_file(engine, FEED_FIXTURES / "wordpress_kalteng.xml")
     # only the body, kept before parsing, remains
@@ -265,3 +263,25 @@ def test_hostile_xml_stays_harmless(engine, tmp_path, kind):
     for article in articles(engine):
         stored = article.title + article.summary_text + article.summary_html + str(article.raw_entry)
         assert "root:" not in stored and "aaaaaaaaaaaaaaaaaaaa" not in stored and "\x00" not in stored
+
+
+def test_the_same_bytes_after_a_pass_with_nothing_new_are_not_parsed_again(engine, settings, feed_server, monkeypatch):
+    import monitor.pipeline as pipeline
+
+    add_feed(engine, "rusak", feed_server.feed("/bad", fixture_bytes("malformed.xml")))
+    parses = []
+    real_parse = pipeline.parse_feed
+    monkeypatch.setattr(pipeline, "parse_feed", lambda *a, **kw: parses.append(1) or real_parse(*a, **kw))
+    results = [cycle(engine, settings) for _ in range(4)]
+    assert len(parses) == 2  # new items, then the first pass with nothing new; after that the bytes are known
+    first, second, third, fourth = attempts(engine, "rusak")
+    assert first.n_new > 0 and second.n_new == third.n_new == fourth.n_new == 0
+    assert second.warnings and third.warnings == fourth.warnings == second.warnings  # same records as a real parse
+    assert third.n_entries == fourth.n_entries == second.n_entries == first.n_entries
+    assert [r[0].message for r in results[1:]] == [results[1][0].message] * 3
+    assert get_feed(engine, "rusak").error_count == 0
+
+    feed_server.feed("/bad", fixture_bytes("malformed.xml").replace(b"</channel>", b"<item><title>Baru</title>"
+                                                                  b"<link>https://contoh.id/baru</link></item></channel>"))
+    [changed] = cycle(engine, settings)
+    assert len(parses) == 3 and changed.n_new == 1  # other bytes: read again

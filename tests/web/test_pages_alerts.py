@@ -6,12 +6,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import json
 import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
 
+from classifiers.paths import default_model_dir
 from monitor.db.models import Alert, AuditEntry, Feed, LabelCorrection, PlanLink
 from monitor.db.session import session_scope
 from monitor.service.alerts import AlertFilters, list_alerts, link_choices
@@ -22,6 +24,7 @@ from tests.web.conftest import get_page
 from tests.web.pages import elements, links
 
 DAY = date(2026, 11, 14)  # Kotawaringin Timur at Awas in the demo
+MODEL_VERSION = json.loads((default_model_dir() / "card.json").read_text())["version"]  # the pinned test model
 
 
 
@@ -187,7 +190,7 @@ def test_the_detail_of_an_alert(as_user, demo_engine):
     # evidence with the words that pushed the model marked; the terms per category; the model version
     assert re.search(r"<mark>[^<]*blokade jalan</mark>", page) and "Kalimat bukti" in text
     assert "Istilah yang mendorong penilaian" in text and 'class="term"' in page
-    assert "Konflik perkebunan" in text and "<code>default</code>" in page
+    assert "Konflik perkebunan" in text and f"<code>{MODEL_VERSION}</code>" in page
     # places with the words the reports use for them
     assert "Tempat yang disebut" in text and "Pondok Damar" in text and re.search(r"disebut sebagai “[^”]+”", text)
     # scores per category and the conflict score
