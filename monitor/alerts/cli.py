@@ -18,8 +18,15 @@ from monitor.config import Settings
 from monitor.db.models import present
 from monitor.db.session import open_database, session_scope
 from monitor.service.alert_export import alerts_csv
-from monitor.service.alerts import (AlertDetail, AlertFilters, alert_detail, correct, list_alerts, set_status,
-                                    stage_failures)
+from monitor.service.alerts import (
+    AlertDetail,
+    AlertFilters,
+    alert_detail,
+    correct,
+    list_alerts,
+    set_status,
+    stage_failures,
+)
 from monitor.service.board import coverage_rows, level_board
 from monitor.service.events import merge_alerts, split_report
 from monitor.service.flow import recompute_levels, rescore as flow_rescore
