@@ -6,7 +6,7 @@ import json
 import platform
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -75,7 +75,7 @@ def save_model(model: CategoryModel, folder: Path, card_fields: dict) -> dict:
     sio.dump(model.to_state(), artifact, compression=zipfile.ZIP_DEFLATED)
     card = {
         "version": card_fields.get("version", folder.name),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "labels": model.codes,
         "conflict_labels": model.conflict_codes,
         "thresholds": model.thresholds,
@@ -104,18 +104,19 @@ def load_model(folder: Path) -> LoadedModel:
         raise ModelIntegrityError(f"berkas model {artifact} tidak ada")
     actual = sha256_of(artifact)
     if actual != card.get("sha256"):
-        raise ModelIntegrityError(f"sha256 {artifact} ({actual}) tidak cocok dengan kartu ({card.get('sha256')}); berkas ditolak")
+        raise ModelIntegrityError(
+            f"sha256 {artifact} ({actual}) tidak cocok dengan kartu ({card.get('sha256')}); berkas ditolak")
     try:
         state = sio.load(artifact, trusted=TRUSTED_TYPES)
     except UntrustedTypesFoundException as exc:
         raise ModelIntegrityError(f"berkas model {artifact} memuat jenis objek yang tidak dipercaya ({exc}); "
                                   f"berkas ditolak") from exc
-    except Exception as exc:  # noqa: BLE001 - the file is untrusted input: any failure to read it is a bad model
+    except Exception as exc:  # the file is untrusted input: any failure to read it is a bad model
         raise ModelIntegrityError(f"berkas model {artifact} bukan arsip skops yang sah "
                                   f"({type(exc).__name__}: {exc}); berkas ditolak") from exc
     try:
         model = CategoryModel.from_state(state)
-    except Exception as exc:  # noqa: BLE001 - likewise for a readable file of the wrong shape
+    except Exception as exc:  # likewise for a readable file of the wrong shape
         raise ModelIntegrityError(f"berkas model {artifact} tidak sesuai dengan model kategori Waspada "
                                   f"({type(exc).__name__}: {exc}); berkas ditolak") from exc
     return LoadedModel(model, card, folder)

@@ -13,8 +13,9 @@ on top (one booster per label reads every label's calibrated probability, so lab
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Sequence
+from typing import TypeVar
 
 import numpy as np
 from scipy import sparse
@@ -28,6 +29,7 @@ from threadpoolctl import threadpool_limits
 from classifiers.text import analyze, normalize
 
 CONFLICT = "conflict"
+_Part = TypeVar("_Part")
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,13 @@ class Prediction:
     conflict: float
     is_conflict: bool
     explanation: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+
+
+def _trained(part: _Part | None) -> _Part:
+    """A part that `fit` or `from_state` sets; None means the model was neither trained nor loaded."""
+    if part is None:
+        raise ValueError("the model is neither trained nor loaded")
+    return part
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -101,7 +110,7 @@ class CategoryModel:
 
     @property
     def outputs(self) -> list[str]:
-        return self.codes + [CONFLICT]
+        return [*self.codes, CONFLICT]
 
     def prepare(self, texts: Sequence[str]) -> list[list[str]]:
         """Cleaned, stemmed tokens of each text."""
@@ -111,7 +120,7 @@ class CategoryModel:
         # unigrams and word n-grams named as scikit-learn's word analyzer names them ("a b")
         features = list(tokens)
         for n in range(2, self.config.ngram_max + 1):
-            features.extend(map(" ".join, zip(*(tokens[k:] for k in range(n)))))
+            features.extend(map(" ".join, zip(*(tokens[k:] for k in range(n)), strict=False)))
         return features
 
     def _targets(self, label_sets: Sequence[Sequence[str]]) -> np.ndarray:
@@ -144,7 +153,7 @@ class CategoryModel:
         return HistGradientBoostingClassifier(max_iter=60, learning_rate=0.1, max_leaf_nodes=8, min_samples_leaf=20,
                                               early_stopping=False, random_state=self.config.seed)
 
-    def fit(self, texts: Sequence[str], label_sets: Sequence[Sequence[str]]) -> "CategoryModel":
+    def fit(self, texts: Sequence[str], label_sets: Sequence[Sequence[str]]) -> CategoryModel:
         """Train every label's model, its calibration and its threshold."""
         cfg = self.config
         self.vectorizer = self._new_vectorizer(min_df=cfg.min_df, max_features=cfg.max_features)
@@ -158,7 +167,7 @@ class CategoryModel:
         self.bias = np.zeros(n_outputs)
         self.calibration = np.tile([1.0, 0.0], (n_outputs, 1))
         out_of_fold = np.zeros(y.shape)
-        for j, name in enumerate(self.outputs):
+        for j in range(n_outputs):
             positives = int(y[:, j].sum())
             if positives == 0:
                 self.bias[j], self.calibration[j] = -10.0, (1.0, 0.0)
@@ -216,20 +225,21 @@ class CategoryModel:
         return decisions
 
     def _matrix(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        X = self.vectorizer.transform(self.prepare(texts))
+        X = _trained(self.vectorizer).transform(self.prepare(texts))
         if self.char_vectorizer is not None:
             X = sparse.hstack([X, self.char_vectorizer.transform(texts)], format="csr")
         return X
 
     def _feature_names(self) -> np.ndarray:
-        names = self.vectorizer.get_feature_names_out()
+        names = _trained(self.vectorizer).get_feature_names_out()
         if self.char_vectorizer is not None:
             names = np.concatenate([names, ["~" + term for term in self.char_vectorizer.get_feature_names_out()]])
         return names
 
     def _probabilities(self, X) -> np.ndarray:
         decisions = np.asarray(X @ self.weights) + self.bias
-        probabilities = _sigmoid(decisions * self.calibration[:, 0] + self.calibration[:, 1])
+        calibration = _trained(self.calibration)
+        probabilities = _sigmoid(decisions * calibration[:, 0] + calibration[:, 1])
         if self.stackers:
             calibrated = probabilities.copy()
             with threadpool_limits(limits=1, user_api="openmp"):
@@ -264,7 +274,7 @@ class CategoryModel:
 
     def _top_terms(self, x_row, column: int, names, k: int) -> list[tuple[str, float]]:
         row = x_row.tocsr()
-        contributions = row.data * self.weights[row.indices, column]
+        contributions = row.data * _trained(self.weights)[row.indices, column]
         order = np.argsort(-contributions)[:k]
         return [(str(names[row.indices[o]]), round(float(contributions[o]), 4)) for o in order if contributions[o] > 0]
 
@@ -277,10 +287,11 @@ class CategoryModel:
         """
         if self.stackers:
             raise ValueError("a model with gradient boosting on top is for evaluation only and is not saved")
+        vectorizer = _trained(self.vectorizer)
         state = {
             "codes": self.codes, "conflict_codes": self.conflict_codes, "config": asdict(self.config),
-            "terms": self.vectorizer.get_feature_names_out().astype(str), "idf": self.vectorizer.idf_.astype(np.float32),
-            "weights": self.weights.astype(np.float32), "bias": self.bias,
+            "terms": vectorizer.get_feature_names_out().astype(str), "idf": vectorizer.idf_.astype(np.float32),
+            "weights": _trained(self.weights).astype(np.float32), "bias": self.bias,
             "calibration": self.calibration, "thresholds": self.thresholds,
         }
         if self.char_vectorizer is not None:
@@ -289,7 +300,7 @@ class CategoryModel:
         return state
 
     @classmethod
-    def from_state(cls, state: dict) -> "CategoryModel":
+    def from_state(cls, state: dict) -> CategoryModel:
         """Rebuild a model from `to_state` output."""
         model = cls(state["codes"], state["conflict_codes"], ModelConfig(**state["config"]))
         model.vectorizer = model._new_vectorizer(vocabulary={term: i for i, term in enumerate(state["terms"].tolist())})

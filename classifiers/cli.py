@@ -5,7 +5,6 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -71,7 +70,8 @@ def classify_stream(classifier, lines, out, err, explain: int = 0) -> int:
     """Classify JSON lines from `lines` into `out` in order; bad lines get an error record. Returns the error count."""
     from classifiers.service import NewsItem
 
-    errors, pending = 0, []
+    errors = 0
+    pending: list[NewsItem | dict] = []  # an item to classify, or the error record of a bad line
 
     def flush():
         items = [entry for entry in pending if isinstance(entry, NewsItem)]
@@ -103,7 +103,7 @@ def register(app: typer.Typer) -> None:
     def classify(
         input: Path = typer.Option(..., "--input", help="JSONL masukan: {id, title, text} per baris"),
         output: Path = typer.Option(..., "--output", help="JSONL keluaran, urutan sama dengan masukan"),
-        model: Optional[Path] = typer.Option(None, "--model", help="Folder model (bawaan: models/default)"),
+        model: Path | None = typer.Option(None, "--model", help="Folder model (bawaan: models/default)"),
         explain: int = typer.Option(0, "--explain", help="Sertakan N istilah teratas yang mendorong tiap kategori"),
     ):
         """Klasifikasikan berita: kategori konflik, skor, sinyal konflik, dan tempat di Kalteng."""
@@ -114,18 +114,18 @@ def register(app: typer.Typer) -> None:
             classifier = load_classifier(str(model) if model else None)
         except ModelIntegrityError as exc:
             typer.echo(f"galat: {exc}", err=True)
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
         try:
             source = input.open(encoding="utf-8", errors="strict")
         except OSError as exc:
             typer.echo(f"galat: berkas masukan tidak bisa dibuka: {exc}", err=True)
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
         with source, output.open("w", encoding="utf-8") as out:
             try:
                 errors = classify_stream(classifier, source, out, sys.stderr, explain)
             except UnicodeDecodeError as exc:
                 typer.echo(f"galat: masukan bukan UTF-8 ({exc})", err=True)
-                raise typer.Exit(2)
+                raise typer.Exit(2) from None
         if errors:
             typer.echo(f"{errors} baris masukan bermasalah; baris lain tetap diproses.", err=True)
             raise typer.Exit(1)
@@ -133,15 +133,16 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def train(
         labels: list[Path] = typer.Option([], "--labels", help="Berkas label analis (JSONL), boleh lebih dari satu"),
-        models_root: Optional[Path] = typer.Option(
+        models_root: Path | None = typer.Option(
             None, "--models-root", help="Folder tempat versi model baru ditulis (bawaan: models/ di salinan sumber, "
                                         "<folder data>/models bila terpasang)"),
-        version: Optional[str] = typer.Option(None, "--version", help="Nama versi (bawaan: cat-TANGGAL-JAM)"),
+        version: str | None = typer.Option(None, "--version", help="Nama versi (bawaan: cat-TANGGAL-JAM)"),
         no_stem: bool = typer.Option(False, "--no-stem", help="Latih tanpa stemming"),
         variant: str = typer.Option(DEFAULT_VARIANT, "--variant", help=VARIANT_HELP),
-        kalteng: Optional[Path] = typer.Option(None, "--kalteng", help=KALTENG_HELP),
+        kalteng: Path | None = typer.Option(None, "--kalteng", help=KALTENG_HELP),
         with_publisher_eval: bool = typer.Option(
-            False, "--publisher-eval", help="Ukur juga dengan penerbit/media ditahan dan catat di kartu (beberapa menit)"),
+            False, "--publisher-eval",
+            help="Ukur juga dengan penerbit/media ditahan dan catat di kartu (beberapa menit)"),
     ):
         """Latih model baru dari set benih, set Kalteng dan label analis; tulis model dan kartunya."""
         from classifiers.evaluation import KALTENG, KALTENG_FOLDS, evaluate_model, publisher_held_out
@@ -172,15 +173,16 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def evaluate(
         labels: list[Path] = typer.Option([], "--labels", help="Berkas label analis tambahan (JSONL)"),
-        output_dir: Optional[Path] = typer.Option(
+        output_dir: Path | None = typer.Option(
             None, "--output-dir",
             help="Folder untuk evaluation.md dan evaluation.json (bawaan: <folder data>/evaluation)"),
         no_stem: bool = typer.Option(False, "--no-stem", help="Konfigurasi utama tanpa stemming"),
         variant: str = typer.Option(DEFAULT_VARIANT, "--variant", help=VARIANT_HELP),
-        kalteng: Optional[Path] = typer.Option(None, "--kalteng", help=KALTENG_HELP),
+        kalteng: Path | None = typer.Option(None, "--kalteng", help=KALTENG_HELP),
         no_compare: bool = typer.Option(False, "--no-compare", help="Lewati perbandingan model (lebih cepat)"),
     ):
-        """Ukur mutu pada data yang tidak dilatih: penerbit/media ditahan, pembagian waktu, penanda tempat, perbandingan model."""
+        """Ukur mutu pada data yang tidak dilatih: penerbit/media ditahan, pembagian waktu, penanda tempat,
+        perbandingan model."""
         from classifiers.evaluation import full_report, to_markdown, write_report
         from classifiers.places import PlaceTagger
         from classifiers.taxonomy import load_taxonomy
@@ -200,7 +202,8 @@ def _variant_config(name: str, no_stem: bool, savable: bool = False):
 
     candidate = next((c for c in CANDIDATES if c.name == name), None)
     if candidate is None:
-        typer.echo(f"galat: varian '{name}' tidak dikenal; pilih salah satu: {', '.join(c.name for c in CANDIDATES)}", err=True)
+        typer.echo(f"galat: varian '{name}' tidak dikenal; pilih salah satu: {', '.join(c.name for c in CANDIDATES)}",
+                   err=True)
         raise typer.Exit(2)
     config = candidate.config(ModelConfig(stem=not no_stem))
     if savable and config.stack != "none":
@@ -219,7 +222,7 @@ def _labeled_items(label_files: list[Path], kalteng: Path | None = None):
         return shipped_items(analyst, kalteng)
     except (OSError, LabelFileError) as exc:
         typer.echo(f"galat: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
 def _headline(report: dict) -> dict:
@@ -228,6 +231,7 @@ def _headline(report: dict) -> dict:
         "macro_f1": report["macro_f1"],
         "macro_f1_support5": report["macro_f1_support5"],
         "micro_f1": report["micro"]["f1"],
-        "per_label": {k: {"f1": v["f1"], "support": v["support"]} for k, v in report["per_label"].items() if v["support"]},
+        "per_label": {k: {"f1": v["f1"], "support": v["support"]}
+                      for k, v in report["per_label"].items() if v["support"]},
         "items": report["items"],
     }

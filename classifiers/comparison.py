@@ -10,8 +10,8 @@ model would need its trees in the artifact first.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Sequence
 
 from classifiers.categories import ModelConfig
 from classifiers.evaluation import KALTENG, LAST_TEST_YEAR, LAST_TRAIN_YEAR, NATIONAL, held_out
@@ -43,7 +43,8 @@ CANDIDATES = (
     # character n-grams with the faster linear SVM: with logistic regression they cost 3-5 times the training time
     Candidate("svm-kata-karakter", "SVM linear atas kata + n-gram karakter 3-4 dari 200 huruf pertama",
               {"estimator": "linear_svm", "char_ngram_max": 4}),
-    Candidate("lr-kata-gboost", "regresi logistik, lalu gradient boosting atas peluang semua kategori", {"stack": "gboost"}),
+    Candidate("lr-kata-gboost", "regresi logistik, lalu gradient boosting atas peluang semua kategori",
+              {"stack": "gboost"}),
 )
 
 
@@ -70,7 +71,8 @@ def compare_models(items: Sequence[LabeledItem], taxonomy: Taxonomy, base: Model
         figures = {}
         for name, folds in splits.items():
             report = held_out(folds, taxonomy, candidate.config(base))
-            figures[name] = {"conflict_f1": report["conflict_signal"]["f1"], "macro_f1_support5": report["macro_f1_support5"]}
+            figures[name] = {"conflict_f1": report["conflict_signal"]["f1"],
+                             "macro_f1_support5": report["macro_f1_support5"]}
         score = sum((f["conflict_f1"] + f["macro_f1_support5"]) / 2 for f in figures.values()) / len(figures)
         rows.append({"name": candidate.name, "description": candidate.description, "changes": candidate.changes,
                      "splits": figures, "score": round(score, 4)})
@@ -88,6 +90,6 @@ def comparison_markdown(comparison: dict) -> list[str]:
     for row in comparison["candidates"]:
         cells = [f"{row['splits'][n]['conflict_f1']:.3f} / {row['splits'][n]['macro_f1_support5']:.3f}" for n in names]
         lines.append(f"| {row['name']} ({row['description']}) | " + " | ".join(cells) + f" | {row['score']:.3f} |")
-    lines += ["", f"Terbaik: {comparison['best']}. Dipilih (paling sederhana dalam {comparison['margin'] * 100:.0f} poin "
-                  f"dari yang terbaik): {comparison['chosen']}."]
+    lines += ["", f"Terbaik: {comparison['best']}. Dipilih (paling sederhana dalam "
+                  f"{comparison['margin'] * 100:.0f} poin dari yang terbaik): {comparison['chosen']}."]
     return lines

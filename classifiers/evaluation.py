@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from classifiers.categories import CategoryModel, ModelConfig
 from classifiers.metrics import binary_report, multilabel_report, prf, set_counts
@@ -49,7 +49,8 @@ def score_predictions(items: Sequence[LabeledItem], predictions, taxonomy: Taxon
     """Category and conflict-signal metrics of predictions against the items' labels."""
     gold = [item.categories for item in items]
     report = multilabel_report(gold, [p.categories for p in predictions], taxonomy.codes, taxonomy.conflict_codes)
-    report["conflict_signal"] = binary_report([_is_conflict(g, taxonomy) for g in gold], [p.is_conflict for p in predictions])
+    report["conflict_signal"] = binary_report([_is_conflict(g, taxonomy) for g in gold],
+                                              [p.is_conflict for p in predictions])
     supported = [v["f1"] for v in report["per_label"].values() if v["support"] >= MIN_SUPPORT]
     report["macro_f1_support5"] = round(sum(supported) / len(supported), 4) if supported else 0.0
     return report
@@ -104,7 +105,7 @@ def place_report(items: Sequence[LabeledItem], tagger: PlaceTagger) -> dict:
     report["kalteng"] = binary_report([item.kalteng for item in real], [t.kalteng for t in tags])
     report["errors"] = [
         {"id": item.id, "gold": sorted(item.kabupaten), "predicted": sorted(t.kabupaten)}
-        for item, t in zip(real, tags) if set(item.kabupaten) != set(t.kabupaten)
+        for item, t in zip(real, tags, strict=True) if set(item.kabupaten) != set(t.kabupaten)
     ][:50]
     return report
 
@@ -157,7 +158,8 @@ def summary(report: dict) -> dict:
 SPLIT_TITLES = {
     "national_publisher_held_out": "Nasional: penerbit ditahan (leave-one-publisher-out)",
     "kalteng_outlet_held_out": f"Kalteng: media ditahan (leave-outlets-out, paling banyak {KALTENG_FOLDS} lipatan)",
-    "kalteng_time_split": f"Kalteng: pembagian waktu (latih s.d. {LAST_TRAIN_YEAR}, uji {LAST_TRAIN_YEAR + 1}-{LAST_TEST_YEAR})",
+    "kalteng_time_split":
+        f"Kalteng: pembagian waktu (latih s.d. {LAST_TRAIN_YEAR}, uji {LAST_TRAIN_YEAR + 1}-{LAST_TEST_YEAR})",
 }
 PLACE_TITLES = {
     "places_kalteng_test": "set Kalteng, bagian uji tempat (label tidak dibaca saat menulis aturan)",
@@ -178,7 +180,8 @@ def _split_markdown(title: str, held: dict) -> list[str]:
     ]
     for code, values in held["per_label"].items():
         if values["support"]:
-            lines.append(f"| {code} | {values['precision']:.3f} | {values['recall']:.3f} | {values['f1']:.3f} | {values['support']} |")
+            lines.append(f"| {code} | {values['precision']:.3f} | {values['recall']:.3f} | {values['f1']:.3f} "
+                         f"| {values['support']} |")
         else:
             lines.append(f"| {code} | - | - | - | 0 (tidak ada contoh nyata; {values['predicted']} prediksi) |")
     lines += ["", "| ditahan | item uji | item konflik | F1 sinyal konflik |", "|---|---|---|---|"]
@@ -186,17 +189,19 @@ def _split_markdown(title: str, held: dict) -> list[str]:
         signal = values["conflict_signal"]
         f1 = f"{signal['f1']:.3f}" if signal["support"] else "-"
         lines.append(f"| {name} | {values['items']} | {signal['support']} | {f1} |")
-    return lines + [""]
+    return [*lines, ""]
 
 
 def to_markdown(report: dict) -> str:
     """The report as Markdown, for people."""
     lines = ["# Evaluasi model kategori konflik", "",
-             f"Data: {report['items']} item ({report['kalteng_items']} dari set Kalteng, {report['synthetic']} sintetis).", "",
+             f"Data: {report['items']} item ({report['kalteng_items']} dari set Kalteng, "
+             f"{report['synthetic']} sintetis).", "",
              "## Target", "", "| bagian | ukuran | target | terukur | tercapai |", "|---|---|---|---|---|"]
     for row in report["targets"]:
         measured = "-" if row["measured"] is None else f"{row['measured']:.3f}"
-        lines.append(f"| {row['split']} | {row['metric']} | {row['target']:.2f} | {measured} | {'ya' if row['met'] else 'tidak'} |")
+        met = "ya" if row["met"] else "tidak"
+        lines.append(f"| {row['split']} | {row['metric']} | {row['target']:.2f} | {measured} | {met} |")
     lines.append("")
     for key, title in SPLIT_TITLES.items():
         if key in report:
@@ -204,21 +209,22 @@ def to_markdown(report: dict) -> str:
     if "holdout_slice" in report:
         slice_ = report["holdout_slice"]
         lines += ["## Potongan uji tetap nasional (split=holdout)", "",
-                  f"- Sinyal konflik F1 {slice_['conflict_signal']['f1']:.3f}; F1 makro {slice_['macro_f1_support5']:.3f}; "
-                  f"item {slice_['items']}", ""]
-    lines += ["## Penanda tempat", "", "| data | item | kabupaten presisi | recall | F1 | dukungan | kecamatan F1 | Kalteng F1 |",
+                  f"- Sinyal konflik F1 {slice_['conflict_signal']['f1']:.3f}; "
+                  f"F1 makro {slice_['macro_f1_support5']:.3f}; item {slice_['items']}", ""]
+    lines += ["## Penanda tempat", "",
+              "| data | item | kabupaten presisi | recall | F1 | dukungan | kecamatan F1 | Kalteng F1 |",
               "|---|---|---|---|---|---|---|---|"]
     for key, title in PLACE_TITLES.items():
         if key in report:
             places = report[key]
             kab = places["kabupaten"]
             kecamatan = f"{places['kecamatan']['f1']:.3f}" if places["kecamatan"]["support"] else "-"
-            lines.append(f"| {title} | {places['items']} | {kab['precision']:.3f} | {kab['recall']:.3f} | {kab['f1']:.3f} | "
-                         f"{kab['support']} | {kecamatan} | {places['kalteng']['f1']:.3f} |")
+            lines.append(f"| {title} | {places['items']} | {kab['precision']:.3f} | {kab['recall']:.3f} "
+                         f"| {kab['f1']:.3f} | {kab['support']} | {kecamatan} | {places['kalteng']['f1']:.3f} |")
     if "comparison" in report:
         from classifiers.comparison import comparison_markdown
 
-        lines += [""] + comparison_markdown(report["comparison"])
+        lines += ["", *comparison_markdown(report["comparison"])]
     lines += ["", f"Waktu: {report['seconds']} detik ({report['cpu_seconds']} detik CPU)."]
     return "\n".join(lines) + "\n"
 

@@ -82,7 +82,7 @@ class Gazetteer:
         self._all_names = frozenset(names)
 
     @classmethod
-    def load(cls, folder: Path | None = None) -> "Gazetteer":
+    def load(cls, folder: Path | None = None) -> Gazetteer:
         """Load the gazetteer CSVs from ``folder`` or, by default, from package data.
 
         Args:
@@ -98,7 +98,7 @@ class Gazetteer:
         return cls._load_from(Path(folder))
 
     @classmethod
-    def _load_from(cls, folder) -> "Gazetteer":
+    def _load_from(cls, folder) -> Gazetteer:
         tables = [_read_csv(folder, name) for name in _GAZETTEER_FILES]
         return cls(*tables)
 

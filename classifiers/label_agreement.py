@@ -44,7 +44,10 @@ def composition(items: list[dict]) -> dict:
 def agreement(readings: list[dict], codes: list[str]) -> dict:
     """Agreement of the two independent readings (before settling)."""
     first, second = [r["first"] for r in readings], [r["second"] for r in readings]
-    same = lambda field: sum(sorted(a[field] or []) == sorted(b[field] or []) for a, b in zip(first, second))  # noqa: E731
+
+    def same(field: str) -> int:
+        return sum(sorted(a[field] or []) == sorted(b[field] or []) for a, b in zip(first, second, strict=True))
+
     kappa = {}
     for code in codes:
         a = [code in (r["categories"] or []) for r in first]
@@ -56,7 +59,7 @@ def agreement(readings: list[dict], codes: list[str]) -> dict:
         "items": len(readings),
         "categories_same": same("categories"),
         "kabupaten_same": same("kabupaten"),
-        "conflict_same": sum(a == b for a, b in zip(conflict_a, conflict_b)),
+        "conflict_same": sum(a == b for a, b in zip(conflict_a, conflict_b, strict=True)),
         "conflict_kappa": cohen_kappa_score(conflict_a, conflict_b),
         "kappa": kappa,
         "third_reader": sum(r["final_by"] == "third_reader" for r in readings),

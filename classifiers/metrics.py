@@ -1,7 +1,7 @@
 """Multi-label metrics: per-label precision/recall/F1, micro and macro F1, conflict signal, place sets."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def prf(tp: int, fp: int, fn: int) -> dict:
@@ -12,11 +12,12 @@ def prf(tp: int, fp: int, fn: int) -> dict:
     return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
 
 
-def set_counts(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]], label: str | None = None) -> tuple[int, int, int]:
+def set_counts(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]],
+               label: str | None = None) -> tuple[int, int, int]:
     """True/false positives and false negatives over items, for one label or for all set members."""
     tp = fp = fn = 0
-    for g, p in zip(gold, predicted):
-        g, p = set(g), set(p)
+    for gold_item, predicted_item in zip(gold, predicted, strict=True):
+        g, p = set(gold_item), set(predicted_item)
         if label is not None:
             g, p = g & {label}, p & {label}
         tp += len(g & p)
@@ -41,14 +42,15 @@ def multilabel_report(gold, predicted, labels: Sequence[str], conflict_labels: S
         "micro": micro,
         "macro_f1": round(sum(supported) / len(supported), 4) if supported else 0.0,
         "macro_over": [k for k, v in per_label.items() if v["support"] > 0],
-        "conflict_from_categories": {**prf(*set_counts(gold_conflict, pred_conflict)), "support": sum(map(bool, gold_conflict))},
+        "conflict_from_categories": {**prf(*set_counts(gold_conflict, pred_conflict)),
+                                     "support": sum(map(bool, gold_conflict))},
         "items": len(gold),
     }
 
 
 def binary_report(gold: Sequence[bool], predicted: Sequence[bool]) -> dict:
     """P/R/F1 of a yes/no decision."""
-    tp = sum(1 for g, p in zip(gold, predicted) if g and p)
-    fp = sum(1 for g, p in zip(gold, predicted) if p and not g)
-    fn = sum(1 for g, p in zip(gold, predicted) if g and not p)
+    tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g and p)
+    fp = sum(1 for g, p in zip(gold, predicted, strict=True) if p and not g)
+    fn = sum(1 for g, p in zip(gold, predicted, strict=True) if g and not p)
     return {**prf(tp, fp, fn), "support": tp + fn}

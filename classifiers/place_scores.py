@@ -14,14 +14,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from classifiers.metrics import prf, set_counts
 from classifiers.places import PlaceTagger
 from classifiers.salience import tag_item
 from classifiers.seed import place_split_of
+
 
 def kalteng_labels_path() -> Path:
     """The shipped Kalteng labeled set."""
@@ -62,7 +63,7 @@ def kabupaten_scores(records: Sequence[dict], tagger: PlaceTagger) -> dict:
     tp, fp, fn = set_counts(gold, predicted)
     errors = [
         {"id": r["id"], "gold": sorted(g), "predicted": sorted(p)}
-        for r, g, p in zip(records, gold, predicted) if set(g) != set(p)
+        for r, g, p in zip(records, gold, predicted, strict=True) if set(g) != set(p)
     ]
     return {**prf(tp, fp, fn), "tp": tp, "fp": fp, "fn": fn, "items": len(records),
             "items_with_kabupaten": sum(1 for g in gold if g), "errors": errors}

@@ -34,8 +34,8 @@ from __future__ import annotations
 import bisect
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import ahocorasick
 
@@ -49,7 +49,7 @@ from classifiers.gazetteer import (
     Gazetteer,
 )
 
-__all__ = ["PlaceMatch", "PlaceTags", "Gazetteer", "PlaceTagger"]
+__all__ = ["Gazetteer", "PlaceMatch", "PlaceTagger", "PlaceTags"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -107,7 +107,7 @@ _EMPTY_TAGS = PlaceTags(places=(), kabupaten=(), kecamatan=(), desa=(), kalteng=
 
 
 _default_lock = threading.Lock()
-_default_tagger: "PlaceTagger | None" = None
+_default_tagger: PlaceTagger | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -180,7 +180,7 @@ _GENERIC_TOKENS = frozenset(
     setia budi bakti bhakti sentosa lestari abadi tri panca dua satu luar dalam atas bawah
     pematang simpang pasar lima asri harum kencana merah kuning hijau biru melayu jawa bali
     bandar kuala parit sawit durian kelapa karet pinang tunas harapan baru sido rejo mulyo
-    """.split()
+    """.split()  # noqa: SIM905 - a word list reads better as words than as quoted items
 )
 
 # Places outside Kalteng used as namesakes/context. Region "kalbar"/"kalsel" matter for the
@@ -262,8 +262,8 @@ class _Entry:
     """One reading of a surface form."""
 
     kind: str
-    code: str | None = None  # Kalteng code (None for foreign/neutral/weak entries)
-    level: str | None = None
+    code: str = ""  # Kalteng code ("" for foreign/neutral/weak entries)
+    level: str = ""
     strength: str = ""  # kabupaten strength class (see _KAB_STRENGTH)
     penalty: float = 0.0  # spelling-variant penalty
     region: str = ""  # foreign entries: "kalbar", "kalsel", "other"
@@ -351,8 +351,8 @@ class _Lexicon:
                 continue
             if code == PROVINCE_CODE:
                 kind = _K_WEAK if key in _WEAK_PROVINCE_ALIASES else _K_PROV
-                self._add(alias, _Entry(kind, PROVINCE_CODE if kind == _K_PROV else None,
-                                        _LEVEL_PROV if kind == _K_PROV else None))
+                self._add(alias, _Entry(kind, PROVINCE_CODE if kind == _K_PROV else "",
+                                        _LEVEL_PROV if kind == _K_PROV else ""))
                 continue
             if atype == "ambiguous":  # "Palangka"
                 self._add(alias, _Entry(_K_PALANGKA))
@@ -555,7 +555,7 @@ def _looks_like_url_part(text: str, low: str, start: int, end: int, n: int) -> b
 
 
 class _Hit:
-    __slots__ = ("start", "end", "entries", "kinds")
+    __slots__ = ("end", "entries", "kinds", "start")
 
     def __init__(self, start: int, end: int, entries: tuple[_Entry, ...]) -> None:
         self.start = start
@@ -597,7 +597,7 @@ class PlaceTagger:
         self._automaton = self._lex.automaton
 
     @classmethod
-    def default(cls) -> "PlaceTagger":
+    def default(cls) -> PlaceTagger:
         """The process-wide tagger over the packaged gazetteer (built once, then cached)."""
         global _default_tagger
         tagger = _default_tagger
@@ -859,7 +859,7 @@ class _Resolution:
             if 0 <= _distance(f, hit.start, hit.end) <= _LIST_WINDOW
             and any(e.province for e in f.entries)
         ]
-        others = set()
+        others: set[str] = set()
         if len(near) >= 2:
             sent_start, sent_end = self.sentence_bounds(hit)
             for f in near:
@@ -878,8 +878,8 @@ class _Resolution:
         start = lo
         for m in _SENTENCE_END.finditer(self.text, lo, hit.start):
             start = m.end()
-        m = _SENTENCE_END.search(self.text, hit.end, hit.end + _NEAR)
-        end = m.start() + 1 if m else min(len(self.text), hit.end + _NEAR)
+        after = _SENTENCE_END.search(self.text, hit.end, hit.end + _NEAR)
+        end = after.start() + 1 if after else min(len(self.text), hit.end + _NEAR)
         return start, end
 
     def finish_provinces(self) -> None:
@@ -1132,10 +1132,9 @@ class _Resolution:
         entries = hit.of(_K_DESA)
         if not entries:
             return
-        if not marker:
-            # "Palangka" alone and desa names that are also mottos ("Habaring Hurung") too
-            if any(e.common for e in entries) or hit.kinds & {_K_PALANGKA, _K_WEAK}:
-                return
+        # without a marker: "Palangka" alone and desa names that are also mottos ("Habaring Hurung") too
+        if not marker and (any(e.common for e in entries) or hit.kinds & {_K_PALANGKA, _K_WEAK}):
+            return
         if not self.has_context():
             return  # would be <= 0.3: below any sensible threshold
         if self.nearest_anchor_is_foreign(hit):
@@ -1159,8 +1158,8 @@ class _Resolution:
             return
         # Unresolved duplicate: emit the common ancestor, if any.
         pool = chosen or entries
-        kecs = {self.gaz.kecamatan_of(e.code) for e in pool}
-        kabs = {self.gaz.kabupaten_of(e.code) for e in pool}
+        kecs = {kec for e in pool if (kec := self.gaz.kecamatan_of(e.code))}
+        kabs = {kab for e in pool if (kab := self.gaz.kabupaten_of(e.code))}
         base = self.desa_confidence(pool[0], marker) - 0.1
         if len(kecs) == 1:
             self.accept(hit, kecs.pop(), _LEVEL_KEC, base)

@@ -61,7 +61,13 @@ class _Constructor(SafeConstructor):
                                            f"true/false, tanggal, daftar dan pemetaan)", node.start_mark)
 
 
-_Constructor.add_constructor(None, _Constructor.construct_undefined)
+# The stubs accept only a whole Loader's method here; PyYAML registers a constructor class's own methods the same way.
+_Constructor.add_constructor(None, _Constructor.construct_undefined)  # type: ignore[type-var]
+
+
+def _line(mark) -> int | None:
+    """The 1-based line of a parser mark, when the parser gave one."""
+    return mark.line + 1 if mark is not None else None
 
 
 class _BoundedLoader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer,
@@ -85,10 +91,11 @@ class _BoundedLoader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parse
         if self._values > self.limits.max_values:
             limit = _number(self.limits.max_values)
             if alias is not None:
-                message = f"alias *{alias} membuat isi berkas terlalu besar: lebih dari {limit} nilai setelah alias diuraikan"
+                message = (f"alias *{alias} membuat isi berkas terlalu besar: lebih dari {limit} nilai "
+                           "setelah alias diuraikan")
             else:
                 message = f"berkas berisi lebih dari {limit} nilai"
-            raise YamlLimitError(message, mark.line + 1)
+            raise YamlLimitError(message, _line(mark))
 
     def compose_node(self, parent, index):
         event = self.peek_event()
@@ -96,12 +103,12 @@ class _BoundedLoader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parse
             node = super().compose_node(parent, index)  # refuses an undefined alias
             if event.anchor not in self._anchor_values:
                 raise YamlLimitError(f"alias *{event.anchor} menunjuk ke nilai yang memuat alias itu sendiri",
-                                     event.start_mark.line + 1)
+                                     _line(event.start_mark))
             self._count(self._anchor_values[event.anchor], event.start_mark, event.anchor)
             return node
         if self._depth >= self.limits.max_depth:
             raise YamlLimitError(f"susunan bertingkat terlalu dalam (lebih dari {self.limits.max_depth} tingkat)",
-                                 event.start_mark.line + 1)
+                                 _line(event.start_mark))
         before = self._values
         self._count(1, event.start_mark)
         self._depth += 1

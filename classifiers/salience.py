@@ -27,8 +27,9 @@ is introduced as a location of events ("di Palangka Raya") or one of its kecamat
 named; otherwise the item is about the province. When the title names only the province, a
 dateline naming the capital is the seat too. People gathering at a provincial building ("demo di
 depan Kantor DPRD Kalteng") are in the capital: neither rule applies then. A province reference
-counts like the others, except as a location: "di Kalteng" mostly stands in lists of provinces. `places` keeps every mention. The rules were written from the national seed
-and the dev split of the Kalteng set (classifiers/place_scores.py measures them).
+counts like the others, except as a location: "di Kalteng" mostly stands in lists of provinces.
+`places` keeps every mention. The rules were written from the national seed and the dev split of the
+Kalteng set (classifiers/place_scores.py measures them).
 """
 from __future__ import annotations
 
@@ -69,7 +70,7 @@ class Cue:
     alternatives: tuple[tuple[re.Pattern, frozenset[str]], ...]
 
     @classmethod
-    def of(cls, *alternatives: tuple[str, frozenset[str]]) -> "Cue":
+    def of(cls, *alternatives: tuple[str, frozenset[str]]) -> Cue:
         """A cue from (regex, endings) pairs; the regexes are compiled case-insensitively."""
         return cls(tuple((re.compile(pattern, re.I), endings) for pattern, endings in alternatives))
 
@@ -125,7 +126,7 @@ class PlaceCues:
         return frozenset(out)
 
     @classmethod
-    def from_mapping(cls, cues: dict) -> "PlaceCues":
+    def from_mapping(cls, cues: dict) -> PlaceCues:
         """Compile the lists of a place_cues.yaml mapping."""
         def words(key: str) -> str:
             return _alternation(cues[key])
@@ -231,18 +232,20 @@ def _joined(text: str, end: int, start: int, cues: PlaceCues) -> bool:
 
 
 def _listed(references: list[list[PlaceMatch]], outside: tuple[tuple[int, int], ...], text: str,
-            cues: PlaceCues) -> dict[int, int]:
+            cues: PlaceCues) -> dict[int, int | None]:
     """References in a list, each with the index of the list's first member: a run of places joined
     only by list separators that names at least list_min_members different units (kabupaten, or
     places outside Kalteng; the first member may be outside too, then it is None). A run inside one
     kabupaten ("Desa Tongka, Kecamatan Gunung Timang, Kabupaten Barito Utara") is one place."""
-    members = [((ref[0].span[0], ref[-1].span[1]), index, frozenset(_reference_kabupaten(ref)))
-               for index, ref in enumerate(references)]
+    # (span, index of the reference or None outside Kalteng, what tells the units apart)
+    members: list[tuple[tuple[int, int], int | None, frozenset[str] | str | None]] = [
+        ((ref[0].span[0], ref[-1].span[1]), index, frozenset(_reference_kabupaten(ref)))
+        for index, ref in enumerate(references)]
     members += [(span, None, text[span[0]:span[1]].lower()) for span in outside]
     members.sort(key=lambda member: member[0])
     listed: dict[int, int | None] = {}
     run: list = []
-    for member in members + [((len(text) + 1, len(text) + 1), None, None)]:
+    for member in [*members, ((len(text) + 1, len(text) + 1), None, None)]:
         if run and not _joined(text, run[-1][0][1], member[0][0], cues):
             distinct = {key for _span, _index, key in run if key}
             if len(distinct) >= cues.list_min_members:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Iterable
 
 from classifiers.text import compose_document
 
@@ -54,7 +54,8 @@ def _item(record: dict, origin: str, line: int, corpus: str) -> LabeledItem:
         url = str(record.get("url", ""))
         kalteng_set = corpus == "kalteng"
         return LabeledItem(
-            id=str(record["id"]), title=str(record.get("title", "")), text=str(record.get("lead", record.get("text", ""))),
+            id=str(record["id"]), title=str(record.get("title", "")),
+            text=str(record.get("lead", record.get("text", ""))),
             categories=tuple(record.get("categories", [])), kabupaten=tuple(record.get("kabupaten", [])),
             kalteng=bool(record.get("kalteng", False)),
             publisher=str(record.get("outlet" if kalteng_set else "publisher", "")),

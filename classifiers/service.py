@@ -1,17 +1,16 @@
 """Classify news items: categories from the model, places from the gazetteer tagger, in one record."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
 
 from classifiers.artifacts import LoadedModel, load_model
+from classifiers.paths import default_model_dir
 from classifiers.places import PlaceTagger
 from classifiers.salience import tag_item
 from classifiers.text import compose_document
-
-from classifiers.paths import default_model_dir
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ class Classifier:
         """One output record per item, in order (the `waspada classify` contract)."""
         predictions = self.loaded.model.predict([item.document for item in items], explain=explain)
         records = []
-        for item, prediction in zip(items, predictions):
+        for item, prediction in zip(items, predictions, strict=True):
             places = tag_item(self.tagger, item.title, item.text).to_dict()
             record = {
                 "id": item.id,

@@ -11,13 +11,14 @@ The time split trains on items dated up to a boundary year and tests on items of
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from classifiers.seed import LabeledItem
 
 # Second-level suffixes under which the registrable name is the third label (kaltengpos.co.id -> kaltengpos)
-_SECOND_LEVEL = frozenset({"co", "go", "or", "ac", "web", "my", "sch", "net", "com", "org", "biz", "ponpes", "desa", "mil"})
+_SECOND_LEVEL = frozenset({"co", "go", "or", "ac", "web", "my", "sch", "net", "com", "org", "biz", "ponpes", "desa",
+                           "mil"})
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,11 @@ def time_split(items: Sequence[LabeledItem], corpus: str, last_train_year: int, 
         return int(item.date[:4]) if item.date[:4].isdigit() else None
 
     def later(item: LabeledItem) -> bool:
-        return item.corpus == corpus and (year(item) is None or year(item) > last_train_year)
+        dated = year(item)
+        return item.corpus == corpus and (dated is None or dated > last_train_year)
 
     test = [item for item in items if item.corpus == corpus and not item.synthetic
-            and year(item) is not None and last_train_year < year(item) <= last_test_year]
+            and (dated := year(item)) is not None and last_train_year < dated <= last_test_year]
     return Fold(name=f"<= {last_train_year} -> {last_train_year + 1}-{last_test_year}",
                 held_out=(f"{last_train_year + 1}-{last_test_year}",),
                 train=[item for item in items if not later(item)], test=test)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Iterable
 
 # Mojibake of UTF-8 punctuation read as Mac Roman / cp1252 ("¬†" is a non-breaking space)
 MOJIBAKE = {

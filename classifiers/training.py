@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Sequence
 
 from classifiers.artifacts import save_model
 from classifiers.categories import CategoryModel, ModelConfig
@@ -48,7 +48,7 @@ def fit_model(items: Sequence[LabeledItem], taxonomy: Taxonomy, config: ModelCon
 
 def new_version() -> str:
     """A sortable version name for a freshly trained model."""
-    return datetime.now(timezone.utc).strftime("cat-%Y%m%d-%H%M%S")
+    return datetime.now(UTC).strftime("cat-%Y%m%d-%H%M%S")
 
 
 def train_and_save(

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import logging
@@ -9,7 +10,6 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -17,24 +17,23 @@ from rich.table import Table
 
 from classifiers.cli import register as register_classifier_commands
 from monitor.alerts.cli import register as register_alert_commands
-from monitor.digest.cli import register as register_digest_commands
-from monitor.models_cli import register as register_model_commands
-from monitor.plans.cli import register as register_plan_commands
-from monitor.reports.cli import register as register_report_commands
-from monitor.web.cli import register as register_web_commands
 from monitor.config import Settings, SettingsError, masked_url
 from monitor.db import locks
 from monitor.db.session import open_database, session_scope
+from monitor.digest.cli import register as register_digest_commands
 from monitor.feeds.fetch import Fetcher
 from monitor.feeds.parse import NotAFeedError, parse_feed
 from monitor.feeds.registry import FeedsFileError, load_feeds, sync_feeds
+from monitor.models_cli import register as register_model_commands
 from monitor.pipeline import feed_files
+from monitor.plans.cli import register as register_plan_commands
+from monitor.reports.cli import register as register_report_commands
 from monitor.service.articles import export_articles
 from monitor.service.feeds import feed_health
-from monitor.service.flow import StagePass, ingest_paths, run_cycle
-from monitor.service.flow import reprocess as reprocess_flow
+from monitor.service.flow import StagePass, ingest_paths, reprocess as reprocess_flow, run_cycle
 from monitor.terminal import console, err_console
 from monitor.timezones import format_wib
+from monitor.web.cli import register as register_web_commands
 
 app = typer.Typer(help="Waspada: deteksi dini konflik sosial dari berita daerah.", no_args_is_help=True)
 feeds_app = typer.Typer(help="Kelola sumber berita (feeds.yaml).", no_args_is_help=True)
@@ -62,10 +61,10 @@ def _check_environment() -> None:
             load_taxonomy()
     except (SettingsError, TaxonomyError) as exc:
         err_console.print(f"Pengaturan tidak dapat dipakai: {exc}")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
-def _settings(feeds: Optional[Path] = None) -> Settings:
+def _settings(feeds: Path | None = None) -> Settings:
     settings = Settings.from_env()
     if feeds is not None:
         settings = dataclasses.replace(settings, feeds_path=feeds)
@@ -79,7 +78,7 @@ def _load_and_sync(settings: Settings):
         err_console.print(f"Berkas sumber {exc.path} bermasalah:", style="red")
         for problem in exc.problems:
             err_console.print(f"  - {problem}")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     engine = open_database(settings.database_url)
     with locks.held(engine, locks.FEEDS_SYNC), session_scope(engine) as session:  # workers starting together
         sync_feeds(session, sources)
@@ -98,14 +97,14 @@ def _monitor_lock_or_exit(engine):
             f"Basis data SQLite ini sudah dipantau oleh proses Waspada lain{pid}. SQLite hanya untuk satu proses "
             "pemantau; hentikan proses itu, atau gunakan PostgreSQL (WASPADA_DATABASE_URL) untuk menjalankan "
             "beberapa `waspada worker`.")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
 @app.command()
 def run(
-    feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)"),
-    host: Optional[str] = typer.Option(None, "--host", help="Alamat dengar aplikasi web (bawaan: 127.0.0.1)"),
-    port: Optional[int] = typer.Option(None, "--port", help="Port aplikasi web (bawaan: 8080)"),
+    feeds: Path | None = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)"),
+    host: str | None = typer.Option(None, "--host", help="Alamat dengar aplikasi web (bawaan: 127.0.0.1)"),
+    port: int | None = typer.Option(None, "--port", help="Port aplikasi web (bawaan: 8080)"),
 ):
     """Jalankan monitor dan aplikasi web: ambil feed yang jatuh tempo setiap menit sampai dihentikan (Ctrl+C)."""
     from monitor.scheduler import build_scheduler
@@ -119,8 +118,9 @@ def run(
     scheduler = build_scheduler(engine, settings, background=True)
     try:
         serve(engine, settings, secret_key, host, port,
-              lambda url: f"Waspada berjalan. Basis data: {masked_url(settings.database_url)}. Feed yang jatuh tempo "
-                          f"dicek setiap {settings.check_seconds:g} detik.\nAplikasi web: {url}\nHentikan dengan Ctrl+C.",
+              lambda url: f"Waspada berjalan. Basis data: {masked_url(settings.database_url)}. "
+                          f"Feed yang jatuh tempo dicek setiap {settings.check_seconds:g} detik.\n"
+                          f"Aplikasi web: {url}\nHentikan dengan Ctrl+C.",
               on_start=scheduler.start)
     finally:
         if scheduler.running:
@@ -129,7 +129,7 @@ def run(
 
 
 @app.command()
-def worker(feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)")):
+def worker(feeds: Path | None = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)")):
     """Jalankan satu pekerja pemantau tanpa aplikasi web: ambil feed jatuh tempo, klasifikasi, peringatan.
 
     Di PostgreSQL boleh banyak pekerja (di satu atau beberapa mesin): feed dibagi tanpa diambil dua kali,
@@ -144,17 +144,15 @@ def worker(feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaa
     scheduler = build_scheduler(engine, settings)
     console.print(f"Pekerja Waspada berjalan (PID {os.getpid()}). Basis data: {masked_url(settings.database_url)}. "
                   f"Feed jatuh tempo dicek setiap {settings.check_seconds:g} detik. Hentikan dengan Ctrl+C.")
-    try:
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
     console.print("Pekerja Waspada berhenti.")
 
 
 @app.command()
 def fetch(
     once: bool = typer.Option(False, "--once", help="Satu siklus lalu berhenti"),
-    feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)"),
+    feeds: Path | None = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)"),
     due_only: bool = typer.Option(False, "--due-only", help="Hanya feed yang sudah jatuh tempo"),
 ):
     """Ambil semua feed aktif sekali, dengan tampilan kemajuan dan ringkasan."""
@@ -206,7 +204,7 @@ def _print_outcomes(outcomes) -> None:
 @app.command()
 def ingest(
     path: Path = typer.Argument(..., help="Berkas feed tersimpan atau folder berisi berkas feed"),
-    feed_id: Optional[str] = typer.Option(None, "--feed", help="Catat sebagai milik feed ini"),
+    feed_id: str | None = typer.Option(None, "--feed", help="Catat sebagai milik feed ini"),
 ):
     """Masukkan berkas feed tersimpan lewat jalur yang sama dengan pengambilan."""
     files = feed_files(path)
@@ -229,7 +227,7 @@ def reprocess(since: str = typer.Option(..., "--since", help="Tanggal awal (YYYY
         start = date.fromisoformat(since)
     except ValueError:
         err_console.print(f"Tanggal tidak dikenali: {since!r} (gunakan YYYY-MM-DD)")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     settings = _settings()
     engine = open_database(settings.database_url)
     report = reprocess_flow(engine, start, settings.parse)
@@ -264,7 +262,7 @@ def demo():
 
 
 @feeds_app.command("list")
-def feeds_list(feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)")):
+def feeds_list(feeds: Path | None = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)")):
     """Tampilkan kesehatan setiap feed: sukses terakhir, galat terakhir, jumlah galat, cek berikutnya."""
     engine = _load_and_sync(_settings(feeds))
     table = Table(title="Sumber berita")
@@ -284,7 +282,7 @@ def feeds_list(feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (b
 @feeds_app.command("check")
 def feeds_check(
     feed_ids: list[str] = typer.Argument(None, help="Id feed (bawaan: semua di feeds.yaml)"),
-    feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)"),
+    feeds: Path | None = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)"),
 ):
     """Uji sumber: ambil dan urai tanpa menyimpan, lalu laporkan hasilnya."""
     settings = _settings(feeds)
@@ -293,7 +291,7 @@ def feeds_check(
     except FeedsFileError as exc:
         for problem in exc.problems:
             err_console.print(f"- {problem}")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     if feed_ids:
         sources = [s for s in sources if s.id in set(feed_ids)]
 
@@ -306,7 +304,7 @@ def feeds_check(
     for column in ("id", "HTTP", "hasil", "item", "keterangan"):
         table.add_column(column)
     failures = 0
-    for source, result in zip(sources, results):
+    for source, result in zip(sources, results, strict=True):
         outcome, entries, note = result.outcome, 0, result.error_message or ""
         if outcome == "ok":
             try:
@@ -324,9 +322,9 @@ def feeds_check(
 @feeds_app.command("add")
 def feeds_add(
     url: str = typer.Argument(..., help="Alamat situs atau feed"),
-    feed_id: Optional[str] = typer.Option(None, "--id", help="Id feed baru"),
+    feed_id: str | None = typer.Option(None, "--id", help="Id feed baru"),
     region: str = typer.Option("62", help="Kode wilayah: 62 atau kode kabupaten seperti 62.02"),
-    feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)"),
+    feeds: Path | None = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)"),
 ):
     """Tambah sumber dari alamat situs: cari feed lewat <link rel="alternate">, uji, lalu simpan ke feeds.yaml."""
     from monitor.service.feeds import add_feed
@@ -341,7 +339,7 @@ def feeds_add(
 
 
 @feeds_app.command("enable")
-def feeds_enable(feed_id: str, feeds: Optional[Path] = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)")):
+def feeds_enable(feed_id: str, feeds: Path | None = typer.Option(None, help="Berkas sumber (bawaan: feeds.yaml)")):
     """Aktifkan lagi feed yang dinonaktifkan otomatis (410 atau kegagalan berulang)."""
     from monitor.service.feeds import set_feed_enabled
 
@@ -366,7 +364,7 @@ def _cli_actor() -> str:
 @articles_app.command("export")
 def articles_export(
     format: str = typer.Option("jsonl", "--format", help="Format keluaran (jsonl)"),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Berkas keluaran (bawaan: layar)"),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Berkas keluaran (bawaan: layar)"),
 ):
     """Tulis artikel tersimpan sebagai baris JSON."""
     if format != "jsonl":

@@ -10,7 +10,6 @@ from pathlib import Path
 from classifiers.layout import data_dir, make_private_folders, shipped_path, source_checkout
 from classifiers.paths import candidates_root
 
-
 _TRUE = ("1", "true", "yes", "on", "ya")
 _FALSE = ("0", "false", "no", "off", "tidak")
 
@@ -101,7 +100,8 @@ def _copy_once(source: Path, target: Path) -> None:
             temporary.unlink(missing_ok=True)
     except OSError as exc:
         raise SettingsError(f"Tidak dapat membuat {target} dari feeds.yaml bawaan ({exc.strerror or exc}); atur "
-                            "WASPADA_DATA_DIR ke folder yang dapat ditulis, atau WASPADA_FEEDS ke berkas sumber.")
+                            "WASPADA_DATA_DIR ke folder yang dapat ditulis, atau WASPADA_FEEDS ke berkas sumber."
+                            ) from exc
 
 
 @dataclass(frozen=True)
@@ -160,9 +160,10 @@ class StageSettings:
     alert_max_attempts: int = 3
 
     @classmethod
-    def from_env(cls) -> "StageSettings":
+    def from_env(cls) -> StageSettings:
         """Read WASPADA_CLASSIFY_MAX_ATTEMPTS and WASPADA_ALERT_MAX_ATTEMPTS (at least 1)."""
-        return cls(classify_max_attempts=_env_int("WASPADA_CLASSIFY_MAX_ATTEMPTS", cls.classify_max_attempts, 1, "percobaan"),
+        return cls(classify_max_attempts=_env_int("WASPADA_CLASSIFY_MAX_ATTEMPTS", cls.classify_max_attempts, 1,
+                                                  "percobaan"),
                    alert_max_attempts=_env_int("WASPADA_ALERT_MAX_ATTEMPTS", cls.alert_max_attempts, 1, "percobaan"))
 
 
@@ -177,7 +178,7 @@ class EventSettings:
     linking: bool = True  # off: one event per copy cluster (the alert stage before events; for comparison)
 
     @classmethod
-    def from_env(cls) -> "EventSettings":
+    def from_env(cls) -> EventSettings:
         """Read WASPADA_EVENT_WINDOW_DAYS, WASPADA_EVENT_MIN_SIMILARITY, WASPADA_EVENT_MIN_SIMILARITY_NO_ACTOR,
         WASPADA_EVENT_FOLLOW_DAYS and WASPADA_EVENT_LINKING."""
         return cls(
@@ -207,7 +208,7 @@ class WebSettings:
     max_upload_bytes: int = 10 * 1024 * 1024  # a plan file uploaded from the browser (the XLSX guard's own bound)
 
     @classmethod
-    def from_env(cls) -> "WebSettings":
+    def from_env(cls) -> WebSettings:
         """Read WASPADA_WEB_HOST, WASPADA_WEB_PORT, WASPADA_WEB_IDLE_MINUTES (at least 1), WASPADA_WEB_SECURE_COOKIES,
         WASPADA_WEB_MAX_UPLOAD_BYTES."""
         return cls(
@@ -230,7 +231,7 @@ class TrainingSettings:
     newest_labels_max: int = 200
 
     @classmethod
-    def from_env(cls) -> "TrainingSettings":
+    def from_env(cls) -> TrainingSettings:
         """Read WASPADA_MODELS_ROOT, WASPADA_TRAIN_MAX_ITEMS, WASPADA_NEWEST_LABELS_PERCENT (0-90),
         WASPADA_NEWEST_LABELS_MAX."""
         share = _env_int("WASPADA_NEWEST_LABELS_PERCENT", cls.newest_labels_share, 0, "persen")
@@ -257,7 +258,7 @@ class Settings:
     training: TrainingSettings = field(default_factory=TrainingSettings)
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         """Read WASPADA_* variables, falling back to safe defaults; raise SettingsError for an unusable value."""
         fetch = FetchSettings(
             user_agent=os.environ.get("WASPADA_USER_AGENT", FetchSettings.user_agent),

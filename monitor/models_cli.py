@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timezone
-from typing import Optional
+from datetime import UTC, date
 
 import typer
 from rich.table import Table
 
 from classifiers.artifacts import ModelIntegrityError
 from monitor.config import Settings
+from monitor.db.models import present
 from monitor.db.session import open_database, session_scope
 from monitor.service import jobs, model_registry, retrain, worker
 from monitor.terminal import console, err_console
@@ -22,17 +22,17 @@ def _engine():
     return open_database(Settings.from_env().database_url)
 
 
-def _day(value: Optional[str], option: str, default: date) -> date:
+def _day(value: str | None, option: str, default: date) -> date:
     if value is None:
         return default
     try:
         return date.fromisoformat(value)
     except ValueError:
         err_console.print(f"galat: {option} harus berupa tanggal TTTT-BB-HH, bukan '{value}'")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
-def _range(since: Optional[str], until: Optional[str]) -> tuple[date, date]:
+def _range(since: str | None, until: str | None) -> tuple[date, date]:
     start, end = worker.default_rescore_range()
     return _day(since, "--dari", start), _day(until, "--sampai", end)
 
@@ -45,7 +45,7 @@ def _run_rescore(engine, job_id: int) -> None:
     """Run the queued rescore here, in the foreground, and report how it ended."""
     worker.run_pending(engine, Settings.from_env().training)
     with session_scope(engine) as session:
-        job = jobs.get_job(session, job_id)
+        job = present(jobs.get_job(session, job_id))
     (console if job.status == jobs.DONE else err_console).print(job.message)
     if job.status != jobs.DONE:
         raise typer.Exit(1)
@@ -63,9 +63,9 @@ def models_list(format: str = typer.Option("table", "--format", help="table atau
         for r in records:
             console.print(json.dumps({
                 "version": r.version, "status": r.status, "path": r.path, "sha256": r.sha256,
-                "created_by": r.created_by, "created_at": r.created_at.astimezone(timezone.utc).isoformat(),
+                "created_by": r.created_by, "created_at": present(r.created_at).astimezone(UTC).isoformat(),
                 "promoted_by": r.promoted_by,
-                "promoted_at": r.promoted_at.astimezone(timezone.utc).isoformat() if r.promoted_at else None,
+                "promoted_at": r.promoted_at.astimezone(UTC).isoformat() if r.promoted_at else None,
                 "frozen": _frozen(r), "compared_with": r.evaluation.get("against"),
             }, ensure_ascii=False), soft_wrap=True)
         return
@@ -87,7 +87,7 @@ def models_list(format: str = typer.Option("table", "--format", help="table atau
 
 @models_app.command("train")
 def models_train(by: str = typer.Option(..., "--by", "--oleh", help="Nama petugas"),
-                 max_items: Optional[int] = typer.Option(None, "--max-items", min=1,
+                 max_items: int | None = typer.Option(None, "--max-items", min=1,
                                                          help="Latih pada sebaran sebanyak ini (bawaan: semua)")):
     """Latih kandidat dari set benih dan label analis, lalu bandingkan dengan model aktif."""
     engine = _engine()
@@ -110,8 +110,8 @@ def models_promote(
     by: str = typer.Option(..., "--by", "--oleh", help="Nama petugas"),
     force: bool = typer.Option(False, "--paksa", "--force", help="Promosikan walau lebih buruk pada set beku"),
     reason: str = typer.Option("", "--alasan", "--reason", help="Alasan (wajib dengan --paksa)"),
-    since: Optional[str] = typer.Option(None, "--dari", help="Skor ulang sejak tanggal ini (bawaan: 30 hari lalu)"),
-    until: Optional[str] = typer.Option(None, "--sampai", help="... sampai tanggal ini (bawaan: hari ini)"),
+    since: str | None = typer.Option(None, "--dari", help="Skor ulang sejak tanggal ini (bawaan: 30 hari lalu)"),
+    until: str | None = typer.Option(None, "--sampai", help="... sampai tanggal ini (bawaan: hari ini)"),
 ):
     """Jadikan VERSION model aktif (tercatat di log audit), lalu skor ulang rentang tanggal dengannya."""
     start, end = _range(since, until)
@@ -120,7 +120,7 @@ def models_promote(
         record, job_id = worker.promote_and_rescore(engine, version, by, start, end, force, reason)
     except model_registry.RegistryError as exc:
         err_console.print(f"galat: {exc}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     console.print(f"Model {record.version} sekarang aktif" + (" (dipaksa: " + reason + ")" if force else "") + ".")
     _run_rescore(engine, job_id)
 
@@ -129,8 +129,8 @@ def models_promote(
 def models_rollback(
     by: str = typer.Option(..., "--by", "--oleh", help="Nama petugas"),
     reason: str = typer.Option("", "--alasan", "--reason", help="Alasan"),
-    since: Optional[str] = typer.Option(None, "--dari", help="Skor ulang sejak tanggal ini (bawaan: 30 hari lalu)"),
-    until: Optional[str] = typer.Option(None, "--sampai", help="... sampai tanggal ini (bawaan: hari ini)"),
+    since: str | None = typer.Option(None, "--dari", help="Skor ulang sejak tanggal ini (bawaan: 30 hari lalu)"),
+    until: str | None = typer.Option(None, "--sampai", help="... sampai tanggal ini (bawaan: hari ini)"),
 ):
     """Kembalikan model yang aktif sebelumnya (atau model bawaan), lalu skor ulang rentang tanggal dengannya."""
     start, end = _range(since, until)
@@ -139,7 +139,7 @@ def models_rollback(
         version, job_id = worker.rollback_and_rescore(engine, by, start, end, reason)
     except (model_registry.RegistryError, ModelIntegrityError) as exc:
         err_console.print(f"galat: {exc}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     console.print(f"Model {version} aktif kembali.")
     _run_rescore(engine, job_id)
 

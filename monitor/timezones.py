@@ -1,7 +1,7 @@
 """Times are stored in UTC and shown to users in WIB (Asia/Jakarta, UTC+7, no daylight saving)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 WIB = timezone(timedelta(hours=7), "WIB")  # a fixed offset: needs no tz database
 
@@ -18,4 +18,4 @@ def format_wib_iso(value: str) -> str:
 
 def today_wib() -> date:
     """Today's date in WIB."""
-    return datetime.now(timezone.utc).astimezone(WIB).date()
+    return datetime.now(UTC).astimezone(WIB).date()

@@ -12,13 +12,15 @@ report of a kabupaten and would join unrelated disputes.
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 
 from classifiers.gazetteer import Gazetteer
 
 _NAME_WORD = r"[A-Z][\w&'-]*"
-_COMPANY = re.compile(rf"\b(PT|CV|UD|KUD|Koperasi)\.?\s+((?:{_NAME_WORD})(?:\s+{_NAME_WORD}){{0,4}})(?:\s*\(([A-Z]{{2,8}})\))?")
+_COMPANY = re.compile(
+    rf"\b(PT|CV|UD|KUD|Koperasi)\.?\s+((?:{_NAME_WORD})(?:\s+{_NAME_WORD}){{0,4}})(?:\s*\(([A-Z]{{2,8}})\))?")
 _ORGANISATION = re.compile(
     rf"\b(LSM|Ormas|Aliansi|Forum|Serikat|Gerakan|Lembaga Adat|Kelompok Tani|Gapoktan|Himpunan|Persatuan|Komunitas|"
     rf"Masyarakat Adat|Walhi|Save Our Borneo)\b((?:\s+{_NAME_WORD}){{0,4}})")
@@ -57,7 +59,8 @@ def place_actor(kind: str, code: str) -> Actor:
     return Actor(f"{kind}:{code}", f"{kind} {name}")
 
 
-def find_actors(text: str, kecamatan: set[str] = frozenset(), desa: set[str] = frozenset()) -> dict[str, Actor]:
+def find_actors(text: str, kecamatan: AbstractSet[str] = frozenset(),
+                desa: AbstractSet[str] = frozenset()) -> dict[str, Actor]:
     """The actors a text names (with the kecamatan and desa codes the tagger found), by key."""
     found: dict[str, Actor] = {}
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, timedelta, timezone
+from datetime import UTC, date, timedelta
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -15,14 +15,21 @@ from monitor.alerts.coverage import kabupaten_names
 from monitor.alerts.levels import LEVELS
 from monitor.alerts.lifecycle import LifecycleError, export_labels
 from monitor.config import Settings
+from monitor.db.models import present
 from monitor.db.session import open_database, session_scope
 from monitor.service.alert_export import alerts_csv
-from monitor.service.alerts import (AlertDetail, AlertFilters, alert_detail, correct, list_alerts, set_status,
-                                    stage_failures)
+from monitor.service.alerts import (
+    AlertDetail,
+    AlertFilters,
+    alert_detail,
+    correct,
+    list_alerts,
+    set_status,
+    stage_failures,
+)
 from monitor.service.board import coverage_rows, level_board
 from monitor.service.events import merge_alerts, split_report
-from monitor.service.flow import recompute_levels
-from monitor.service.flow import rescore as flow_rescore
+from monitor.service.flow import recompute_levels, rescore as flow_rescore
 from monitor.service.paging import MAX_PAGE_SIZE, PageRequest
 from monitor.terminal import console, err_console, plain
 from monitor.timezones import format_wib, today_wib
@@ -34,14 +41,14 @@ def _engine():
     return open_database(Settings.from_env().database_url)
 
 
-def _parse_day(value: Optional[str], option: str) -> Optional[date]:
+def _parse_day(value: str | None, option: str) -> date | None:
     if value is None:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
         err_console.print(f"galat: {option} harus berupa tanggal TTTT-BB-HH, bukan '{value}'")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
 def alert_record(detail: AlertDetail) -> dict:
@@ -51,8 +58,8 @@ def alert_record(detail: AlertDetail) -> dict:
         "id": row.id, "status": row.status, "title": row.title, "categories": row.categories,
         "kabupaten": row.kabupaten, "kecamatan": detail.kecamatan, "desa": detail.desa, "score": row.score,
         "severity": row.severity, "evidence": detail.evidence, "plan_gap": row.plan_gap,
-        "first_seen": row.first_seen_at.astimezone(timezone.utc).isoformat(),
-        "last_seen": row.last_seen_at.astimezone(timezone.utc).isoformat(),
+        "first_seen": row.first_seen_at.astimezone(UTC).isoformat(),
+        "last_seen": row.last_seen_at.astimezone(UTC).isoformat(),
         "sources": [{"feed_id": a.feed_id, "outlet": a.outlet, "url": a.url, "title": a.title, "reason": a.reason}
                     for a in detail.articles],
         "follows": detail.follows,
@@ -72,13 +79,13 @@ def _all_pages(session, filters: AlertFilters):
         number += 1
 
 
-Since = Annotated[Optional[str], typer.Option(help="Hanya yang pertama terlihat sejak tanggal ini (TTTT-BB-HH, WIB)")]
-Until = Annotated[Optional[str], typer.Option(help="... sampai tanggal ini (termasuk)")]
-Kabupaten = Annotated[Optional[str], typer.Option(help="Kode kabupaten, mis. 62.02")]
-Category = Annotated[Optional[str], typer.Option("--category", help="Kategori, mis. perkebunan")]
-Level = Annotated[Optional[str], typer.Option(help="Hanya di kabupaten yang levelnya setinggi ini: waspada|siaga|awas")]
-Status = Annotated[Optional[str], typer.Option(help="Status, mis. baru")]
-Search = Annotated[Optional[str], typer.Option("--text", help="Cari kata dalam judul")]
+Since = Annotated[str | None, typer.Option(help="Hanya yang pertama terlihat sejak tanggal ini (TTTT-BB-HH, WIB)")]
+Until = Annotated[str | None, typer.Option(help="... sampai tanggal ini (termasuk)")]
+Kabupaten = Annotated[str | None, typer.Option(help="Kode kabupaten, mis. 62.02")]
+Category = Annotated[str | None, typer.Option("--category", help="Kategori, mis. perkebunan")]
+Level = Annotated[str | None, typer.Option(help="Hanya di kabupaten yang levelnya setinggi ini: waspada|siaga|awas")]
+Status = Annotated[str | None, typer.Option(help="Status, mis. baru")]
+Search = Annotated[str | None, typer.Option("--text", help="Cari kata dalam judul")]
 
 
 def _filters(since, until, kabupaten, category, level, status, text) -> AlertFilters:
@@ -103,7 +110,8 @@ def alerts_list(since: Since = None, until: Until = None, kabupaten: Kabupaten =
         rows = list(_all_pages(session, filters))
         if format == "jsonl":
             for row in rows:
-                sys.stdout.write(json.dumps(alert_record(alert_detail(session, row.id)), ensure_ascii=False) + "\n")
+                record = alert_record(present(alert_detail(session, row.id)))
+                sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
             return
     names = kabupaten_names()
     table = Table(title=f"Peringatan ({len(rows)})")
@@ -121,7 +129,7 @@ def alerts_list(since: Since = None, until: Until = None, kabupaten: Kabupaten =
 def alerts_export(since: Since = None, until: Until = None, kabupaten: Kabupaten = None, category: Category = None,
                   level: Level = None, status: Status = None, text: Search = None,
                   format: str = typer.Option("csv", "--format", help="Format keluaran (csv)"),
-                  output: Optional[Path] = typer.Option(None, "--output", "-o",
+                  output: Path | None = typer.Option(None, "--output", "-o",
                                                         help="Berkas keluaran (bawaan: layar)")):
     """Tulis peringatan sebagai CSV untuk instansi lain: judul kolom berbahasa Indonesia, UTF-8 dengan BOM untuk
     Excel, sel yang aman dari rumus."""
@@ -149,7 +157,8 @@ def alerts_show(alert_id: int):
         raise typer.Exit(1)
     row, names = detail.row, kabupaten_names()
     console.print(Text.assemble((f"Peringatan #{row.id}", "bold"), f" ({row.status}) - {plain(row.title)}"))
-    console.print(f"Kategori: {', '.join(row.categories)}; skor {row.score:.2f}; keparahan: {', '.join(row.severity) or '-'}")
+    console.print(f"Kategori: {', '.join(row.categories)}; skor {row.score:.2f}; "
+                  f"keparahan: {', '.join(row.severity) or '-'}")
     console.print(f"Wilayah: {', '.join(names.get(k, k) for k in row.kabupaten) or 'Kalimantan Tengah'}"
                   + (f"; kecamatan {', '.join(detail.kecamatan)}" if detail.kecamatan else "")
                   + (f"; desa {', '.join(detail.desa)}" if detail.desa else ""))
@@ -185,7 +194,7 @@ def alerts_status(alert_id: int, status: str, by: str = typer.Option(..., "--by"
             set_status(session, alert_id, status, by, note)
     except LifecycleError as exc:
         err_console.print(f"galat: {exc}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     console.print(f"Peringatan #{alert_id} sekarang '{status}'.")
 
 
@@ -202,7 +211,7 @@ def alerts_correct(alert_id: int, categories: str = typer.Option(..., help="Kate
             correct(session, alert_id, by, split(categories), split(kabupaten), load_taxonomy().codes, note)
     except LifecycleError as exc:
         err_console.print(f"galat: {exc}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     console.print(f"Label peringatan #{alert_id} dikoreksi.")
 
 
@@ -215,7 +224,7 @@ def alerts_merge(alert_id: int, other_id: int, by: str = typer.Option(..., "--by
             merge_alerts(session, alert_id, other_id, by, note)
     except LifecycleError as exc:
         err_console.print(f"galat: {exc}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     console.print(f"Peringatan #{other_id} digabung ke peringatan #{alert_id}.")
 
 
@@ -228,7 +237,7 @@ def alerts_split(alert_id: int, article: int = typer.Option(..., "--article", he
             new_id = split_report(session, alert_id, article, by, note)
     except LifecycleError as exc:
         err_console.print(f"galat: {exc}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     if new_id is None:
         console.print(f"Berita #{article} dipisahkan dari peringatan #{alert_id}; sendirian ia bukan peringatan.")
     else:
@@ -260,7 +269,7 @@ def alerts_export_labels(output: Path = typer.Option(..., "--output", "-o")):
 
 
 def levels(
-    day: Optional[str] = typer.Option(None, "--date", help="Tanggal (TTTT-BB-HH, WIB); bawaan hari ini"),
+    day: str | None = typer.Option(None, "--date", help="Tanggal (TTTT-BB-HH, WIB); bawaan hari ini"),
     category: str = typer.Option("", help="Kategori; kosong = semua kategori"),
     recompute_days: int = typer.Option(0, "--recompute-days", help="Hitung ulang level N hari sampai tanggal itu"),
 ):
@@ -294,19 +303,19 @@ def coverage_command():
 
 def rescore(
     since: str = typer.Option(..., help="Tanggal awal terbit (TTTT-BB-HH)"),
-    until: Optional[str] = typer.Option(None, help="Tanggal akhir terbit, tidak termasuk (bawaan: hari ini)"),
-    model: Optional[Path] = typer.Option(None, "--model", help="Folder model (bawaan: models/default)"),
+    until: str | None = typer.Option(None, help="Tanggal akhir terbit, tidak termasuk (bawaan: hari ini)"),
+    model: Path | None = typer.Option(None, "--model", help="Folder model (bawaan: models/default)"),
 ):
     """Nilai ulang artikel satu rentang tanggal dengan model lain, lalu perbarui peringatan dan level."""
     from classifiers.artifacts import ModelIntegrityError
 
-    start = _parse_day(since, "--since")
+    start = present(_parse_day(since, "--since"))  # --since is required
     end = _parse_day(until, "--until") or today_wib() + timedelta(days=1)
     try:
         done = flow_rescore(_engine(), start, end, str(model) if model else None)
     except ModelIntegrityError as exc:
         err_console.print(f"galat: {exc}")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     console.print(f"{done.classified} artikel dinilai ulang; {done.alerts.created} peringatan baru, "
                   f"{done.alerts.updated} diperbarui; level {start} s.d. {end} dihitung ulang.")
 

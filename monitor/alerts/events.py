@@ -119,14 +119,16 @@ class EventMatcher:
             return []
         places = sorted({place for place, _ in keys})
         categories = sorted({category for _, category in keys})
-        ids = (select(EventKey.event_id).where(EventKey.place.in_(places), EventKey.category.in_(categories)).distinct())
-        earliest = story.first_seen - timedelta(days=max(self.settings.follow_days, self.settings.window_days))
-        latest = story.last_seen + self.window
+        ids = (select(EventKey.event_id)
+               .where(EventKey.place.in_(places), EventKey.category.in_(categories)).distinct())
+        earliest = story.seen_from - timedelta(days=max(self.settings.follow_days, self.settings.window_days))
+        latest = story.seen_until + self.window
         with self.session.no_autoflush:  # what this transaction grew is judged from memory below, unflushed
             found_ids = self.session.scalars(
                 select(ConflictEvent.id).where(ConflictEvent.id.in_(ids), ConflictEvent.last_seen_at >= earliest,
                                                ConflictEvent.first_seen_at <= latest)).all()
-            unread = [event_id for event_id in found_ids if event_id not in self._events and event_id not in self._outlines]
+            unread = [event_id for event_id in found_ids
+                      if event_id not in self._events and event_id not in self._outlines]
             if unread:  # first what an event is about (small columns), each once per transaction
                 self._outlines.update((row.id, row) for row in self.session.execute(
                     select(*OUTLINE).where(ConflictEvent.id.in_(unread))))
@@ -164,8 +166,8 @@ class EventMatcher:
         needed = self.settings.min_similarity if shared else self.settings.min_similarity_without_actor
         if similarity < needed:
             return None
-        is_open = (story.first_seen <= event.last_seen_at + self.window
-                   and story.last_seen >= event.first_seen_at - self.window)
+        is_open = (story.seen_from <= event.last_seen_at + self.window
+                   and story.seen_until >= event.first_seen_at - self.window)
         labels = [found.actors[key].label if key in found.actors else describe(key) for key in shared]
         reason = "; ".join(filter(None, [
             f"tempat {', '.join(sorted(shared_places))}", f"kategori {', '.join(sorted(shared_categories))}",
@@ -229,8 +231,8 @@ def grow(event: ConflictEvent, story: Story, found: Profile) -> None:
 
 
 def _absorb(event: ConflictEvent, story: Story, found: Profile) -> None:
-    event.first_seen_at = min(event.first_seen_at, story.first_seen)
-    event.last_seen_at = max(event.last_seen_at, story.last_seen)
+    event.first_seen_at = min(event.first_seen_at, story.seen_from)
+    event.last_seen_at = max(event.last_seen_at, story.seen_until)
     event.kabupaten = sorted(set(event.kabupaten) | story.kabupaten_codes)
     event.kecamatan = sorted(set(event.kecamatan) | story.kecamatan)
     event.desa = sorted(set(event.desa) | story.desa)
@@ -242,8 +244,8 @@ def _absorb(event: ConflictEvent, story: Story, found: Profile) -> None:
 def rebuild(event: ConflictEvent, stories: list[Story], categories: set[str] | None = None,
             kabupaten: set[str] | None = None) -> None:
     """Make the event exactly the union of its stories (an analyst's categories and kabupaten, when given, win)."""
-    ordered = sorted(stories, key=lambda s: (s.first_seen, s.cluster_id))
-    event.first_seen_at, event.last_seen_at = ordered[0].first_seen, max(s.last_seen for s in ordered)
+    ordered = sorted(stories, key=lambda s: (s.seen_from, s.cluster_id))
+    event.first_seen_at, event.last_seen_at = ordered[0].seen_from, max(s.seen_until for s in ordered)
     event.kabupaten, event.kecamatan, event.desa, event.categories, event.actors, event.terms = [], [], [], [], [], {}
     for story in ordered:
         _absorb(event, story, profile(story))

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 # Severity cues raise an escalation level; each maps a name (shown to users) to its wording in news.
 SEVERITY_CUES = {
     "korban jiwa": re.compile(r"\b(tewas|meninggal dunia|korban jiwa|terbunuh|menewaskan)\b", re.IGNORECASE),
     "korban luka": re.compile(r"\b(luka-luka|terluka|luka berat|luka parah|dilarikan ke rumah sakit)\b", re.IGNORECASE),
     "pembakaran": re.compile(r"\b(dibakar|membakar|pembakaran|dibakar massa)\b", re.IGNORECASE),
-    "bentrok": re.compile(r"\b(bentrok|bentrokan|ricuh|kericuhan|kerusuhan|rusuh|tawuran|saling serang)\b", re.IGNORECASE),
-    "blokade": re.compile(r"\b(blokade|memblokade|diblokade|pemortalan|memortal|portal jalan|menduduki|pendudukan)\b", re.IGNORECASE),
+    "bentrok": re.compile(r"\b(bentrok|bentrokan|ricuh|kericuhan|kerusuhan|rusuh|tawuran|saling serang)\b",
+                          re.IGNORECASE),
+    "blokade": re.compile(r"\b(blokade|memblokade|diblokade|pemortalan|memortal|portal jalan|menduduki|pendudukan)\b",
+                          re.IGNORECASE),
 }
 GRAVE_CUES = frozenset({"korban jiwa", "pembakaran"})
 # "tidak ada korban jiwa", "mencegah bentrok", "skenario bentrok" in a drill: the cue did not happen
@@ -47,7 +50,7 @@ def evidence_sentences(text: str, terms: list[str], limit: int = MAX_EVIDENCE_SE
     scored = []
     for position, sentence in enumerate(sentences(text)):
         tokens = analyze(sentence)
-        bigrams = {" ".join(p) for p in zip(tokens, tokens[1:])}
+        bigrams = {" ".join(p) for p in pairwise(tokens)}
         score = len(wanted.intersection(tokens)) + len(pairs & bigrams) + len(severity_cues(sentence))
         if score:
             scored.append((-score, position, sentence))

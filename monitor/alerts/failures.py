@@ -3,7 +3,7 @@ again on later passes until a bound, so one poison item never stops the stage.""
 from __future__ import annotations
 
 import logging
-from typing import Iterable
+from collections.abc import Iterable
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -34,7 +34,8 @@ def note_failure(session: Session, stage: str, item_id: int, error: BaseExceptio
     else:
         failure.error, failure.attempts, failure.last_failed_at = message, failure.attempts + 1, now
     session.flush()
-    log.warning("%s %d gagal diproses: %s (percobaan %d dari %d)", stage, item_id, message, failure.attempts, max_attempts)
+    log.warning("%s %d gagal diproses: %s (percobaan %d dari %d)", stage, item_id, message, failure.attempts,
+                max_attempts)
     return failure
 
 

@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session
 
 from monitor.alerts.coverage import kabupaten_names
 from monitor.alerts.evidence import GRAVE_CUES
-from monitor.timezones import WIB
 from monitor.db.models import Alert, EscalationLevel
+from monitor.timezones import WIB
 
 LEVELS = ("normal", "waspada", "siaga", "awas")
 LEVEL_NAMES = {"normal": "Normal", "waspada": "Waspada", "siaga": "Siaga", "awas": "Awas"}
@@ -72,7 +72,8 @@ class DayLevel:
     signal: bool
 
 
-def assess(counts: dict[date, int], cues: dict[date, set[str]], day: date, signals: set[date], settings: LevelSettings) -> DayLevel:
+def assess(counts: dict[date, int], cues: dict[date, set[str]], day: date, signals: set[date],
+           settings: LevelSettings) -> DayLevel:
     """The level of one series on `day`, given its daily counts, cues and earlier signal days."""
     window = [day - timedelta(days=i) for i in range(settings.window_days)]
     observed = sum(counts.get(d, 0) for d in window)
@@ -82,7 +83,8 @@ def assess(counts: dict[date, int], cues: dict[date, set[str]], day: date, signa
     if settings.same_weekday:
         baseline_days = [d for d in baseline_days if d.weekday() == day.weekday()]
     weights = [settings.signal_weight if d in signals else 1.0 for d in baseline_days]
-    rate = sum(w * counts.get(d, 0) for w, d in zip(weights, baseline_days)) / sum(weights) if weights else 0.0
+    weighted = sum(w * counts.get(d, 0) for w, d in zip(weights, baseline_days, strict=True))
+    rate = weighted / sum(weights) if weights else 0.0
     expected = settings.window_days * max(rate, settings.min_rate)
     p_value = float(poisson.sf(observed - 1, expected)) if observed else 1.0
     signal = p_value < settings.threshold
@@ -112,13 +114,15 @@ def reason_text(result: DayLevel, previous: str, place: str, category: str, sett
     if result.level == previous:
         head = f"{subject}: tetap {LEVEL_NAMES[result.level]}."
     elif not result.signal and LEVELS.index(result.level) < LEVELS.index(previous):
-        head = f"{subject}: {LEVEL_NAMES[previous]} -> {LEVEL_NAMES[result.level]} (tanpa sinyal, turun satu tingkat per hari)."
+        head = (f"{subject}: {LEVEL_NAMES[previous]} -> {LEVEL_NAMES[result.level]} "
+                "(tanpa sinyal, turun satu tingkat per hari).")
     else:
         head = f"{subject}: {LEVEL_NAMES[previous]} -> {LEVEL_NAMES[result.level]}."
     facts = (
-        f" {result.count} berita konflik dalam {settings.window_days} hari terakhir; yang diharapkan {result.expected:.2f} "
-        f"(rata-rata {settings.baseline_days} hari sebelumnya); p = {result.p_value:.2g} "
-        f"{'<' if result.signal else '>='} ambang {settings.threshold:.2g} (alfa {settings.alpha} dibagi {settings.places_tested} kabupaten)."
+        f" {result.count} berita konflik dalam {settings.window_days} hari terakhir; "
+        f"yang diharapkan {result.expected:.2f} (rata-rata {settings.baseline_days} hari sebelumnya); "
+        f"p = {result.p_value:.2g} {'<' if result.signal else '>='} ambang {settings.threshold:.2g} "
+        f"(alfa {settings.alpha} dibagi {settings.places_tested} kabupaten)."
     )
     cue_text = f" Isyarat keparahan: {', '.join(result.cues)}." if result.cues else ""
     return head + facts + cue_text
@@ -135,13 +139,14 @@ def _series(session: Session, until: date) -> tuple[dict, dict]:
         for kabupaten in alert.kabupaten:
             if kabupaten.count(".") != 1:
                 continue
-            for category in [""] + list(alert.categories):
+            for category in ["", *alert.categories]:
                 counts[(kabupaten, category)][day] += 1
                 cues[(kabupaten, category)][day].update(alert.severity)
     return counts, cues
 
 
-def compute_levels(session: Session, start: date, end: date, settings: LevelSettings | None = None) -> list[EscalationLevel]:
+def compute_levels(session: Session, start: date, end: date,
+                   settings: LevelSettings | None = None) -> list[EscalationLevel]:
     """Recompute levels for every day in [start, end]; replaces stored levels in that range.
 
     Stored rows: every day that is not Normal, and the day a series returns to Normal.
@@ -152,7 +157,8 @@ def compute_levels(session: Session, start: date, end: date, settings: LevelSett
     session.execute(delete(EscalationLevel).where(EscalationLevel.day >= start, EscalationLevel.day <= end))
     previous_rows = {
         (row.kabupaten, row.category): row
-        for row in session.scalars(select(EscalationLevel).where(EscalationLevel.day < start).order_by(EscalationLevel.day))
+        for row in session.scalars(
+            select(EscalationLevel).where(EscalationLevel.day < start).order_by(EscalationLevel.day))
     }
     warmup = start - timedelta(days=settings.baseline_days + settings.window_days + settings.guard_days)
     stored = []

@@ -71,8 +71,9 @@ def correct_labels(session: Session, alert_id: int, actor: str, categories: list
     alert.categories, alert.kabupaten = sorted(categories), sorted(kabupaten)
     alert.correction = {"categories": sorted(categories), "kabupaten": sorted(kabupaten)}  # kept by later stage runs
     for article in _articles(session, alert):
-        session.add(LabelCorrection(article_id=article.id, alert_id=alert.id, actor=actor, categories=sorted(categories),
-                                    kabupaten=sorted(kabupaten), kalteng=True, note=note))
+        session.add(LabelCorrection(article_id=article.id, alert_id=alert.id, actor=actor,
+                                    categories=sorted(categories), kabupaten=sorted(kabupaten), kalteng=True,
+                                    note=note))
     event = AlertEvent(alert_id=alert.id, actor=actor, from_status=alert.status, to_status=alert.status,
                        note=note or "koreksi label", changes=changes)
     session.add(event)
@@ -88,8 +89,8 @@ def latest_labels(session: Session) -> list[tuple[int, dict]]:
         latest[correction.article_id] = correction
     records = []
     for correction in sorted(latest.values(), key=lambda c: (c.at, c.id)):
-        article = session.get(Article, correction.article_id)
-        outlet = session.get(Feed, article.feed_id).outlet
+        article = session.get_one(Article, correction.article_id)
+        outlet = session.get_one(Feed, article.feed_id).outlet
         records.append((correction.id, {
             "id": f"article-{article.id}", "title": article.title, "lead": " ".join(article.summary_text.split()[:80]),
             "categories": correction.categories, "kabupaten": correction.kabupaten, "kalteng": correction.kalteng,

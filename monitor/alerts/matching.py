@@ -29,7 +29,8 @@ def _about_place(action: PlanAction, plan: Plan, places: set[str]) -> bool:
     """The action's plan is for one of the places, or the action names one of them (or a unit inside)."""
     if plan.region_code in places:
         return True
-    return any(p == place or p.startswith(place + ".") or place.startswith(p + ".") for p in action.places for place in places)
+    return any(p == place or p.startswith(place + ".") or place.startswith(p + ".")
+               for p in action.places for place in places)
 
 
 class PlanIndex:
@@ -41,7 +42,7 @@ class PlanIndex:
 
     def actions(self, year: int) -> list[tuple[PlanAction, Plan]]:
         if year not in self._by_year:
-            self._by_year[year] = [tuple(row) for row in self._session.execute(
+            self._by_year[year] = [(action, plan) for action, plan in self._session.execute(
                 select(PlanAction, Plan).join(Plan).where(Plan.year == year).order_by(PlanAction.id))]
         return self._by_year[year]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from monitor.db.models import present
 from monitor.timezones import WIB
 
 
@@ -49,7 +50,7 @@ class Story:
         self.evidence.extend(s for s in classification.evidence if s not in self.evidence)
         self.sources.add(article.feed_id)
 
-    def absorb(self, other: "Story") -> None:
+    def absorb(self, other: Story) -> None:
         """Fold another story (another copy cluster of the same event) into this one."""
         if other.first_seen is not None and (self.first_seen is None or other.first_seen < self.first_seen):
             self.first_seen, self.title, self.text = other.first_seen, other.title, other.text
@@ -74,5 +75,15 @@ class Story:
         return {code for code in self.kabupaten if code.count(".") == 1}
 
     @property
+    def seen_from(self) -> datetime:
+        """When the story was first seen (a story has at least one report)."""
+        return present(self.first_seen)
+
+    @property
+    def seen_until(self) -> datetime:
+        """When the story was last seen."""
+        return present(self.last_seen)
+
+    @property
     def year(self) -> int:
-        return self.first_seen.astimezone(WIB).year
+        return self.seen_from.astimezone(WIB).year

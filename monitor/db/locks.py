@@ -11,9 +11,9 @@ import fcntl
 import hashlib
 import os
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url

@@ -2,7 +2,8 @@
 and digest."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -18,16 +19,27 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
     false,
+    inspect,
     text,
 )
-from sqlalchemy import event, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 
 def utcnow() -> datetime:
     """Timezone-aware now in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
+
+
+_Value = TypeVar("_Value")
+
+
+def present(value: _Value | None) -> _Value:
+    """The value of a nullable column (or field) that the query or the row's state guarantees."""
+    if value is None:
+        raise ValueError("a value that the query guarantees is missing")
+    return value
 
 
 class UTCDateTime(TypeDecorator):
@@ -41,14 +53,14 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; store times in UTC with tzinfo")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -85,7 +97,7 @@ class Feed(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    attempts: Mapped[list["FetchAttempt"]] = relationship(back_populates="feed")
+    attempts: Mapped[list[FetchAttempt]] = relationship(back_populates="feed")
 
 
 class FetchAttempt(Base):
@@ -153,7 +165,7 @@ class StoryCluster(Base):
     # No foreign key: SQLite cannot add one to an existing table without rebuilding it (clusters are never deleted)
     follows_cluster_id: Mapped[int | None] = mapped_column(Integer)
 
-    articles: Mapped[list["Article"]] = relationship(back_populates="cluster")
+    articles: Mapped[list[Article]] = relationship(back_populates="cluster")
 
 
 class Article(Base):
@@ -270,7 +282,7 @@ class Plan(Base):
     source_file: Mapped[str] = mapped_column(Text, default="")
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    actions: Mapped[list["PlanAction"]] = relationship(back_populates="plan", cascade="all, delete-orphan",
+    actions: Mapped[list[PlanAction]] = relationship(back_populates="plan", cascade="all, delete-orphan",
                                                        order_by="PlanAction.id")
 
 
@@ -300,7 +312,7 @@ class PlanAction(Base):
     keywords: Mapped[list] = mapped_column(JSON, default=list)
 
     plan: Mapped[Plan] = relationship(back_populates="actions")
-    realisations: Mapped[list["ActionRealisation"]] = relationship(back_populates="action", cascade="all, delete-orphan")
+    realisations: Mapped[list[ActionRealisation]] = relationship(back_populates="action", cascade="all, delete-orphan")
 
 
 class ActionRealisation(Base):
@@ -341,9 +353,9 @@ class ConflictEvent(Base):
     follows_event_id: Mapped[int | None] = mapped_column(ForeignKey("conflict_events.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    members: Mapped[list["EventMember"]] = relationship(back_populates="event", cascade="all, delete-orphan",
+    members: Mapped[list[EventMember]] = relationship(back_populates="event", cascade="all, delete-orphan",
                                                         order_by="EventMember.cluster_id")
-    keys: Mapped[list["EventKey"]] = relationship(cascade="all, delete-orphan")
+    keys: Mapped[list[EventKey]] = relationship(cascade="all, delete-orphan")
 
 
 class EventMember(Base):
@@ -354,7 +366,8 @@ class EventMember(Base):
     cluster_id: Mapped[int] = mapped_column(ForeignKey("story_clusters.id", ondelete="CASCADE"), primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("conflict_events.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(Text, default="")
-    pinned_by: Mapped[str] = mapped_column(String(80), default="")  # an analyst's merge or split: never moved by the stage
+    # an analyst's merge or split: never moved by the stage
+    pinned_by: Mapped[str] = mapped_column(String(80), default="")
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     event: Mapped[ConflictEvent] = relationship(back_populates="members")
@@ -395,15 +408,16 @@ class Alert(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # the lowercased titles of the story's reports, one a line, as of the last refresh: the alert list's text search
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
-    # an analyst's correction {"categories": [...], "kabupaten": [...]}: the alert stage keeps it over the model's reading
+    # an analyst's correction {"categories": [...], "kabupaten": [...]}:
+    # the alert stage keeps it over the model's reading
     correction: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    events: Mapped[list["AlertEvent"]] = relationship(back_populates="alert", order_by="AlertEvent.id",
+    events: Mapped[list[AlertEvent]] = relationship(back_populates="alert", order_by="AlertEvent.id",
                                                       cascade="all, delete-orphan")
-    place_rows: Mapped[list["AlertPlace"]] = relationship(cascade="all, delete-orphan")
-    category_rows: Mapped[list["AlertCategory"]] = relationship(cascade="all, delete-orphan")
+    place_rows: Mapped[list[AlertPlace]] = relationship(cascade="all, delete-orphan")
+    category_rows: Mapped[list[AlertCategory]] = relationship(cascade="all, delete-orphan")
 
 
 class PlanLink(Base):
@@ -692,8 +706,8 @@ class Report(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     snapshot: Mapped[dict | None] = mapped_column(JSON)  # the frozen content, set once at submission
 
-    alerts: Mapped[list["ReportAlert"]] = relationship(cascade="all, delete-orphan", order_by="ReportAlert.alert_id")
-    actions: Mapped[list["ReportAction"]] = relationship(cascade="all, delete-orphan",
+    alerts: Mapped[list[ReportAlert]] = relationship(cascade="all, delete-orphan", order_by="ReportAlert.alert_id")
+    actions: Mapped[list[ReportAction]] = relationship(cascade="all, delete-orphan",
                                                          order_by="ReportAction.action_id")
 
 
@@ -740,9 +754,9 @@ def _index_alerts(session: Session, _context, _instances) -> None:
     """Keep each alert's WIB first day and its place and category index rows in step, wherever it changes."""
     for alert in [obj for obj in (*session.new, *session.dirty) if isinstance(obj, Alert)]:
         state = inspect(alert)
-        changed = lambda name: state.pending or state.attrs[name].history.has_changes()  # noqa: E731
+        changed = lambda name: state.pending or state.attrs[name].history.has_changes()  # noqa: E731, B023 - used in this iteration only
         if changed("first_seen_at") and alert.first_seen_at is not None:
-            alert.first_seen_day = (alert.first_seen_at.astimezone(timezone.utc) + WIB_OFFSET).date()
+            alert.first_seen_day = (alert.first_seen_at.astimezone(UTC) + WIB_OFFSET).date()
         if changed("kabupaten"):
             _sync_rows(alert.place_rows, set(alert.kabupaten or []), "code", lambda c: AlertPlace(code=c))
         if changed("kabupaten") or changed("first_seen_day"):

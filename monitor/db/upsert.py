@@ -1,13 +1,23 @@
-"""INSERT ... ON CONFLICT DO NOTHING on either engine, for rows that concurrent processes may race to add."""
+"""Writes that concurrent processes may race on: INSERT ... ON CONFLICT DO NOTHING on either engine, and
+UPDATEs whose count of matched rows says whether this process won."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any, cast
 
+from sqlalchemy import CursorResult, Executable
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
-def insert_new(session: Session, model, values: dict[str, Any], conflict_columns: Sequence[str] | None = None) -> int | None:
+def matched_rows(session: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE; how many rows it matched."""
+    # Session.execute is typed as returning a Result; for these statements it is a CursorResult
+    return cast(CursorResult, session.execute(statement)).rowcount
+
+
+def insert_new(session: Session, model, values: dict[str, Any],
+               conflict_columns: Sequence[str] | None = None) -> int | None:
     """Insert one row unless it would break a unique constraint (those on `conflict_columns`, or any);
     the new id, or None when such a row existed.
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Optional
 
 import typer
 from rich.table import Table
@@ -17,21 +16,21 @@ from monitor.terminal import console, err_console
 from monitor.timezones import today_wib
 
 
-def _day(value: Optional[str]) -> date:
+def _day(value: str | None) -> date:
     if value is None:
         return today_wib()
     try:
         return date.fromisoformat(value)
     except ValueError:
         err_console.print(f"galat: --date harus berupa tanggal TTTT-BB-HH, bukan '{value}'")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
 def digest_command(
-    day: Optional[str] = typer.Option(None, "--date", help="Tanggal ringkasan, TTTT-BB-HH (bawaan: hari ini, WIB); "
+    day: str | None = typer.Option(None, "--date", help="Tanggal ringkasan, TTTT-BB-HH (bawaan: hari ini, WIB); "
                                                          "memuat peringatan baru hari sebelumnya"),
     send: bool = typer.Option(False, "--send", help="Kirim lewat email ke setiap pelanggan (atau --user saja)"),
-    user: Optional[str] = typer.Option(None, "--user", help="Nama pengguna: ringkasan sesuai langganannya"),
+    user: str | None = typer.Option(None, "--user", help="Nama pengguna: ringkasan sesuai langganannya"),
 ):
     """Ringkasan harian deteksi dini: tampilkan sebagai teks, atau kirim lewat email (--send)."""
     when = _day(day)
@@ -39,7 +38,7 @@ def digest_command(
         mail = MailSettings.from_env()
     except MailSettingsError as exc:
         err_console.print(f"galat: {exc}")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     engine = open_database(Settings.from_env().database_url)
     if send:
         _send(engine, when, mail, user)
@@ -57,7 +56,7 @@ def digest_command(
     console.print(render_digest_text(digest), end="", soft_wrap=True)
 
 
-def _send(engine, when: date, mail: MailSettings, user: Optional[str]) -> None:
+def _send(engine, when: date, mail: MailSettings, user: str | None) -> None:
     if not mail.configured:
         err_console.print("galat: WASPADA_SMTP_HOST dan WASPADA_MAIL_FROM belum diatur; ringkasan tidak dikirim")
         raise typer.Exit(2)

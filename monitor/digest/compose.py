@@ -16,7 +16,7 @@ composed (feed health is not kept per day).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -106,7 +106,7 @@ class Digest:
 
 def digest_cutoff(day: date, digest_time: time = DEFAULT_DIGEST_TIME) -> datetime:
     """When the digest of `day` is mailed, in UTC."""
-    return datetime.combine(day, digest_time, tzinfo=WIB).astimezone(timezone.utc)
+    return datetime.combine(day, digest_time, tzinfo=WIB).astimezone(UTC)
 
 
 def _category_names() -> dict[str, str]:

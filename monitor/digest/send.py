@@ -16,7 +16,7 @@ import smtplib
 import ssl
 import time as time_module
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -24,6 +24,7 @@ from functools import lru_cache
 
 from sqlalchemy import Engine
 
+from monitor.db.models import present
 from monitor.db.session import session_scope
 from monitor.digest.compose import DEFAULT_DIGEST_TIME, compose_digest
 from monitor.digest.render import MAP_CID, render_digest_email_html, render_digest_text, subject_line
@@ -87,7 +88,7 @@ class MailSettings:
         return self.port or DEFAULT_PORTS[self.security]
 
     @classmethod
-    def from_env(cls) -> "MailSettings":
+    def from_env(cls) -> MailSettings:
         """Read WASPADA_SMTP_HOST, _PORT, _USER, _PASSWORD, _SECURITY, WASPADA_MAIL_FROM, WASPADA_BASE_URL,
         WASPADA_DIGEST_TIME, WASPADA_SMTP_TIMEOUT, WASPADA_DIGEST_MAX_ATTEMPTS, WASPADA_DIGEST_RETRY_SECONDS,
         WASPADA_DIGEST_CLAIM_STALE_MINUTES; raise MailSettingsError on an unusable value."""
@@ -144,15 +145,16 @@ def build_message(digest, settings: MailSettings, recipient: Address, map_image:
     message["Subject"] = subject_line(digest)
     message["From"] = settings.mail_from
     message["To"] = recipient
-    message["Date"] = format_datetime(datetime.now(timezone.utc))
+    message["Date"] = format_datetime(datetime.now(UTC))
     sender_domain = settings.mail_from.rpartition("@")[2].strip("> ") or "waspada.invalid"
     message["Message-ID"] = make_msgid("ringkasan", domain=sender_domain)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to a robot
     map_cid = make_msgid(MAP_CID, domain=sender_domain)
     message.set_content(render_digest_text(digest))
     message.add_alternative(render_digest_email_html(digest, map_cid=map_cid[1:-1]), subtype="html")
-    message.get_payload()[1].add_related(map_image, maintype="image", subtype="png", cid=map_cid,
-                                         filename="peta-tingkat.png", disposition="inline")
+    html = present(message.get_body(preferencelist=("html",)))  # the alternative just added
+    html.add_related(map_image, maintype="image", subtype="png", cid=map_cid, filename="peta-tingkat.png",
+                     disposition="inline")
     return message
 
 
@@ -179,6 +181,7 @@ def _smtp_error(exc: BaseException, settings: MailSettings) -> tuple[str, bool]:
 def send_message(message: EmailMessage, settings: MailSettings) -> None:
     """Send one message over a fresh SMTP connection; raises smtplib/OSError exceptions."""
     context = ssl.create_default_context() if settings.security != "none" else None
+    smtp: smtplib.SMTP
     if settings.security == "ssl":
         smtp = smtplib.SMTP_SSL(settings.host, settings.smtp_port, timeout=settings.timeout, context=context)
     else:
@@ -215,7 +218,7 @@ def _map_image(levels: tuple[tuple[str, str], ...]) -> bytes:
 
 
 def _deliver(engine: Engine, person: Subscriber, day: date, settings: MailSettings) -> DeliveryOutcome:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     claim = claim_delivery(engine, person.user_id, day, now, timedelta(minutes=settings.claim_stale_minutes))
     if not claim.won:
         why = "sudah terkirim" if claim.status == "terkirim" else "sedang dikirim proses lain"
@@ -223,20 +226,20 @@ def _deliver(engine: Engine, person: Subscriber, day: date, settings: MailSettin
     try:
         recipient = _mailbox(person.display_name, person.email)
     except ValueError as exc:
-        record_delivery(engine, claim, False, 0, str(exc), datetime.now(timezone.utc))
+        record_delivery(engine, claim, False, 0, str(exc), datetime.now(UTC))
         return DeliveryOutcome(person.username, person.email, "gagal", 0, str(exc))
     try:
         with session_scope(engine) as session:
             digest = compose_digest(session, day, list(person.scope.kabupaten), list(person.scope.categories),
                                     base_url=settings.base_url, digest_time=settings.digest_time)
         message = build_message(digest, settings, recipient, _map_image(tuple(sorted(digest.map_levels.items()))))
-    except Exception as exc:  # noqa: BLE001 - recorded on the delivery; the other users still get theirs
+    except Exception as exc:  # recorded on the delivery; the other users still get theirs
         log.exception("ringkasan untuk %s tidak dapat disusun", person.username)
         error = f"ringkasan tidak dapat disusun: {type(exc).__name__}: {exc}"
-        record_delivery(engine, claim, False, 0, error, datetime.now(timezone.utc))
+        record_delivery(engine, claim, False, 0, error, datetime.now(UTC))
         return DeliveryOutcome(person.username, person.email, "gagal", 0, error)
     attempts, error = _send_with_retries(message, settings)
-    if not record_delivery(engine, claim, not error, attempts, error, datetime.now(timezone.utc)):
+    if not record_delivery(engine, claim, not error, attempts, error, datetime.now(UTC)):
         log.warning("pengiriman ringkasan %s untuk %s diambil alih proses lain", day, person.username)
     return DeliveryOutcome(person.username, person.email, "gagal" if error else "terkirim", attempts, error,
                            len(digest.alerts))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import feedparser
 import feedparser.datetimes
@@ -58,7 +58,7 @@ def parse_indonesian_date(value: str) -> datetime | None:
             int(match["year"]), month, int(match["day"]),
             int(match["hour"] or 0), int(match["minute"] or 0), int(match["second"] or 0),
         )
-        return (local - _offset(match["zone"])).replace(tzinfo=timezone.utc)
+        return (local - _offset(match["zone"])).replace(tzinfo=UTC)
     except (ValueError, OverflowError):  # 31 Februari; year 0001 moved before the first representable day
         return None
 
@@ -80,6 +80,6 @@ def struct_to_datetime(value: time.struct_time | None) -> datetime | None:
     if value is None:
         return None
     try:
-        return datetime(*value[:6], tzinfo=timezone.utc)
+        return datetime(*value[:6], tzinfo=UTC)
     except (TypeError, ValueError):
         return None

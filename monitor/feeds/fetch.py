@@ -21,10 +21,10 @@ import ipaddress
 import logging
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -90,8 +90,8 @@ def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(when.astimezone(timezone.utc), now)
+        when = when.replace(tzinfo=UTC)
+    return max(when.astimezone(UTC), now)
 
 
 class HostLimiter:
@@ -157,7 +157,7 @@ def address_problem(url: str, max_length: int) -> str | None:
     if port is not None and not 1 <= port <= 65535:
         return "nomor port harus 1-65535"
     try:
-        httpx.URL(url).host  # the host is decoded (IDNA) only when read
+        httpx.URL(url).host  # noqa: B018 - the host is decoded (IDNA) only when read
     except (httpx.InvalidURL, ValueError):  # what is left for httpx to refuse is the host (IDNA, IPv4 form)
         return "nama host tidak sah"
     return None
@@ -181,13 +181,15 @@ def redirect_target(base: str, location: str, status: int, max_length: int) -> s
         target = location if absolute else urljoin(base, location)
         problem = address_problem(target, max_length)
     if problem:
-        raise FetchError("bad_url", f"pengalihan HTTP {status} ke alamat tidak sah ({problem}): {_shown(location)}", status)
+        raise FetchError("bad_url", f"pengalihan HTTP {status} ke alamat tidak sah ({problem}): {_shown(location)}",
+                         status)
     return target
 
 
 async def check_address(url: str, allow_private: bool, is_allowed: AddressPolicy = is_public_address,
                         max_length: int = FetchSettings.max_url_length) -> CheckedAddress:
-    """Resolve the URL's host once; refuse it if any address is one the policy refuses (by default any non-public one)."""
+    """Resolve the URL's host once; refuse it if any address is one the policy refuses (by default any non-public
+    one)."""
     problem = address_problem(url, max_length)
     if problem:
         raise FetchError("bad_url", f"alamat tidak sah ({problem}): {_shown(url)}")
@@ -205,7 +207,8 @@ async def check_address(url: str, allow_private: bool, is_allowed: AddressPolicy
     if not allow_private:
         for address in addresses:
             if not is_allowed(address):
-                raise FetchError("private_address", f"alamat {address} milik jaringan privat/lokal, ditolak demi keamanan")
+                raise FetchError("private_address",
+                                 f"alamat {address} milik jaringan privat/lokal, ditolak demi keamanan")
     return CheckedAddress(target, addresses)
 
 
@@ -221,7 +224,7 @@ class Fetcher:
         self._global = asyncio.Semaphore(settings.global_concurrency)
         self._hosts = HostLimiter(settings.per_host_concurrency, settings.per_host_min_gap)
 
-    async def __aenter__(self) -> "Fetcher":
+    async def __aenter__(self) -> Fetcher:
         timeout = httpx.Timeout(
             connect=self.settings.connect_timeout, read=self.settings.read_timeout, write=10.0, pool=None
         )
@@ -235,7 +238,9 @@ class Fetcher:
             # CA certificates still follow SSL_CERT_FILE / SSL_CERT_DIR when set.
             trust_env=False,
             verify=httpx.create_ssl_context(),
-            headers={"User-Agent": self.settings.user_agent, "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"},
+            headers={"User-Agent": self.settings.user_agent,
+                     "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, "
+                               "*/*;q=0.5"},
             transport=self._transport,
             event_hooks={"response": [self._refuse_malformed_redirect]},
         )
@@ -252,10 +257,12 @@ class Fetcher:
                 return await asyncio.wait_for(self._fetch(url, etag, last_modified), self.settings.total_timeout)
         except FetchError as exc:
             return FetchResult(url=url, outcome="error", status=exc.status, error_kind=exc.kind, error_message=str(exc))
-        except (asyncio.TimeoutError, httpx.TimeoutException) as exc:
-            return FetchResult(url=url, outcome="error", error_kind="timeout", error_message=f"waktu habis menunggu server ({type(exc).__name__})")
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            return FetchResult(url=url, outcome="error", error_kind="timeout",
+                               error_message=f"waktu habis menunggu server ({type(exc).__name__})")
         except httpx.HTTPError as exc:
-            return FetchResult(url=url, outcome="error", error_kind="network", error_message=f"gagal terhubung: {type(exc).__name__}: {exc}")
+            return FetchResult(url=url, outcome="error", error_kind="network",
+                               error_message=f"gagal terhubung: {type(exc).__name__}: {exc}")
         except Exception as exc:  # an unforeseen fault stays this feed's error instead of ending the cycle
             log.exception("unexpected failure fetching %s", _shown(url))
             return FetchResult(url=url, outcome="error", error_kind="internal",
@@ -291,11 +298,12 @@ class Fetcher:
             all_permanent = all_permanent and status in PERMANENT_REDIRECTS
             current = redirect_target(current, location, status, self.settings.max_url_length)
             if current in visited:
-                raise FetchError("redirect_loop", f"pengalihan berputar: {' -> '.join(visited + [current])}", status)
+                raise FetchError("redirect_loop", f"pengalihan berputar: {' -> '.join([*visited, current])}", status)
             visited.append(current)
         raise FetchError("too_many_redirects", f"terlalu banyak pengalihan (> {self.settings.max_redirects})")
 
-    async def _request_checked(self, url: str, checked: CheckedAddress, headers: dict[str, str]) -> FetchResult | tuple[int, str]:
+    async def _request_checked(self, url: str, checked: CheckedAddress,
+                               headers: dict[str, str]) -> FetchResult | tuple[int, str]:
         """Request `url` from its checked addresses in turn, moving on only when a connection cannot be made."""
         for address in checked.addresses[:-1]:
             try:
@@ -304,11 +312,14 @@ class Fetcher:
                 continue
         return await self._request(url, checked.url, checked.addresses[-1], headers)
 
-    async def _request(self, url: str, target: httpx.URL, address: IPAddress, headers: dict[str, str]) -> FetchResult | tuple[int, str]:
-        now = datetime.now(timezone.utc)
+    async def _request(self, url: str, target: httpx.URL, address: IPAddress,
+                       headers: dict[str, str]) -> FetchResult | tuple[int, str]:
+        now = datetime.now(UTC)
         pinned = target.copy_with(host=str(address))
         headers = {**headers, "Host": target.netloc.decode("ascii")}
         server_name = {"sni_hostname": target.raw_host.decode("ascii")}  # TLS: SNI and certificate check use the name
+        if self._client is None:
+            raise RuntimeError("a Fetcher fetches inside `async with` only")
         async with self._client.stream("GET", pinned, headers=headers, extensions=server_name) as response:
             status = response.status_code
             response_headers = {k.lower(): v for k, v in response.headers.items()}
@@ -324,13 +335,14 @@ class Fetcher:
                                    error_message="feed sudah dihapus permanen (HTTP 410)")
             if status in (429, 503):
                 return FetchResult(
-                    url=url, outcome="rate_limited", status=status, headers=response_headers, error_kind=f"http_{status}",
+                    url=url, outcome="rate_limited", status=status, headers=response_headers,
+                    error_kind=f"http_{status}",
                     error_message=f"server meminta menunggu (HTTP {status})",
                     retry_after=parse_retry_after(response.headers.get("retry-after"), now),
                 )
             if status >= 400:
-                return FetchResult(url=url, outcome="error", status=status, headers=response_headers, error_kind=f"http_{status}",
-                                   error_message=f"server menjawab HTTP {status}")
+                return FetchResult(url=url, outcome="error", status=status, headers=response_headers,
+                                   error_kind=f"http_{status}", error_message=f"server menjawab HTTP {status}")
             body = await self._read_limited(response)
             return FetchResult(url=url, outcome="ok", status=status, headers=response_headers, body=body)
 

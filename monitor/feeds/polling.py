@@ -20,7 +20,8 @@ def record_success(feed: Feed, n_new: int, now: datetime, poll: PollSettings) ->
         hours = max((now - feed.last_checked_at).total_seconds() / 3600, 1 / 60)
         observed = n_new / hours
         previous = feed.new_items_per_hour
-        feed.new_items_per_hour = observed if previous is None else RATE_SMOOTHING * observed + (1 - RATE_SMOOTHING) * previous
+        feed.new_items_per_hour = (observed if previous is None
+                                   else RATE_SMOOTHING * observed + (1 - RATE_SMOOTHING) * previous)
     if feed.new_items_per_hour:
         interval = 3600 * poll.target_new_items_per_poll / feed.new_items_per_hour
     else:

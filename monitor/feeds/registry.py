@@ -7,7 +7,7 @@ import re
 import stat
 import tempfile
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -155,7 +155,8 @@ def _validate_fields(values: dict, lines: dict[str, int], line: int, seen_ids: d
 
     for name in lines:
         if name not in KNOWN_FIELDS:
-            problems.append((where(name), f"isian '{name}' tidak dikenal (isian yang dikenal: {', '.join(FIELD_ORDER)})"))
+            problems.append((where(name),
+                             f"isian '{name}' tidak dikenal (isian yang dikenal: {', '.join(FIELD_ORDER)})"))
     for name in REQUIRED_FIELDS:
         if name not in values and name in lines:
             continue  # already reported as unreadable
@@ -191,7 +192,7 @@ def _validate_fields(values: dict, lines: dict[str, int], line: int, seen_ids: d
 
 def sync_feeds(session: Session, sources: list[FeedSource], disable_missing: bool = True) -> None:
     """Upsert configured sources into the feeds table, keeping each feed's polling state."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     existing = {feed.id: feed for feed in session.scalars(select(Feed))}
     for source in sources:
         feed = existing.pop(source.id, None)

@@ -115,7 +115,7 @@ def sanitize_html(fragment: str, base_url: str | None = None) -> str:
     """
 
     def resolve_links(tag: str, attribute: str, value: str) -> str:
-        if tag != "a" or attribute != "href":
+        if tag != "a" or attribute != "href" or not base_url:
             return value
         try:
             resolved = urljoin(base_url, value)

@@ -6,7 +6,6 @@ monitor/cli.py adds these commands with ``register(app)``. The database is
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 from rich.table import Table
@@ -15,7 +14,6 @@ from monitor.plans import example_plan_file
 from monitor.plans.schema import PlanFileError, Problem
 from monitor.terminal import PlainConsole
 from monitor.timezones import WIB
-
 
 plans_app = typer.Typer(help="Rencana Aksi Daerah Penanganan Konflik Sosial (RAD-PKS): periksa, impor, ekspor, daftar.",
                         no_args_is_help=True)
@@ -42,7 +40,7 @@ def _print_problems(problems: list[Problem], console: PlainConsole) -> None:
         console.print(f"- {problem}")
 
 
-def _files(files: Optional[List[Path]], contoh: bool) -> list[Path]:
+def _files(files: list[Path] | None, contoh: bool) -> list[Path]:
     paths = list(files or [])
     if contoh:
         paths.append(example_plan_file())
@@ -52,7 +50,7 @@ def _files(files: Optional[List[Path]], contoh: bool) -> list[Path]:
     return paths
 
 
-def _check_region(region: Optional[str]) -> Optional[str]:
+def _check_region(region: str | None) -> str | None:
     from monitor.plans.fields import normalize_code, region_names
 
     if region is None:
@@ -67,7 +65,8 @@ def _check_region(region: Optional[str]) -> Optional[str]:
 
 @plans_app.command("validate")
 def validate_command(
-    files: Optional[List[Path]] = typer.Argument(None, help="Berkas rencana .yaml/.yml/.xlsx", metavar="BERKAS...", show_default=False),
+    files: list[Path] | None = typer.Argument(None, help="Berkas rencana .yaml/.yml/.xlsx", metavar="BERKAS...",
+                                              show_default=False),
     contoh: bool = typer.Option(False, "--contoh", help="Periksa juga contoh RAD-PKS bawaan"),
 ):
     """Periksa berkas rencana tanpa menyimpan apa pun; setiap masalah ditulis dengan baris dan kolomnya."""
@@ -91,8 +90,10 @@ def validate_command(
 
 @plans_app.command("import")
 def import_command(
-    files: Optional[List[Path]] = typer.Argument(None, help="Berkas rencana .yaml/.yml/.xlsx", metavar="BERKAS...", show_default=False),
-    contoh: bool = typer.Option(False, "--contoh", help="Impor contoh RAD-PKS 2026 bawaan (ilustrasi, bukan rencana resmi)"),
+    files: list[Path] | None = typer.Argument(None, help="Berkas rencana .yaml/.yml/.xlsx", metavar="BERKAS...",
+                                              show_default=False),
+    contoh: bool = typer.Option(False, "--contoh",
+                                help="Impor contoh RAD-PKS 2026 bawaan (ilustrasi, bukan rencana resmi)"),
 ):
     """Impor rencana. Semua berkas diperiksa dulu; bila ada satu masalah saja, tidak ada yang disimpan.
     Rencana yang sudah ada (tahun + wilayah sama) diganti seluruh isinya oleh isi berkas."""
@@ -107,7 +108,7 @@ def import_command(
         err = _console(stderr=True)
         err.print(f"Impor dibatalkan: {len(exc.problems)} masalah ditemukan; tidak ada rencana yang diubah.")
         _print_problems(exc.problems, err)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     finally:
         engine.dispose()
     console = _console()
@@ -126,9 +127,9 @@ def import_command(
 @plans_app.command("export")
 def export_command(
     output: Path = typer.Option(..., "--output", "-o", help="Berkas tujuan (.yaml atau .xlsx)"),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="yaml atau xlsx (bawaan: dari akhiran --output)"),
-    year: Optional[int] = typer.Option(None, "--year", help="Hanya rencana tahun ini"),
-    region: Optional[str] = typer.Option(None, "--region", help="Hanya rencana wilayah ini (62 atau kode kabupaten/kota)"),
+    fmt: str | None = typer.Option(None, "--format", "-f", help="yaml atau xlsx (bawaan: dari akhiran --output)"),
+    year: int | None = typer.Option(None, "--year", help="Hanya rencana tahun ini"),
+    region: str | None = typer.Option(None, "--region", help="Hanya rencana wilayah ini (62 atau kode kabupaten/kota)"),
 ):
     """Ekspor rencana tersimpan ke YAML atau XLSX (matriks RAD-PKS). Tanpa rencana: templat kosong."""
     from monitor.plans.store import export_plans
@@ -145,7 +146,7 @@ def export_command(
         plans = export_plans(engine, output, fmt, year=year, region=region)
     except OSError as exc:
         _console(stderr=True).print(f"Tidak dapat menulis {output}: {exc.strerror or exc}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     finally:
         engine.dispose()
     n_actions = sum(len(p.actions) for p in plans)
@@ -157,8 +158,8 @@ def export_command(
 
 @plans_app.command("list")
 def list_command(
-    year: Optional[int] = typer.Option(None, "--year", help="Hanya rencana tahun ini"),
-    region: Optional[str] = typer.Option(None, "--region", help="Hanya rencana wilayah ini"),
+    year: int | None = typer.Option(None, "--year", help="Hanya rencana tahun ini"),
+    region: str | None = typer.Option(None, "--region", help="Hanya rencana wilayah ini"),
 ):
     """Daftar rencana tersimpan."""
     from monitor.db.session import session_scope

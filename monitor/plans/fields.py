@@ -114,7 +114,7 @@ def as_year(cell: Cell, problems: list[Problem]) -> int | None:
     year = None
     if isinstance(value, int) and not isinstance(value, bool):
         year = value
-    elif isinstance(value, float) and value.is_integer():
+    elif isinstance(value, float) and value.is_integer():  # noqa: SIM114 - one branch per cell type
         year = int(value)
     elif isinstance(value, str) and re.fullmatch(r"\s*\d{4}\s*", value):
         year = int(value)

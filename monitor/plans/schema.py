@@ -82,21 +82,24 @@ class PlanData:
     ``source`` (the file name it was read from) and ``origin`` (where in it) are bookkeeping and
     are not compared."""
 
-    year: int
-    region: str
+    year: int | None  # None only in a plan read with problems (not usable then)
+    region: str | None  # likewise
     title: str
     status: str = "draf"
     document_ref: str = ""
     example: bool = False
     actions: list[ActionData] = field(default_factory=list)
     source: str = field(default="", compare=False)
-    origin: "Loc | None" = field(default=None, compare=False, repr=False)
+    origin: Loc | None = field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> tuple[int, str]:
+        """(year, region) of a plan read without problems."""
+        if self.year is None or self.region is None:
+            raise ValueError("a plan read with problems has no year and region")
         return (self.year, self.region)
 
-    def sorted(self) -> "PlanData":
+    def sorted(self) -> PlanData:
         """The same plan with its actions in natural code order (the order exports use)."""
         actions = sorted(self.actions, key=lambda a: natural_key(a.code))
         return PlanData(self.year, self.region, self.title, self.status, self.document_ref, self.example,
@@ -115,10 +118,10 @@ class Loc:
     sheet: str | None = None  # XLSX only
     field: str | None = None  # YAML key path or XLSX column header
 
-    def at(self, field_name: str) -> "Loc":
+    def at(self, field_name: str) -> Loc:
         return Loc(self.file, self.line, self.sheet, field_name)
 
-    def on_line(self, line: int | None) -> "Loc":
+    def on_line(self, line: int | None) -> Loc:
         return Loc(self.file, line, self.sheet, self.field)
 
     def row_text(self) -> str:

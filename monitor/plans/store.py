@@ -117,7 +117,7 @@ def save_plans(session: Session, plans: list[PlanData]) -> list[ImportOutcome]:
             actions.append(action)
         plan.actions = actions  # actions no longer in the file are deleted (delete-orphan)
         session.flush()
-        outcomes.append(ImportOutcome(data.year, data.region, created, len(actions), len(by_code)))
+        outcomes.append(ImportOutcome(*data.key, created, len(actions), len(by_code)))
     return outcomes
 
 

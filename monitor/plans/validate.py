@@ -142,13 +142,14 @@ def build_plan(raw: RawPlan, problems: list[Problem]) -> PlanData:
     for raw_action in raw.actions:
         action = build_action(raw_action, problems)
         if len(action.code) > MAX_CODE_LENGTH:  # the column is VARCHAR(40)
-            problems.append(Problem(raw_action.loc_of("code"), f"kode aksi terlalu panjang ({len(action.code)} karakter; "
-                                                               f"paling banyak {MAX_CODE_LENGTH})"))
+            problems.append(Problem(raw_action.loc_of("code"),
+                                    f"kode aksi terlalu panjang ({len(action.code)} karakter; "
+                                    f"paling banyak {MAX_CODE_LENGTH})"))
         elif action.code:
             if action.code in seen_codes:
                 problems.append(Problem(raw_action.loc_of("code"),
-                                        f"kode aksi '{action.code}' sudah dipakai di {seen_codes[action.code].row_text()} "
-                                        f"dalam rencana yang sama"))
+                                        f"kode aksi '{action.code}' sudah dipakai di "
+                                        f"{seen_codes[action.code].row_text()} dalam rencana yang sama"))
             else:
                 seen_codes[action.code] = raw_action.loc_of("code")
         plan.actions.append(action)

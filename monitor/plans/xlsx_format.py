@@ -18,14 +18,14 @@ xlsx_guard.py before openpyxl reads it.
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
-import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
+from typing import Any
 
 from monitor.plans import fields as F
-from monitor.plans.xlsx_guard import DEFAULT_LIMITS, XlsxLimits, XlsxRefused, checked_workbook
 from monitor.plans.schema import (
     BIDANG,
     PERIOD_NAMES,
@@ -39,6 +39,7 @@ from monitor.plans.schema import (
     RawPlan,
     RawRecord,
 )
+from monitor.plans.xlsx_guard import DEFAULT_LIMITS, XlsxLimits, XlsxRefused, checked_workbook
 
 PLAN_SHEET = "Rencana"
 ACTION_SHEET = "Rencana Aksi"
@@ -75,13 +76,11 @@ ACTION_COLUMNS: dict[str, str | None] = {
     "Wilayah": "places",
     "Kata Kunci": "keywords",
 }
+# the realisation columns of each period: the header's first part -> the realisation's field
+REALISATION_FIELDS = {"Realisasi": "realisasi", "Capaian %": "capaian_persen", "Kendala": "kendala",
+                      "Data Dukung": "evidence"}
 for _p in PERIODS:
-    ACTION_COLUMNS.update({
-        f"Realisasi {_p}": f"real:{_p}:realisasi",
-        f"Capaian % {_p}": f"real:{_p}:capaian_persen",
-        f"Kendala {_p}": f"real:{_p}:kendala",
-        f"Data Dukung {_p}": f"real:{_p}:evidence",
-    })
+    ACTION_COLUMNS.update({f"{part} {_p}": f"real:{_p}:{field}" for part, field in REALISATION_FIELDS.items()})
 ACTION_REQUIRED = ("Tahun", "Kode Wilayah", "Kode Aksi", "Bidang", "Program", "Kegiatan")
 LIST_FIELDS = {"instansi_terkait", "categories", "places", "keywords", "evidence"}
 # period columns with an unknown period ("Target B06") are recognised so the period can be reported
@@ -157,10 +156,10 @@ class _SheetReader:
             return None
         result = []
         for row_number, row_cells in enumerate(rows, start=2):
-            values: dict[str, Cell] = {}
+            values: dict[str, Any] = {}  # canonical header -> the cell's value
             for position, cell in enumerate(row_cells):
-                header = index.get(position)
-                if header is None:
+                column = index.get(position)
+                if column is None:
                     continue
                 value = cell.value
                 if isinstance(value, str):
@@ -168,10 +167,11 @@ class _SheetReader:
                 if (isinstance(value, (int, float)) and not isinstance(value, bool)
                         and "%" in (getattr(cell, "number_format", "") or "")):
                     value = round(value * 100, 6)  # 0.85 shown as 85 %
-                values[header] = value
+                values[column] = value
             if all(v is None for h, v in values.items() if self.columns[h] is not None):
                 continue  # an empty row (perhaps numbered in 'No')
-            result.append((row_number, {h: Cell(v, self.loc(row_number, h), F.cell_text(v)) for h, v in values.items()}))
+            result.append((row_number,
+                           {h: Cell(v, self.loc(row_number, h), F.cell_text(v)) for h, v in values.items()}))
         return result
 
 
@@ -202,9 +202,8 @@ def _action(row: int, cells: dict[str, Cell], sheet: _SheetReader) -> RawAction:
         if header in cells:
             action.targets.append((Cell(period, sheet.loc(row, header), period), cells[header]))
         record = RawRecord(loc=sheet.loc(row))
-        for part in ("Realisasi", "Capaian %", "Kendala", "Data Dukung"):
+        for part, field in REALISATION_FIELDS.items():
             header = f"{part} {period}"
-            field = ACTION_COLUMNS[header].split(":")[2]
             record.labels[field] = header
             if header in cells and not cells[header].empty:
                 cell = cells[header]
@@ -281,11 +280,12 @@ def _entities_refused(exc: BaseException) -> str | None:
     dependency for this reason: entity expansion is an XML bomb), or None for any other failure."""
     from defusedxml import DefusedXmlException
 
-    while exc is not None:
-        if isinstance(exc, DefusedXmlException):
-            return (f"berkas XLSX ditolak: XML di dalamnya mendeklarasikan entitas atau DTD ({exc}), yang tidak "
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, DefusedXmlException):
+            return (f"berkas XLSX ditolak: XML di dalamnya mendeklarasikan entitas atau DTD ({cause}), yang tidak "
                     f"pernah ditulis Excel")
-        exc = exc.__cause__ or exc.__context__
+        cause = cause.__cause__ or cause.__context__
     return None
 
 
@@ -301,7 +301,7 @@ def _key(cells: dict[str, Cell], problems: list[Problem], loc: Loc | None = None
         if loc is not None:
             problems.append(Problem(loc.at("Kode Wilayah"), "wajib diisi"))
         ok = False
-    if not ok:
+    if not ok or year_cell is None or region_cell is None:  # (the checks above, for the type checker)
         return None
     year = F.as_year(year_cell, problems)
     region = F.as_region(region_cell, problems)
@@ -339,7 +339,7 @@ def write_xlsx(plans: list[PlanData], path: Path, extra_sheets: Sequence[ExtraSh
         period_header = {p: workbook.add_format({"bold": True, "bg_color": color, "font_color": "#000000",
                                                  "text_wrap": True, "valign": "vcenter", "align": "center",
                                                  "border": 1})
-                         for p, color in zip(PERIODS, ("#DDEBF7", "#E2EFDA", "#FFF2CC"))}
+                         for p, color in zip(PERIODS, ("#DDEBF7", "#E2EFDA", "#FFF2CC"), strict=True)}
         text = workbook.add_format({"text_wrap": True, "valign": "top", "num_format": "@"})
         number = workbook.add_format({"valign": "top", "num_format": "#,##0"})
         plain = workbook.add_format({"valign": "top"})
@@ -367,7 +367,8 @@ def write_xlsx(plans: list[PlanData], path: Path, extra_sheets: Sequence[ExtraSh
         # drop-down lists where the values are fixed
         last = max(1000, n_actions + 500)
         regions = list(F.region_names())
-        for ws, headers, rows in ((plan_ws, plan_headers, max(100, len(plans) + 100)), (action_ws, action_headers, last)):
+        for ws, headers, rows in ((plan_ws, plan_headers, max(100, len(plans) + 100)),
+                                  (action_ws, action_headers, last)):
             col = headers.index("Kode Wilayah")
             ws.data_validation(1, col, rows, col, {"validate": "list", "source": regions,
                                                    "error_title": "Kode wilayah",
@@ -382,13 +383,14 @@ def write_xlsx(plans: list[PlanData], path: Path, extra_sheets: Sequence[ExtraSh
 
         row = 1
         for plan_row, plan in enumerate(plans, start=1):
-            values = {"Tahun": plan.year, "Kode Wilayah": plan.region, "Nama Wilayah": F.region_name(plan.region),
-                      "Judul": plan.title, "Status": plan.status, "Nomor Dokumen": plan.document_ref,
-                      "Contoh": "ya" if plan.example else "tidak"}
+            year, region = plan.key
+            values: dict[str, Any] = {
+                "Tahun": year, "Kode Wilayah": region, "Nama Wilayah": F.region_name(region), "Judul": plan.title,
+                "Status": plan.status, "Nomor Dokumen": plan.document_ref, "Contoh": "ya" if plan.example else "tidak"}
             _write_row(plan_ws, plan_row, plan_headers, values)
             for number_in_plan, action in enumerate(plan.actions, start=1):
                 values = {
-                    "No": number_in_plan, "Tahun": plan.year, "Kode Wilayah": plan.region, "Kode Aksi": action.code,
+                    "No": number_in_plan, "Tahun": year, "Kode Wilayah": region, "Kode Aksi": action.code,
                     "Bidang": action.bidang, "Program": action.program, "Kegiatan": action.kegiatan,
                     "Sasaran/Output": action.sasaran, "Indikator": action.indikator,
                     **{f"Target {p}": action.target.get(p, "") for p in PERIODS},
@@ -442,7 +444,8 @@ def _write_help(workbook, ws) -> None:
         ("PETUNJUK PENGISIAN MATRIKS RAD-PKS", ""),
         ("", "Lembar 'Rencana': satu baris per rencana (tahun + wilayah). Lembar 'Rencana Aksi': satu baris "
              "per rencana aksi; Tahun dan Kode Wilayah menunjuk rencananya. Lembar ini (Petunjuk) tidak diimpor."),
-        ("", "Isian daftar (Instansi Terkait, Kategori, Wilayah, Kata Kunci, Data Dukung) dipisah tanda titik koma ';'."),
+        ("", "Isian daftar (Instansi Terkait, Kategori, Wilayah, Kata Kunci, Data Dukung) dipisah tanda titik "
+             "koma ';'."),
         ("", "Kolom 'No' dan 'Nama Wilayah' hanya untuk dibaca dan diabaikan saat impor. Kolom wajib: Tahun, "
              "Kode Wilayah, Judul (lembar Rencana); Tahun, Kode Wilayah, Kode Aksi, Bidang, Program, Kegiatan "
              "(lembar Rencana Aksi)."),

@@ -8,12 +8,15 @@ README.md of this folder.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 
 from classifiers import safe_yaml
 from monitor.plans.fields import suggest
 from monitor.plans.schema import PERIODS, ActionData, Cell, Loc, PlanData, Problem, RawAction, RawPlan, RawRecord
+
+_Record = TypeVar("_Record", bound=RawRecord)
 
 PLAN_KEYS = ("year", "region", "title", "status", "document_ref", "example", "actions")
 ACTION_KEYS = ("code", "bidang", "program", "kegiatan", "sasaran", "indikator", "target", "penanggung_jawab",
@@ -27,7 +30,8 @@ _YAML_PROBLEMS = {
     "could not find expected ':'": "tanda ':' yang diharapkan tidak ada",
     "did not find expected key": "indentasi salah: isian berikutnya tidak ditemukan di tempat yang diharapkan",
     "did not find expected '-' indicator": "indentasi daftar salah (tanda '-' tidak di tempat yang diharapkan)",
-    "found character '\\t' that cannot start any token": "karakter tab tidak boleh dipakai untuk indentasi; pakai spasi",
+    "found character '\\t' that cannot start any token":
+        "karakter tab tidak boleh dipakai untuk indentasi; pakai spasi",
     "found unexpected end of stream": "berkas berakhir sebelum tanda kutip atau kurung ditutup",
     "but found another document": "berkas hanya boleh berisi satu dokumen YAML (hapus pemisah '---' kedua)",
     "found undefined alias": "alias (*nama) dipakai tanpa jangkar (&nama)",
@@ -86,7 +90,7 @@ class _Reader:
             items[key] = (key_node, value_node)
         return items
 
-    def record(self, node: yaml.Node, items: dict, path: str, cls=RawRecord, skip=()) -> RawRecord:
+    def record(self, node: yaml.Node, items: dict, path: str, cls: type[_Record], skip=()) -> _Record:
         record = cls(loc=self.loc(node))
         for key, (key_node, value_node) in items.items():
             if key in skip:
@@ -151,7 +155,7 @@ class _Reader:
         items = self.mapping(node, ACTION_KEYS, "", "rencana aksi")
         action = self.record(node, items, "", RawAction, skip=("target", "realisasi"))
         if "target" in items:
-            key_node, target_node = items["target"]
+            _, target_node = items["target"]
             if not self._is_null(target_node):
                 for period, (p_key, p_value) in self.mapping(target_node, (), "target", "'target'").items():
                     period_cell = Cell(period, self.loc(p_key, f"target.{period}"), period)
@@ -159,7 +163,7 @@ class _Reader:
                     value_cell.loc = value_cell.loc.on_line(_line(p_key))
                     action.targets.append((period_cell, value_cell))
         if "realisasi" in items:
-            key_node, real_node = items["realisasi"]
+            _, real_node = items["realisasi"]
             if not self._is_null(real_node):
                 for period, (p_key, p_value) in self.mapping(real_node, (), "realisasi", "'realisasi'").items():
                     period_cell = Cell(period, self.loc(p_key, f"realisasi.{period}"), period)
@@ -167,7 +171,7 @@ class _Reader:
                         continue
                     path = f"realisasi.{period}"
                     sub = self.mapping(p_value, REALISATION_KEYS, path, f"realisasi {period}")
-                    record = self.record(p_value, sub, path)
+                    record = self.record(p_value, sub, path, RawRecord)
                     record.loc = self.loc(p_key)
                     action.realisations.append((period_cell, record))
         return action
@@ -186,7 +190,8 @@ def read_yaml(path: Path, label: str | None = None) -> tuple[list[RawPlan], list
     except safe_yaml.YamlLimitError as exc:
         return [], [Problem(Loc(reader.label), str(exc))]
     except UnicodeDecodeError as exc:
-        return [], [Problem(Loc(reader.label), f"bukan teks UTF-8 (bita ke-{exc.start + 1}); simpan ulang sebagai UTF-8")]
+        return [], [Problem(Loc(reader.label),
+                            f"bukan teks UTF-8 (bita ke-{exc.start + 1}); simpan ulang sebagai UTF-8")]
     except OSError as exc:
         return [], [Problem(Loc(reader.label), f"berkas tidak dapat dibaca ({exc.strerror or exc})")]
     plans = reader.read(text)

@@ -73,7 +73,8 @@ def trend_chart_svg(values: list[int], end_day: date, title: str, width: int = 5
         y = top_pad + plot_h - tick / top * plot_h
         grid = ' stroke-width="1"' if tick == 0 else ' stroke-width="0.5" stroke-dasharray="2,3"'
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{AXIS}"{grid}/>')
-        parts.append(f'<text x="{left - 5}" y="{y + 4:.1f}" font-size="11" text-anchor="end" fill="{INK}">{tick}</text>')
+        parts.append(f'<text x="{left - 5}" y="{y + 4:.1f}" font-size="11" text-anchor="end" '
+                     f'fill="{INK}">{tick}</text>')
     for i, value in enumerate(values):
         day = start + timedelta(days=i)
         x = left + i * bar_w

@@ -4,8 +4,9 @@ The packaged GeoJSON (`monitor/data/geo/kalteng_kabupaten.geojson`, see its SOUR
 2,200 vertices. Drawn 600 pixels wide most of them are closer together than a pixel, so the
 outlines are simplified with Douglas-Peucker after projecting, and shared borders stay shared:
 a vertex where the set of kabupaten owning the boundary changes (a junction of three units, the
-end of a coast, an extra vertex one neighbour has on the border) is kept, and each border run between two kept vertices is simplified on its own,
-so both neighbours get the same simplified line and no sliver or gap opens between them.
+end of a coast, an extra vertex one neighbour has on the border) is kept, and each border run
+between two kept vertices is simplified on its own, so both neighbours get the same simplified line
+and no sliver or gap opens between them.
 
 Hand-written on purpose (about 40 lines): shapely's `simplify` works polygon by polygon (shared
 borders drift apart) and would add a GEOS binary for 2,200 points; the topology-aware libraries
@@ -90,7 +91,7 @@ def _douglas_peucker(points: list[Point], tolerance: float) -> list[Point]:
         if index is not None:
             keep[index] = True
             stack += [(first, index), (index, last)]
-    return [p for p, kept in zip(points, keep) if kept]
+    return [p for p, kept in zip(points, keep, strict=True) if kept]
 
 
 def _simplify_ring(ring: list[Point], locked: list[bool], tolerance: float) -> list[Point]:
@@ -100,14 +101,14 @@ def _simplify_ring(ring: list[Point], locked: list[bool], tolerance: float) -> l
         far = max(range(len(ring)), key=lambda i: (math.dist(ring[i], ring[start]), ring[i]))
         anchors = sorted({start, far})
     result: list[Point] = []
-    for a, b in zip(anchors, anchors[1:] + [anchors[0] + len(ring)]):
+    for a, b in zip(anchors, [*anchors[1:], anchors[0] + len(ring)], strict=True):
         run = [ring[i % len(ring)] for i in range(a, b + 1)]
         result += _douglas_peucker(run, tolerance)[:-1]
     return result
 
 
 def _area(ring: tuple[Point, ...]) -> float:
-    return abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]))) / 2
+    return abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True))) / 2
 
 
 def _display_name(properties: dict) -> str:
@@ -119,7 +120,8 @@ def _display_name(properties: dict) -> str:
 @lru_cache(maxsize=8)
 def map_geometry(width: int = 600, margin: float = 8.0, tolerance: float = 0.75,
                  min_area: float = 1.0) -> MapGeometry:
-    """The map `width` pixels wide: projected, simplified within `tolerance` pixels, specks under `min_area` px² dropped.
+    """The map `width` pixels wide: projected, simplified within `tolerance` pixels, specks under `min_area` px²
+    dropped.
 
     The projection is equirectangular with longitudes scaled by cos of the middle latitude: near
     the equator (Kalteng lies between 0.8° N and 3.6° S) it is as good as any other.
@@ -151,15 +153,15 @@ def map_geometry(width: int = 600, margin: float = 8.0, tolerance: float = 0.75,
     regions = []
     for feature in sorted(features, key=lambda f: f["properties"]["code"]):
         properties = feature["properties"]
-        rings = []
+        drawn: list[tuple[Point, ...]] = []
         for ring in source[properties["code"]]:
             flags = [point in locked for point in ring]
             simplified = tuple(project(p) for p in _simplify_ring(ring, flags, tolerance / scale))
             if len(simplified) >= 3 and _area(simplified) >= min_area:
-                rings.append(simplified)
+                drawn.append(simplified)
         x, y = project((properties["centroid_lon"], properties["centroid_lat"]))
         dx, dy = LABEL_OFFSETS.get(properties["code"], (0.0, 0.0))
         label = (x + dx * width / 600, y + dy * width / 600)
-        regions.append(Region(properties["code"], _display_name(properties), properties["short_name"], tuple(rings),
+        regions.append(Region(properties["code"], _display_name(properties), properties["short_name"], tuple(drawn),
                               label))
     return MapGeometry(float(width), height, tuple(regions))

@@ -80,7 +80,8 @@ def _svg_patterns(prefix: str) -> str:
             body = f'<circle cx="{s / 2}" cy="{s / 2}" r="1.1" fill="{style.text}" fill-opacity="0.55"/>'
             transform = ""
         else:
-            body = f'<line x1="0" y1="0" x2="0" y2="{s}" stroke="{style.text}" stroke-width="1.3" stroke-opacity="0.5"/>'
+            body = (f'<line x1="0" y1="0" x2="0" y2="{s}" stroke="{style.text}" stroke-width="1.3" '
+                    'stroke-opacity="0.5"/>')
             if style.pattern == "silang":
                 body += (f'<line x1="0" y1="0" x2="{s}" y2="0" stroke="{style.text}" stroke-width="1.3" '
                          'stroke-opacity="0.5"/>')
@@ -159,7 +160,8 @@ def kabupaten_map_svg(levels: dict[str, str], links: dict[str, str] | None = Non
     links = links or {}
     geometry = map_geometry(width)
     prefix = id_prefix
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" id="{prefix}" viewBox="0 0 {geometry.width:.0f} {geometry.height:.0f}" '
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" id="{prefix}" '
+             f'viewBox="0 0 {geometry.width:.0f} {geometry.height:.0f}" '
              f'width="{geometry.width:.0f}" height="{geometry.height:.0f}" role="img" '
              f'aria-labelledby="{prefix}-judul" style="max-width:100%;height:auto" '
              f'font-family="{escape(FONT_FAMILY)}">',
@@ -226,7 +228,7 @@ def _pattern_layer(size: tuple[int, int], pattern: str, scale: int) -> Image.Ima
     return layer
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont:
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     # Pillow's bundled font: the same picture on every machine, no system font needed
     return ImageFont.load_default(size=size)
 
@@ -249,7 +251,7 @@ def map_png(levels: dict[str, str], width: int = 600) -> bytes:
             image.paste(_rgb(style.text), mask=ImageChops.multiply(mask, patterns[style.pattern]))
     for region in geometry.regions:
         for ring in region.rings:
-            draw.line(list(ring) + [ring[0]], fill=_rgb(BORDER), width=s, joint="curve")
+            draw.line([*ring, ring[0]], fill=_rgb(BORDER), width=s, joint="curve")
     u = s * PNG_TEXT_SCALE
     font = _font(round(11 * u))
     for region in geometry.regions:
@@ -271,7 +273,8 @@ def _to_palette(image: Image.Image, adaptive: int = 48) -> Image.Image:
     level no kabupaten has) into its neighbour, so every level's colours are added exactly.
     """
     fixed = {_rgb(c) for s in LEVEL_STYLES.values() for c in (s.fill, s.text)} | {_rgb(LABEL_INK), _rgb(BORDER)}
-    adaptive_palette = image.quantize(colors=adaptive, method=Image.Quantize.MEDIANCUT).getpalette()[:adaptive * 3]
+    quantized = image.quantize(colors=adaptive, method=Image.Quantize.MEDIANCUT)
+    adaptive_palette = (quantized.getpalette() or [])[:adaptive * 3]  # a quantized image always has a palette
     palette = Image.new("P", (1, 1))
     palette.putpalette(adaptive_palette + [v for colour in sorted(fixed) for v in colour])
     return image.quantize(palette=palette, dither=Image.Dither.NONE)

@@ -7,11 +7,12 @@ them, and can submit a draft.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import NoReturn
 
 import typer
 from rich.table import Table
 
+from monitor.db.models import present
 from monitor.terminal import PlainConsole
 from monitor.timezones import format_wib
 
@@ -25,7 +26,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(report_app, name="report")
 
 
-def _fail(message: str, code: int = 2):
+def _fail(message: str, code: int = 2) -> NoReturn:
     PlainConsole(stderr=True, soft_wrap=True).print(message)
     raise typer.Exit(code)
 
@@ -58,9 +59,9 @@ def export_command(
     kabupaten: str = typer.Option(..., "--kabupaten", "-k", help=KABUPATEN_HELP),
     period: str = typer.Option(..., "--period", "-p", help=PERIOD_HELP),
     output: Path = typer.Option(..., "--output", "-o", help="Berkas tujuan (.xlsx atau .docx)"),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="xlsx (matriks RAD-PKS) atau docx (laporan naratif); "
+    fmt: str | None = typer.Option(None, "--format", "-f", help="xlsx (matriks RAD-PKS) atau docx (laporan naratif); "
                                                                    "bawaan: dari akhiran --output"),
-    version: Optional[int] = typer.Option(None, "--version", help="Versi laporan (bawaan: versi terakhir)"),
+    version: int | None = typer.Option(None, "--version", help="Versi laporan (bawaan: versi terakhir)"),
 ):
     """Ekspor laporan periode: matriks RAD-PKS (XLSX) atau laporan naratif (DOCX). Versi yang diajukan diekspor
     persis seperti saat diajukan; tanpa laporan tersimpan, ditulis pratinjau dari data saat ini."""
@@ -77,14 +78,15 @@ def export_command(
             report_id = reports.find_report(session, region, year, code, version)
             if report_id is None and version is not None:
                 _fail(f"Laporan {region} {year}-{code} versi {version} tidak ada.", 1)
-            content = (reports.report_content(session, report_id) if report_id is not None
+            content = (present(reports.report_content(session, report_id)) if report_id is not None
                        else reports.preview(session, region, year, code))
         reports.write_content(content, fmt, output)
     except OSError as exc:
         _fail(f"Tidak dapat menulis {output}: {exc.strerror or exc}", 1)
     finally:
         engine.dispose()
-    state = {"diajukan": "diajukan", "draf": "draf, belum diajukan"}.get(content.status, "pratinjau: laporan belum dibuat")
+    state = {"diajukan": "diajukan", "draf": "draf, belum diajukan"}.get(content.status,
+                                                                         "pratinjau: laporan belum dibuat")
     PlainConsole(soft_wrap=True).print(
         f"Laporan {content.region_name} {content.year}-{content.period} versi {content.version} ({state}): "
         f"{len(content.actions)} rencana aksi, {len(content.alerts)} peringatan, {len(content.gaps)} celah rencana; "
@@ -93,8 +95,8 @@ def export_command(
 
 @report_app.command("list")
 def list_command(
-    kabupaten: Optional[str] = typer.Option(None, "--kabupaten", "-k", help=KABUPATEN_HELP),
-    year: Optional[int] = typer.Option(None, "--year", help="Hanya tahun ini"),
+    kabupaten: str | None = typer.Option(None, "--kabupaten", "-k", help=KABUPATEN_HELP),
+    year: int | None = typer.Option(None, "--year", help="Hanya tahun ini"),
 ):
     """Daftar laporan dan versinya."""
     from monitor.db.session import session_scope

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from monitor.db.models import Plan, PlanAction, Report
+from monitor.db.models import Plan, PlanAction, Report, present
 from monitor.plans.fields import region_name, region_names
 from monitor.plans.schema import PlanData, RealisationData, natural_key
 from monitor.plans.store import action_data
@@ -155,9 +155,8 @@ def rollup(session: Session, year: int, period: str) -> list[RollupRow]:
         if report is None:
             rows.append(RollupRow(code, name, None, None, "", 0, 0, 0, None, None))
             continue
-        content = ReportContent.from_json(report.snapshot)
-        values = [content.realisation(e).capaian_persen for e in content.actions]
-        values = [v for v in values if v is not None]
+        content = ReportContent.from_json(present(report.snapshot))  # submitted reports keep their snapshot
+        values = [v for e in content.actions if (v := content.realisation(e).capaian_persen) is not None]
         plans = content.matrix_plans()
         rows.append(RollupRow(code, name, report.id, report.version, content.submitted_at, len(content.alerts),
                               len(content.gaps), len(content.actions),

@@ -110,7 +110,7 @@ class ReportContent:
         return {"format": SNAPSHOT_FORMAT, **dataclasses.asdict(self)}
 
     @classmethod
-    def from_json(cls, data: dict) -> "ReportContent":
+    def from_json(cls, data: dict) -> ReportContent:
         values = {k: v for k, v in data.items() if k != "format"}
         values["plan"] = _plan(values["plan"])
         values["actions"] = [ActionEntry(a["id"], _action(a["data"]), a["tindak_lanjut"], list(a["alert_ids"]),

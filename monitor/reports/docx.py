@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
@@ -34,11 +35,11 @@ STATUS_TEXT = {"draf": "DRAF (belum diajukan)", "diajukan": "Diajukan", "pratinj
 def _table(document, headers: list[str], rows: list[list[str]]):
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
-    for cell, title in zip(table.rows[0].cells, headers):
+    for cell, title in zip(table.rows[0].cells, headers, strict=True):
         cell.text = ""
         cell.paragraphs[0].add_run(title).bold = True
     for values in rows:
-        for cell, value in zip(table.add_row().cells, values):
+        for cell, value in zip(table.add_row().cells, values, strict=True):
             cell.text = T.xml_text(str(value))
     return table
 
@@ -46,7 +47,8 @@ def _table(document, headers: list[str], rows: list[list[str]]):
 def _cover(document, content: ReportContent) -> None:
     for text, size, bold in ((TITLE, 14, True), (content.region_name.upper(), 13, True),
                              (f"Periode {period_label(content.year, content.period)}", 12, False),
-                             (f"Versi {content.version} · {STATUS_TEXT.get(content.status, content.status)}", 11, False)):
+                             (f"Versi {content.version} · {STATUS_TEXT.get(content.status, content.status)}", 11,
+                              False)):
         paragraph = document.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = paragraph.add_run(T.xml_text(text))
@@ -97,7 +99,7 @@ def _alert_rows(alerts: list[AlertEntry]) -> list[list[str]]:
 ALERT_HEADERS = ["No", "Tanggal (WIB)", "Judul", "Kategori", "Kabupaten/Kota", "Tingkat", "Aksi", "Sumber"]
 
 
-def build_docx(content: ReportContent) -> Document:
+def build_docx(content: ReportContent) -> DocxDocument:
     """The narrative report as a python-docx Document."""
     document = Document()
     section = document.sections[0]

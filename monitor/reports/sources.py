@@ -12,7 +12,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from monitor.alerts.levels import LEVELS
-from monitor.db.models import Alert, AlertPlace, Article, EscalationLevel, Feed, PlanLink
+from monitor.db.models import Alert, AlertPlace, Article, EscalationLevel, Feed, PlanLink, present
 from monitor.plans.schema import natural_key
 from monitor.reports.content import AlertEntry, SourceRef
 from monitor.service.alerts import DISMISSED
@@ -79,7 +79,7 @@ def alert_entries(session: Session, alert_ids: list[int], action_codes: dict[int
             select(Article.cluster_id, Feed.outlet, Article.title, Article.url, Article.published_at)
             .join(Feed, Feed.id == Article.feed_id).where(Article.cluster_id.in_(clusters))
             .order_by(Article.cluster_id, Article.published_at, Article.id)):
-        sources[cluster_id].append(SourceRef(outlet or "", title or "", url or "", _iso(published)))
+        sources[present(cluster_id)].append(SourceRef(outlet or "", title or "", url or "", _iso(published)))
     links: dict[int, set[str]] = defaultdict(set)
     if action_codes:
         for cluster_id, action_id in session.execute(
@@ -90,7 +90,8 @@ def alert_entries(session: Session, alert_ids: list[int], action_codes: dict[int
     levels = _levels_on(session, {(code, a.first_seen_day) for a in alerts for code in a.kabupaten if a.first_seen_day})
     entries = []
     for alert in alerts:
-        ranks = [LEVELS.index(levels.get((code, alert.first_seen_day), "normal")) for code in alert.kabupaten]
+        day = alert.first_seen_day
+        ranks = [LEVELS.index(levels.get((code, day), "normal") if day else "normal") for code in alert.kabupaten]
         entries.append(AlertEntry(alert.id, alert.title or "", alert.status, list(alert.categories or []),
                                   list(alert.kabupaten or []), LEVELS[max(ranks, default=0)],
                                   _iso(alert.first_seen_at), bool(alert.plan_gap),

@@ -10,8 +10,20 @@ from monitor.reports.content import AlertEntry, SourceRef
 from monitor.timezones import WIB, format_wib_iso as wib
 from monitor.web.labels import BIDANG_NAMES, STATUS_NAMES, category_name, kabupaten_short
 
-__all__ = ["BIDANG_NAMES", "LEVEL_NAMES", "STATUS_NAMES", "category_name", "kabupaten_short", "wib", "wib_day",
-           "categories", "places", "source_line", "percent", "xml_text"]
+__all__ = [
+    "BIDANG_NAMES",
+    "LEVEL_NAMES",
+    "STATUS_NAMES",
+    "categories",
+    "category_name",
+    "kabupaten_short",
+    "percent",
+    "places",
+    "source_line",
+    "wib",
+    "wib_day",
+    "xml_text",
+]
 
 # characters XML 1.0 cannot hold (feed text may carry them); python-docx refuses them
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

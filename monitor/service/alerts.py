@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 from sqlalchemy import Date, String, and_, exists, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.functions import FunctionElement
 
 from classifiers.text import compose_document
 from monitor.alerts.events import event_of_cluster, member_reasons
@@ -28,6 +28,7 @@ from monitor.db.models import (
     Plan,
     PlanAction,
     PlanLink,
+    present,
 )
 from monitor.plans.schema import natural_key
 from monitor.service import audit
@@ -258,7 +259,7 @@ def list_alerts(session: Session, filters: AlertFilters, page: PageRequest = Pag
     """One page of the alerts matching `filters`, in the chosen order, with the total."""
     _check_level(filters)
     query = filtered_query(filters)
-    total = session.scalar(select(func.count()).select_from(query.with_only_columns(Alert.id).subquery()))
+    total = session.execute(select(func.count()).select_from(query.with_only_columns(Alert.id).subquery())).scalar_one()
     order = SORTS.get(filters.sort, SORTS["terbaru"])
     alerts = session.scalars(query.order_by(*order).offset(page.offset).limit(page.size))
     return Page([_row(alert) for alert in alerts], total, page)
@@ -302,11 +303,17 @@ def alert_detail(session: Session, alert_id: int) -> AlertDetail | None:
     ).all()
     first_of: dict[int, int] = {}  # cluster -> its first report, which carries the cluster's join reason
     for article, _reading in rows:
-        first_of.setdefault(article.cluster_id, article.id)
+        first_of.setdefault(present(article.cluster_id), article.id)
+
+    def reason(article: Article) -> str:
+        cluster = present(article.cluster_id)
+        if first_of[cluster] == article.id:
+            return reasons[cluster]
+        return f"salinan hampir sama dari berita #{first_of[cluster]}"
+
     articles = [SourceArticle(a.id, a.feed_id, a.feed.outlet, a.url, a.title, a.summary_text, a.published_at,
                               dict(c.scores) if c else {}, list(c.places) if c else [], c.conflict if c else None,
-                              reasons[a.cluster_id] if first_of[a.cluster_id] == a.id
-                              else f"salinan hampir sama dari berita #{first_of[a.cluster_id]}")
+                              reason(a))
                 for a, c in rows]
     links = session.execute(
         select(PlanLink, PlanAction, Plan).join(PlanAction, PlanAction.id == PlanLink.action_id)
@@ -316,7 +323,8 @@ def alert_detail(session: Session, alert_id: int) -> AlertDetail | None:
     actions = [LinkedAction(action.id, action.code, action.kegiatan, action.program, action.bidang, plan.year,
                             plan.region_code, link.matched_on, link.kind) for link, action, plan in links]
     history = [HistoryEntry(e.at, e.actor, e.from_status, e.to_status, e.note, dict(e.changes or {}))
-               for e in session.scalars(select(AlertEvent).where(AlertEvent.alert_id == alert.id).order_by(AlertEvent.id))]
+               for e in session.scalars(
+                   select(AlertEvent).where(AlertEvent.alert_id == alert.id).order_by(AlertEvent.id))]
     follows, followed_by = _continuations(session, alert.cluster_id)
     return AlertDetail(_row(alert), list(alert.kecamatan), list(alert.desa), list(alert.evidence), alert.model_version,
                        articles, actions, history, place_mentions(articles), follows, followed_by)
@@ -351,7 +359,8 @@ def _continuations(session: Session, cluster_id: int) -> tuple[int | None, tuple
         return None, ()
     later = session.scalars(select(ConflictEvent.id).where(ConflictEvent.follows_event_id == event.id)).all()
     alerts = alert_of_events(session, [*later, *([event.follows_event_id] if event.follows_event_id else [])])
-    return alerts.get(event.follows_event_id), tuple(sorted(alerts[e] for e in later if e in alerts))
+    earlier = alerts.get(event.follows_event_id) if event.follows_event_id is not None else None
+    return earlier, tuple(sorted(alerts[e] for e in later if e in alerts))
 
 
 PLACE_LEVEL_ORDER = ("kabupaten", "kota", "kecamatan", "desa", "kelurahan")
@@ -368,7 +377,7 @@ def place_mentions(articles: list[SourceArticle]) -> list[PlaceMention]:
                 continue
             entry = found.setdefault(code, {"name": str(place.get("name", code)), "level": str(place.get("level", "")),
                                             "mentions": [], "articles": set()})
-            span = place.get("span") or ()
+            span: list[int] = place.get("span") or []
             if len(span) == 2 and 0 <= span[0] < span[1] <= len(document):
                 words = " ".join(document[span[0]:span[1]].split())
                 if words and words not in entry["mentions"]:
@@ -380,7 +389,8 @@ def place_mentions(articles: list[SourceArticle]) -> list[PlaceMention]:
 
 
 def recompute_levels_from(session: Session, start: date | None) -> None:
-    """Levels from `start` (default today) to today, in the caller's session, after alerts left or rejoined the counts."""
+    """Levels from `start` (default today) to today, in the caller's session, after alerts left or rejoined the
+    counts."""
     session.flush()
     start = start or today_wib()
     compute_levels(session, start, max(start, today_wib()))
@@ -396,7 +406,7 @@ def set_status(session: Session, alert_id: int, status: str, actor: str, note: s
     audit.record(session, actor, "alert.status", f"alert:{alert_id}",
                  {"from": event.from_status, "to": event.to_status, "note": note}, address)
     if (event.from_status in DISMISSED) != (event.to_status in DISMISSED):
-        recompute_levels_from(session, session.get(Alert, alert_id).first_seen_day)
+        recompute_levels_from(session, session.get_one(Alert, alert_id).first_seen_day)
 
 
 def correct(session: Session, alert_id: int, actor: str, categories: list[str], kabupaten: list[str],
@@ -408,7 +418,7 @@ def correct(session: Session, alert_id: int, actor: str, categories: list[str], 
     """
     event = correct_labels(session, alert_id, actor, categories, kabupaten, note, known_categories)
     audit.record(session, actor, "alert.correct", f"alert:{alert_id}", dict(event.changes), address)
-    alert = session.get(Alert, alert_id)
+    alert = session.get_one(Alert, alert_id)
     if alert.status not in DISMISSED and any(before != after for before, after in event.changes.values()):
         recompute_levels_from(session, alert.first_seen_day)
 
@@ -422,9 +432,9 @@ def link_choices(session: Session, alert_id: int) -> list[LinkChoice]:
     year = (alert.first_seen_day or today_wib()).year
     regions = [code for code in alert.kabupaten if code.count(".") == 1] + ["62"]
     linked = select(PlanLink.action_id).where(PlanLink.cluster_id == alert.cluster_id)
-    rows = session.execute(
+    rows = list(session.execute(
         select(PlanAction, Plan).join(Plan, Plan.id == PlanAction.plan_id)
-        .where(Plan.year == year, Plan.region_code.in_(regions), PlanAction.id.not_in(linked))).all()
+        .where(Plan.year == year, Plan.region_code.in_(regions), PlanAction.id.not_in(linked))).all())
     rows.sort(key=lambda r: (r[1].region_code == "62", r[1].region_code, natural_key(r[0].code)))
     return [LinkChoice(action.id, action.code, action.kegiatan, action.bidang, plan.year, plan.region_code)
             for action, plan in rows]

@@ -1,8 +1,8 @@
 """Stored articles for export (CLI now, the JSON API later): plain records, streamed in id order."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,7 +14,7 @@ EXPORT_BATCH = 500
 
 def iso_utc(value: datetime | None) -> str | None:
     """A time as UTC ISO 8601 with a Z (None stays None): the form of every time in exports and the JSON API."""
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if value else None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
 def article_record(article: Article) -> dict:

@@ -41,7 +41,7 @@ def _of_target(target: str | None):
 def entries(session: Session, page: PageRequest, target: str | None = None) -> Page[AuditRecord]:
     """Newest entries first, optionally of one target (e.g. 'alert:12')."""
     query = _of_target(target)
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = session.scalars(query.order_by(AuditEntry.id.desc()).offset(page.offset).limit(page.size))
     return Page([_record(r) for r in rows], total, page)
 

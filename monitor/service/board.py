@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -75,7 +75,7 @@ def level_board(session: Session, day: date, category: str = "") -> list[LevelCe
 
 def silent_sources(session: Session, now: datetime | None = None) -> list[SilentSource]:
     """Enabled sources with no successful fetch for SILENT_AFTER (or never), and disabled ones with a reason."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     feeds = session.scalars(select(Feed).where(
         (Feed.enabled.is_(True) & ((Feed.last_success_at.is_(None)) | (Feed.last_success_at < now - SILENT_AFTER)))
         | (Feed.enabled.is_(False) & Feed.disabled_reason.is_not(None))).order_by(Feed.id))
@@ -110,8 +110,8 @@ def dashboard(session: Session, day: date) -> Dashboard:
         highest[alert_id] = max(highest.get(alert_id, 0), rank)
     for rank in highest.values():
         by_level[LEVELS[rank]] += 1
-    gaps = session.scalar(select(func.count()).select_from(Alert).where(
-        Alert.plan_gap.is_(True), Alert.status.in_(("baru", "ditinjau", "ditindaklanjuti"))))
+    gaps = session.execute(select(func.count()).select_from(Alert).where(
+        Alert.plan_gap.is_(True), Alert.status.in_(("baru", "ditinjau", "ditindaklanjuti")))).scalar_one()
     start = day - timedelta(days=TREND_DAYS - 1)
     return Dashboard(day, board, by_level, len(highest), gaps, silent_sources(session),
                      _daily_counts(session, AlertPlace.code, start, day),

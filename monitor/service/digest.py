@@ -25,6 +25,7 @@ from monitor.db.models import (
     User,
 )
 from monitor.db.session import session_scope
+from monitor.db.upsert import matched_rows
 from monitor.service.alerts import AlertRow
 
 DISMISSED = ("bukan_konflik", "duplikat")
@@ -129,7 +130,7 @@ def digest_alerts(session: Session, covered_day: date, late_from: datetime, late
 def open_plan_gaps(session: Session, scope: Scope = Scope()) -> int:
     """Open alerts (baru, ditinjau, ditindaklanjuti) without a plan action, within the scope."""
     query = select(Alert.id).where(Alert.plan_gap.is_(True), Alert.status.in_(OPEN))
-    return session.scalar(select(func.count()).select_from(_in_scope(query, scope).subquery()))
+    return session.execute(select(func.count()).select_from(_in_scope(query, scope).subquery())).scalar_one()
 
 
 def escalations(session: Session, day: date, kabupaten: tuple[str, ...] = ()) -> list[Escalation]:
@@ -145,7 +146,8 @@ def escalations(session: Session, day: date, kabupaten: tuple[str, ...] = ()) ->
 
 
 def _subscriber(user: User, subscription: DigestSubscription | None) -> Subscriber:
-    scope = Scope(tuple(subscription.kabupaten or ()), tuple(subscription.categories or ())) if subscription else Scope()
+    scope = (Scope(tuple(subscription.kabupaten or ()), tuple(subscription.categories or ())) if subscription
+             else Scope())
     return Subscriber(user.id, user.username, user.display_name, user.email, scope,
                       bool(subscription and subscription.enabled), user.active)
 
@@ -179,15 +181,16 @@ def claim_delivery(engine: Engine, user_id: int, day: date, now: datetime, stale
     except IntegrityError:
         pass  # claimed before, by this or another process: look at its state
     with session_scope(engine) as session:
-        row = session.scalar(select(DigestDelivery).where(DigestDelivery.user_id == user_id,
-                                                          DigestDelivery.day == day))
+        row = session.execute(select(DigestDelivery).where(DigestDelivery.user_id == user_id,
+                                                           DigestDelivery.day == day)).scalar_one()
         if row.status == SENT or (row.status == PENDING and row.claimed_at > now - stale_after):
             return Claim(False, row.status, row.id)
-        taken = session.execute(
+        taken = matched_rows(
+            session,
             update(DigestDelivery)
             .where(DigestDelivery.id == row.id, DigestDelivery.status == row.status,
                    DigestDelivery.claimed_at == row.claimed_at)
-            .values(status=PENDING, claimed_at=now)).rowcount
+            .values(status=PENDING, claimed_at=now))
         if taken != 1:  # another process re-claimed it between our read and our update
             return Claim(False, PENDING, row.id)
         return Claim(True, PENDING, row.id, now, row.attempts)
@@ -201,11 +204,12 @@ def record_delivery(engine: Engine, claim: Claim, sent: bool, attempts: int, err
     if sent:
         values["sent_at"] = now
     with session_scope(engine) as session:
-        return session.execute(
+        return matched_rows(
+            session,
             update(DigestDelivery)
             .where(DigestDelivery.id == claim.delivery_id, DigestDelivery.status == PENDING,
                    DigestDelivery.claimed_at == claim.claimed_at)
-            .values(**values)).rowcount == 1
+            .values(**values)) == 1
 
 
 def deliveries(session: Session, day: date) -> list[DeliveryRecord]:

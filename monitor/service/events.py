@@ -92,8 +92,9 @@ def merge_alerts(session: Session, into_id: int, other_id: int, actor: str, note
 
 def _take_out(session: Session, article: Article) -> int:
     """The cluster that holds only `article`: its own, or a new one it moves to from its copies."""
-    cluster = session.get(StoryCluster, article.cluster_id)
-    if session.scalar(select(func.count()).select_from(Article).where(Article.cluster_id == cluster.id)) == 1:
+    cluster = session.get_one(StoryCluster, article.cluster_id)
+    reports = select(func.count()).select_from(Article).where(Article.cluster_id == cluster.id)
+    if session.execute(reports).scalar_one() == 1:
         return cluster.id
     seen = article.published_at or article.fetched_at
     alone = StoryCluster(first_seen_at=seen, last_seen_at=seen, size=1)
@@ -121,16 +122,18 @@ def split_report(session: Session, alert_id: int, article_id: int, actor: str, n
     members = {member.cluster_id: member for member in event.members}
     if article is None or article.cluster_id not in members:
         raise LifecycleError(f"berita #{article_id} bukan laporan peringatan #{alert_id}")
-    if session.scalar(select(func.count()).select_from(Article).where(Article.cluster_id.in_(list(members)))) == 1:
-        raise LifecycleError(f"berita #{article_id} satu-satunya laporan peringatan #{alert_id}; tidak ada yang dipisahkan")
+    reports = select(func.count()).select_from(Article).where(Article.cluster_id.in_(list(members)))
+    if session.execute(reports).scalar_one() == 1:
+        raise LifecycleError(
+            f"berita #{article_id} satu-satunya laporan peringatan #{alert_id}; tidak ada yang dipisahkan")
     first_day = _first_day(alert)
     cluster_id = _take_out(session, article)
     if cluster_id in members:  # the report was a cluster of its own: it leaves the event
         event.members.remove(members.pop(cluster_id))
         session.flush()
     if cluster_id == alert.cluster_id:  # the alert's anchor left: the event's earliest other cluster carries it
-        anchor = session.scalar(select(StoryCluster.id).where(StoryCluster.id.in_(list(members)))
-                                .order_by(StoryCluster.first_seen_at, StoryCluster.id))
+        anchor = session.execute(select(StoryCluster.id).where(StoryCluster.id.in_(list(members)))
+                                 .order_by(StoryCluster.first_seen_at, StoryCluster.id).limit(1)).scalar_one()
         _move_links(session, cluster_id, anchor)
         alert.cluster_id = anchor
         session.flush()
@@ -146,7 +149,8 @@ def split_report(session: Session, alert_id: int, article_id: int, actor: str, n
     session.flush()
     new_id = new_alert.id if new_alert is not None else None
     session.add(AlertEvent(alert_id=alert.id, actor=actor, from_status=alert.status, to_status=alert.status,
-                           note=note or f"berita #{article_id} dipisahkan", changes={"split": article_id, "new_alert": new_id}))
+                           note=note or f"berita #{article_id} dipisahkan",
+                           changes={"split": article_id, "new_alert": new_id}))
     if new_alert is not None:
         session.add(AlertEvent(alert_id=new_id, actor=actor, from_status=None, to_status=new_alert.status,
                                note=f"dipisahkan dari peringatan #{alert_id}", changes={"split_from": alert_id}))

@@ -6,7 +6,7 @@ import asyncio
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,12 +14,20 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from monitor.config import Settings
-from monitor.db.models import Article, Feed
+from monitor.db.models import Article, Feed, present
 from monitor.db.session import session_scope
 from monitor.feeds.discover import discover_feed_links
 from monitor.feeds.fetch import Fetcher
 from monitor.feeds.parse import NotAFeedError, parse_feed
-from monitor.feeds.registry import ID_PATTERN, REGION_PATTERN, FeedsFileError, FeedSource, append_feed, load_feeds, sync_feeds
+from monitor.feeds.registry import (
+    ID_PATTERN,
+    REGION_PATTERN,
+    FeedsFileError,
+    FeedSource,
+    append_feed,
+    load_feeds,
+    sync_feeds,
+)
 from monitor.service import audit
 
 HEALTH_DAYS = 7  # items per day are counted over this many days
@@ -77,14 +85,15 @@ async def _discover(settings: Settings, url: str):
         if first.outcome != "ok":
             return first, None, None
         try:
-            return first, first.final_url or url, parse_feed(first.body, first.headers, first.final_url or url)
+            body = present(first.body)  # an "ok" fetch has a body
+            return first, first.final_url or url, parse_feed(body, first.headers, first.final_url or url)
         except NotAFeedError:
-            links = discover_feed_links(first.body.decode("utf-8", "replace"), first.final_url or url)
+            links = discover_feed_links(body.decode("utf-8", "replace"), first.final_url or url)
             for link, _title in links:
                 candidate = await fetcher.fetch(link)
                 if candidate.outcome == "ok":
                     try:
-                        return candidate, link, parse_feed(candidate.body, candidate.headers, link)
+                        return candidate, link, parse_feed(present(candidate.body), candidate.headers, link)
                     except NotAFeedError:
                         continue
             return first, None, None
@@ -169,7 +178,7 @@ def set_feed_enabled(engine: Engine, settings: Settings, feed_id: str, enabled: 
                 return FeedChange(False, f"Feed {feed_id} dimatikan di {settings.feeds_path} (enabled: false); "
                                          "ubah berkas itu untuk mengaktifkannya.")
             feed.disabled_reason, feed.enabled, feed.error_count = None, True, 0
-            feed.next_check_at = datetime.now(timezone.utc)
+            feed.next_check_at = datetime.now(UTC)
         else:
             # a disabled_reason keeps it disabled when feeds.yaml is synced again
             feed.enabled, feed.disabled_reason = False, f"dinonaktifkan oleh {actor or 'admin'}"
@@ -186,7 +195,7 @@ def _configured(settings: Settings, feed_id: str) -> FeedSource | None:
 
 def feed_health(session: Session, now: datetime | None = None) -> list[FeedHealth]:
     """Every source with its health and its items per day over the last HEALTH_DAYS days, by id."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     counts = dict(session.execute(
         select(Article.feed_id, func.count()).where(Article.fetched_at >= now - timedelta(days=HEALTH_DAYS))
         .group_by(Article.feed_id)).all())

@@ -12,10 +12,10 @@ of last year's saved feeds, the demo and a plan import all leave the levels cons
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterable
 
 from sqlalchemy import Engine, func, select
 
@@ -108,9 +108,10 @@ def stage_pass(engine: Engine, classifier: Classifier | None = None, relink_all:
     # one pass at a time over one database, whichever process runs it (several workers, a rescore):
     # a pass waiting here finds the work of the pass before it done and does only what is left
     with locks.held(engine, locks.ALERT_STAGE):
-        started = datetime.now(timezone.utc)
+        started = datetime.now(UTC)
         classified = classify_articles(engine, classifier, settings=stage_settings)
-        run = update_alerts(engine, classifier.version) if relink_all else update_pending_alerts(engine, classifier.version)
+        run = (update_alerts(engine, classifier.version) if relink_all
+               else update_pending_alerts(engine, classifier.version))
         today = today_wib()
         level_from = today - timedelta(days=RECENT_DAYS)
         earliest = _earliest_changed_day(engine)
@@ -122,7 +123,8 @@ def stage_pass(engine: Engine, classifier: Classifier | None = None, relink_all:
 
 
 def run_cycle(engine: Engine, settings: Settings, only_due: bool = True, feed_ids: Iterable[str] | None = None,
-              on_done: Callable[[FeedOutcome], None] | None = None, classifier: Classifier | None = None) -> CycleReport:
+              on_done: Callable[[FeedOutcome], None] | None = None,
+              classifier: Classifier | None = None) -> CycleReport:
     """Fetch the due (or all, or the named) feeds; when anything new arrived, run the stage."""
     outcomes = run_fetch_cycle(engine, settings, only_due=only_due, feed_ids=feed_ids, on_done=on_done)
     stage = stage_pass(engine, classifier) if any(o.n_new for o in outcomes) else None
@@ -140,7 +142,7 @@ def ingest_paths(engine: Engine, paths: Iterable[Path], feed_id: str | None = No
 def reprocess(engine: Engine, since: date, limits: ParseSettings | None = None,
               classifier: Classifier | None = None) -> CycleReport:
     """Raw documents received since `since` (WIB day) parsed and stored again, then the stage."""
-    start = datetime(since.year, since.month, since.day, tzinfo=WIB).astimezone(timezone.utc)
+    start = datetime(since.year, since.month, since.day, tzinfo=WIB).astimezone(UTC)
     outcomes = reprocess_raw(engine, start, limits or ParseSettings())
     return CycleReport(outcomes, stage_pass(engine, classifier))
 
@@ -149,7 +151,7 @@ def rescore(engine: Engine, start: date, end: date, model_dir: str | None = None
     """Read articles published from `start` to `end` (WIB, end exclusive) again with a model (default: the active
     one), then alerts and levels."""
     classifier = load_classifier(model_dir) if model_dir else active_classifier(engine)
-    to_utc = lambda d: datetime(d.year, d.month, d.day, tzinfo=WIB).astimezone(timezone.utc)  # noqa: E731
+    to_utc = lambda d: datetime(d.year, d.month, d.day, tzinfo=WIB).astimezone(UTC)  # noqa: E731
     with locks.held(engine, locks.ALERT_STAGE):
         done = classify_articles(engine, classifier, since=to_utc(start), until=to_utc(end))
         run = update_alerts(engine, classifier.version)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from monitor.db.models import Job, utcnow
 from monitor.db.session import session_scope
+from monitor.db.upsert import matched_rows
 
 WAITING, RUNNING, DONE, FAILED = "menunggu", "berjalan", "selesai", "gagal"
 KIND_NAMES = {"latih": "Latih ulang model", "skor_ulang": "Skor ulang berita"}
@@ -81,9 +82,9 @@ def claim_next(engine: Engine) -> JobRecord | None:
         if job_id is None:
             return None
         now = utcnow()
-        claimed = session.execute(update(Job).where(Job.id == job_id, Job.status == WAITING).values(
-            status=RUNNING, started_at=now, updated_at=now, message="Dimulai")).rowcount
-        return _record(session.get(Job, job_id)) if claimed else None
+        claimed = matched_rows(session, update(Job).where(Job.id == job_id, Job.status == WAITING).values(
+            status=RUNNING, started_at=now, updated_at=now, message="Dimulai"))
+        return _record(session.get_one(Job, job_id)) if claimed else None
 
 
 def report(engine: Engine, job_id: int, progress: int, message: str) -> None:
@@ -113,6 +114,7 @@ def _close(engine: Engine, job_id: int, status: str, result: dict, message: str,
 def fail_orphans(engine: Engine, quiet_for: timedelta = timedelta(minutes=30)) -> int:
     """Mark failed the running jobs that reported nothing for `quiet_for` (their process died); returns how many."""
     with session_scope(engine) as session:
-        return session.execute(update(Job).where(Job.status == RUNNING, Job.updated_at < utcnow() - quiet_for).values(
+        return matched_rows(session, update(Job).where(
+            Job.status == RUNNING, Job.updated_at < utcnow() - quiet_for).values(
             status=FAILED, finished_at=utcnow(), updated_at=utcnow(),
-            message="Terputus: proses yang menjalankannya berhenti. Jalankan lagi.")).rowcount
+            message="Terputus: proses yang menjalankannya berhenti. Jalankan lagi."))

@@ -16,7 +16,16 @@ from sqlalchemy.orm import Session
 
 from classifiers.text import compose_document
 from monitor.alerts.coverage import kabupaten_names
-from monitor.db.models import Alert, Article, ArticleClassification, Feed, LabelCorrection, LabelSkip, StoryCluster
+from monitor.db.models import (
+    Alert,
+    Article,
+    ArticleClassification,
+    Feed,
+    LabelCorrection,
+    LabelSkip,
+    StoryCluster,
+    present,
+)
 from monitor.service import audit
 
 POOL_STORIES = 2000  # the newest stories the queue is chosen from
@@ -70,7 +79,7 @@ def story_readings(session: Session, version: str, username: str,
              .join(Feed, Feed.id == Article.feed_id)
              .where(Article.cluster_id.not_in(labelled.where(Article.cluster_id.is_not(None))),
                     Article.cluster_id.not_in(skipped)))
-    return [tuple(row) for row in session.execute(query)]
+    return [(article, reading, outlet) for article, reading, outlet in session.execute(query)]
 
 
 def margin(scores: dict[str, float], conflict: float, thresholds: dict[str, float]) -> float:
@@ -88,7 +97,7 @@ def spread(items: list[QueueItem]) -> list[QueueItem]:
     for item in sorted(items, key=lambda i: (i.margin, i.cluster_id)):
         groups[item.group].append(item)
     lanes = list(groups.values())  # in order of first appearance: most uncertain first
-    ordered = []
+    ordered: list[QueueItem] = []
     for depth in range(max((len(lane) for lane in lanes), default=0)):
         ordered.extend(lane[depth] for lane in lanes if depth < len(lane))
     return ordered
@@ -98,7 +107,8 @@ def label_queue(session: Session, card: dict, username: str, limit: int = 20) ->
     """The next `limit` stories for `username` to label, read by the model of `card` (the active model)."""
     thresholds = card.get("thresholds", {})
     items = [
-        QueueItem(article.cluster_id, article.id, article.title, article.summary_text, outlet, article.published_at,
+        QueueItem(present(article.cluster_id), article.id, article.title, article.summary_text, outlet,
+                  article.published_at,
                   list(reading.categories), dict(reading.scores), reading.conflict, list(reading.kabupaten),
                   reading.kalteng, list(reading.places or []),
                   margin(reading.scores, reading.conflict, thresholds))
@@ -114,7 +124,7 @@ def marked_text(title: str, summary: str, places: list) -> list[tuple[str, str |
     text = compose_document(title, summary)
     pieces: list[tuple[str, str | None]] = []
     at = 0
-    spans = [(p.get("span"), p.get("name", "")) for p in places if isinstance(p, dict)]
+    spans = [(p.get("span") or [], p.get("name", "")) for p in places if isinstance(p, dict)]
     for span, name in sorted((s for s in spans if _valid_span(s[0], len(text))), key=lambda s: s[0][0]):
         start, end = span
         if start < at:

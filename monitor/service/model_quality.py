@@ -6,7 +6,7 @@ training (see monitor.service.retrain). Each model is measured per category and 
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from classifiers.categories import CategoryModel
 from classifiers.evaluation import score_predictions
@@ -41,7 +41,7 @@ def measure(model: CategoryModel, items: Sequence[LabeledItem], taxonomy: Taxono
                            for code, values in report["per_label"].items()}
     conflict_codes = set(taxonomy.conflict_codes)
     right = [bool(conflict_codes & set(item.categories)) == prediction.is_conflict
-             for item, prediction in zip(items, predictions)]
+             for item, prediction in zip(items, predictions, strict=True)]
     result["per_kabupaten"] = {}
     for code in sorted({code for item in items for code in item.kabupaten}):
         picked = [n for n, item in enumerate(items) if code in item.kabupaten]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable, Generic, TypeVar
+from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
 from sqlalchemy import Select, or_
 from sqlalchemy.orm import Session
@@ -73,7 +74,7 @@ class Slice(Generic[T]):
 
 def encode_cursor(at: datetime, row_id: int) -> str:
     """The opaque cursor after the row (`at`, `row_id`): URL-safe base64 of a small JSON object."""
-    payload = json.dumps({"t": at.astimezone(timezone.utc).isoformat(), "i": row_id}, separators=(",", ":"))
+    payload = json.dumps({"t": at.astimezone(UTC).isoformat(), "i": row_id}, separators=(",", ":"))
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
-from monitor.db.models import Alert, Article, Feed, Plan, PlanAction, PlanLink
+from monitor.db.models import Alert, Article, Feed, Plan, PlanAction, PlanLink, present
 from monitor.db.session import session_scope
 from monitor.plans import store
 from monitor.plans.fields import region_name
@@ -143,7 +143,7 @@ def _linked_stories(session: Session, year: int | None, region: str | None,
             .join(Feed, Feed.id == Article.feed_id).where(Article.cluster_id.in_(sorted(clusters)))
             .order_by(Article.cluster_id, Article.published_at, Article.id))
         for cluster_id, title, url, outlet, published in reports:
-            first.setdefault(cluster_id, (title, url, outlet, published))
+            first.setdefault(present(cluster_id), (title, url, outlet, published))
     stories: dict[int, list[LinkedStory]] = {}
     for link, alert in links:
         title, url, outlet, published = first.get(link.cluster_id, ("", "", "", None))

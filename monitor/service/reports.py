@@ -15,11 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from monitor.db.models import ActionRealisation, PlanAction, Report, ReportAction, ReportAlert, utcnow
+from monitor.db.models import ActionRealisation, PlanAction, Report, ReportAction, ReportAlert, present, utcnow
 from monitor.plans.fields import as_percent, as_url_list, region_name, region_names
 from monitor.plans.schema import MIN_YEAR, PERIODS, Cell, Loc, Problem, max_year
-from monitor.reports import compose as C
-from monitor.reports import sources
+from monitor.reports import compose as C, sources
 from monitor.reports.content import AlertEntry, ReportContent
 from monitor.reports.periods import period_days
 from monitor.service import audit
@@ -174,7 +173,7 @@ def report_content(session: Session, report_id: int) -> ReportContent | None:
     if report is None:
         return None
     if report.status == SUBMITTED:
-        return ReportContent.from_json(report.snapshot)
+        return ReportContent.from_json(present(report.snapshot))  # submitting stores the snapshot
     return C.compose(session, C.draft_of(report), report.id)
 
 

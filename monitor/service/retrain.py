@@ -9,9 +9,10 @@ enter training on a later retrain, once newer labels have taken their place.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any
 
 from sqlalchemy import Engine, select
 
@@ -21,7 +22,7 @@ from classifiers.taxonomy import load_taxonomy
 from classifiers.training import merge_labels, new_version, train_and_save, training_items
 from monitor.alerts.lifecycle import latest_labels
 from monitor.config import TrainingSettings
-from monitor.db.models import ModelVersion
+from monitor.db.models import ModelVersion, present
 from monitor.db.session import session_scope
 from monitor.service import model_registry
 from monitor.service.model_quality import frozen_set, measure, worse_reasons
@@ -103,7 +104,7 @@ def train_candidate(engine: Engine, settings: TrainingSettings, actor: str, max_
         active, active_trained = model_registry.active_loaded(session)
     seen_by_active = set(active_trained)
     unseen = [item for item in labels.newest if article_id(item) not in seen_by_active]
-    evaluation = {
+    evaluation: dict[str, Any] = {
         "against": str(active.card.get("version", "")),
         "frozen": {"candidate": card["metrics"]["frozen_set"], "active": measure(active.model, frozen, taxonomy)},
         "newest": {"candidate": measure(candidate.model, unseen, taxonomy),
@@ -115,6 +116,6 @@ def train_candidate(engine: Engine, settings: TrainingSettings, actor: str, max_
     progress(90, "Mencatat kandidat di registri")
     with session_scope(engine) as session:
         record = model_registry.register(session, folder, card, evaluation,
-                                         [article_id(item) for item in labels.train], actor)
+                                         [present(article_id(item)) for item in labels.train], actor)
     progress(100, f"Kandidat {version} siap dibandingkan")
     return record

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.db.models import Alert, Article, Feed, StoryCluster
+from monitor.db.models import Alert, Article, Feed, StoryCluster, present
 from monitor.service.paging import Slice, keyset_slice
 
 
@@ -45,11 +45,11 @@ def story_slice(session: Session, cursor: str | None = None, limit: int = 50) ->
         ids = [cluster.id for cluster in clusters]
         alert_of = dict(session.execute(select(Alert.cluster_id, Alert.id).where(Alert.cluster_id.in_(ids))).all())
         reports: dict[int, list[StoryReport]] = {cluster_id: [] for cluster_id in ids}
-        for cluster_id, *report in session.execute(
+        for cluster_id, article_id, feed_id, outlet, url, title, published_at in session.execute(
                 select(Article.cluster_id, Article.id, Article.feed_id, Feed.outlet, Article.url, Article.title,
                        Article.published_at).join(Feed, Feed.id == Article.feed_id)
                 .where(Article.cluster_id.in_(ids)).order_by(Article.published_at, Article.id)):
-            reports[cluster_id].append(StoryReport(*report))
+            reports[present(cluster_id)].append(StoryReport(article_id, feed_id, outlet, url, title, published_at))
         return [Story(c.id, c.first_seen_at, c.last_seen_at, alert_of.get(c.id), reports[c.id]) for c in clusters]
 
     return keyset_slice(session, select(StoryCluster), StoryCluster.first_seen_at, StoryCluster.id, cursor, limit,

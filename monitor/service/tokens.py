@@ -13,12 +13,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.db.models import ApiToken, User
+from monitor.db.models import ApiToken, User, present
 from monitor.service import audit, users
 from monitor.service.users import ROLES, UserError, UserRecord
 
@@ -136,7 +136,7 @@ def revoke_token(session: Session, actor: str, token_id: int, *, owner: str | No
         raise UserError("Token itu tidak ada.")
     token, username = row
     if token.revoked_at is None:
-        token.revoked_at = datetime.now(timezone.utc)
+        token.revoked_at = datetime.now(UTC)
         audit.record(session, actor, "token.revoke", f"user:{username}", {"token": token.id, "name": token.name},
                      address)
     return _record(token, username)
@@ -153,8 +153,8 @@ def authenticate_token(session: Session, token: str, now: datetime | None = None
     stored, user = row
     if stored.revoked_at is not None or not user.active:
         return None
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if stored.last_used_at is None or now - stored.last_used_at >= LAST_USED_STEP:
         stored.last_used_at = now
-    record = users.get_user(session, user.id)
+    record = present(users.get_user(session, user.id))
     return TokenGrant(stored.id, record, lower_role(stored.role, user.role))

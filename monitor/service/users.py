@@ -10,7 +10,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from monitor.config import WebSettings
 from monitor.db.models import DigestSubscription, LoginFailure, SetupToken, User
+from monitor.db.upsert import matched_rows
 from monitor.service import audit
 from monitor.timezones import WIB
 
@@ -214,7 +215,7 @@ def _user(session: Session, username: str) -> User:
 
 def count_users(session: Session) -> int:
     """How many accounts exist (active or not)."""
-    return session.scalar(select(func.count()).select_from(User))
+    return session.execute(select(func.count()).select_from(User)).scalar_one()
 
 
 def list_users(session: Session) -> list[UserRecord]:
@@ -262,8 +263,8 @@ def set_password(session: Session, actor: str, username: str, password: str, *, 
 
 
 def _ensure_another_admin(session: Session, user: User) -> None:
-    others = session.scalar(select(func.count()).select_from(User).where(
-        User.role == "admin", User.active.is_(True), User.id != user.id))
+    others = session.execute(select(func.count()).select_from(User).where(
+        User.role == "admin", User.active.is_(True), User.id != user.id)).scalar_one()
     if user.role == "admin" and user.active and not others:
         raise UserError("Harus tetap ada setidaknya satu admin aktif.", "role")
 
@@ -313,7 +314,7 @@ def authenticate(session: Session, username: str, password: str, address: str, *
     A failure is stored as a `login_failures` row; a success rehashes the password when the hasher's
     parameters changed, records the time and is audited.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     username = normalise_username(username)[:80]
     address = (address or "")[:64]
     window = timedelta(minutes=limits.failure_window_minutes)
@@ -367,7 +368,7 @@ def _token_hash(token: str) -> str:
 
 def create_setup_token(session: Session, *, limits: WebSettings = WebSettings(), now: datetime | None = None) -> str:
     """A new one-time set-up token (only its sha256 is stored); any older unused token stops working."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     session.execute(delete(SetupToken).where(SetupToken.used_at.is_(None)))
     token = secrets.token_urlsafe(32)
     session.add(SetupToken(token_sha256=_token_hash(token), created_at=now,
@@ -377,7 +378,7 @@ def create_setup_token(session: Session, *, limits: WebSettings = WebSettings(),
 
 def setup_token_usable(session: Session, token: str, now: datetime | None = None) -> bool:
     """Whether `token` is an unused, unexpired set-up token and there is still no user."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     row = session.get(SetupToken, _token_hash(token))
     return row is not None and row.used_at is None and row.expires_at > now and count_users(session) == 0
 
@@ -386,17 +387,17 @@ def create_first_admin(session: Session, token: str, username: str, password: st
                        email: str = "", address: str = "", limits: WebSettings = WebSettings(),
                        now: datetime | None = None) -> UserRecord:
     """Use a set-up token once to create the first admin (raises UserError); audited."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     _check_username(username)  # every field is checked before the token is used up
     _check_password(password, limits)
     _check_email(email)
     _check_display_name(display_name)
     if count_users(session):
         raise UserError("Sudah ada pengguna; tautan penyiapan tidak berlaku lagi.")
-    used = session.execute(update(SetupToken).where(
+    used = matched_rows(session, update(SetupToken).where(
         SetupToken.token_sha256 == _token_hash(token), SetupToken.used_at.is_(None), SetupToken.expires_at > now,
     ).values(used_at=now))
-    if used.rowcount != 1:
+    if used != 1:
         raise UserError("Tautan penyiapan tidak berlaku lagi (sudah dipakai atau kedaluwarsa).")
     user = create_user(session, normalise_username(username), username, password, "admin", display_name=display_name,
                        email=email, address=address, limits=limits)

@@ -82,8 +82,8 @@ def _rescore(engine: Engine, job: jobs.JobRecord, _training: TrainingSettings) -
                                     f"dengan {version}")
     done = rescore(engine, start, end + timedelta(days=1), model_registry.verified_dir(active) if active else None)
     with session_scope(engine) as session:
-        others = session.scalar(select(func.count()).select_from(Alert).where(
-            Alert.first_seen_day >= start, Alert.first_seen_day <= end, Alert.model_version != version))
+        others = session.execute(select(func.count()).select_from(Alert).where(
+            Alert.first_seen_day >= start, Alert.first_seen_day <= end, Alert.model_version != version)).scalar_one()
     note = (f" {others} peringatan dalam rentang ini tetap dari model lain: model {version} tidak menganggap ceritanya "
             "peringatan (status dan riwayatnya disimpan)." if others else "")
     return ({"classified": done.classified, "failed": done.failed, "alerts_created": done.alerts.created,
@@ -100,7 +100,7 @@ def run_job(engine: Engine, job: jobs.JobRecord, training: TrainingSettings) -> 
     except (model_registry.RegistryError, ModelIntegrityError) as exc:
         jobs.fail(engine, job.id, f"Gagal: {exc}")
         return False
-    except Exception as exc:  # noqa: BLE001 - any failure of a background job is stored on it for the page
+    except Exception as exc:  # any failure of a background job is stored on it for the page
         log.exception("tugas %d (%s) gagal", job.id, job.kind)
         jobs.fail(engine, job.id, f"Gagal: {type(exc).__name__}: {exc}")
         return False
@@ -156,7 +156,7 @@ class JobWorker:
                         self._thread = None  # under the lock: a later wake() starts a new thread
                         return
                     self._again = False
-        except Exception:  # noqa: BLE001 - e.g. the database is unreachable: the next wake() tries again
+        except Exception:  # e.g. the database is unreachable: the next wake() tries again
             log.exception("pekerja tugas latar berhenti")
             with self._lock:
                 self._thread = None

@@ -8,7 +8,7 @@ from flask_login import current_user
 from monitor.service import tokens, users
 from monitor.service.users import READ, UserError
 from monitor.web.context import actor, client_address, db
-from monitor.web.forms import ActionForm, TokenForm, attach_error, choices
+from monitor.web.forms import ActionForm, TokenForm, attach_error, choices, text
 from monitor.web.security import requires
 
 bp = Blueprint("account", __name__, url_prefix="/akun")
@@ -43,7 +43,7 @@ def create_token():
     if form.validate():
         try:
             with db() as session:
-                created = tokens.create_token(session, actor(), current_user.username, form.name.data,
+                created = tokens.create_token(session, actor(), current_user.username, text(form.name),
                                               form.role.data, address=client_address())
         except UserError as exc:
             attach_error(form, exc)

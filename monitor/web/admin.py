@@ -19,6 +19,7 @@ from monitor.web.forms import (
     SubscriptionForm,
     attach_error,
     choices,
+    text,
 )
 from monitor.web.security import requires
 
@@ -46,8 +47,8 @@ def index():
 def _sources_page(form: AddSourceForm, status: int = 200):
     with db() as session:
         rows = feeds.feed_health(session)
-    return render_template("admin/sources.html", admin_section="sources", rows=rows, form=form, action=ActionForm(formdata=None),
-                           region_names=_regions()), status
+    return render_template("admin/sources.html", admin_section="sources", rows=rows, form=form,
+                           action=ActionForm(formdata=None), region_names=_regions()), status
 
 
 @bp.get("/sumber")
@@ -67,7 +68,7 @@ def add_source():
     form.region.choices = choices(_regions().items())
     if not form.validate():
         return _sources_page(form, 400)
-    result = feeds.add_feed(engine(), settings(), form.url.data, feed_id=form.feed_id.data, region=form.region.data,
+    result = feeds.add_feed(engine(), settings(), text(form.url), feed_id=form.feed_id.data, region=form.region.data,
                             actor=actor(), address=client_address())
     if not result.ok:
         attach_error(form, UserError(result.message, result.field))
@@ -112,8 +113,9 @@ def disable_source(feed_id: str):
 def _users_page(form: AddUserForm, status: int = 200):
     with db() as session:
         rows = users.list_users(session)
-    return render_template("admin/users.html", admin_section="users", rows=rows, form=form, permissions=users.PERMISSIONS,
-                           permission_names=users.PERMISSION_NAMES, region_names=_regions()), status
+    return render_template("admin/users.html", admin_section="users", rows=rows, form=form,
+                           permissions=users.PERMISSIONS, permission_names=users.PERMISSION_NAMES,
+                           region_names=_regions()), status
 
 
 @bp.get("/pengguna")
@@ -135,8 +137,8 @@ def add_user():
         try:
             with db() as session:
                 record = users.create_user(
-                    session, actor(), form.username.data, form.password.data, form.role.data,
-                    display_name=form.display_name.data, email=form.email.data, region_code=form.region_code.data,
+                    session, actor(), text(form.username), text(form.password), form.role.data,
+                    display_name=text(form.display_name), email=text(form.email), region_code=form.region_code.data,
                     address=client_address(), limits=settings().web)
         except UserError as exc:
             attach_error(form, exc)
@@ -146,9 +148,10 @@ def add_user():
     return _users_page(form, 400)
 
 
-def _subscription_form(formdata=True, record: users.SubscriptionRecord | None = None) -> SubscriptionForm:
+def _subscription_form(record: users.SubscriptionRecord | None = None) -> SubscriptionForm:
+    """The subscription form as submitted, or filled from `record`."""
     options = users.subscription_choices()
-    if formdata:
+    if record is None:
         form = SubscriptionForm()
     else:
         form = SubscriptionForm(formdata=None, enabled=record.enabled, kabupaten=record.kabupaten,
@@ -167,7 +170,7 @@ def _user_page(username: str, status: int = 200, **forms):
         token_rows = tokens.list_tokens(session, username)
     forms.setdefault("role_form", RoleForm(formdata=None, role=record.role))
     forms.setdefault("password_form", PasswordForm(formdata=None))
-    forms.setdefault("subscription_form", _subscription_form(False, subscription))
+    forms.setdefault("subscription_form", _subscription_form(subscription))
     forms.setdefault("action_form", ActionForm(formdata=None))
     return render_template("admin/user.html", admin_section="users", user=record, subscription=subscription,
                            region_names=_regions(), token_rows=token_rows, **forms), status
@@ -212,7 +215,7 @@ def reset_password(username: str):
     """Set a new password for a user (their open sessions end)."""
     form = PasswordForm()
     return _change(username, "password_form", form,
-                   lambda s: users.set_password(s, actor(), username, form.password.data, address=client_address(),
+                   lambda s: users.set_password(s, actor(), username, text(form.password), address=client_address(),
                                                 limits=settings().web),
                    f"Kata sandi {username} diganti; sesi lamanya berakhir.")
 

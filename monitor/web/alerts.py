@@ -2,6 +2,7 @@
 label correction forms by role. Views parse input, call monitor.service and render."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,7 +19,7 @@ from monitor.service.paging import PageRequest
 from monitor.service.users import ALERT_LINK, ALERT_STATUS, LABELS_CORRECT, READ
 from monitor.timezones import WIB
 from monitor.web.context import actor, client_address, db, engine
-from monitor.web.forms import CorrectForm, LinkForm, MergeForm, SplitForm, StatusForm, choices
+from monitor.web.forms import CorrectForm, LinkForm, MergeForm, SplitForm, StatusForm, choices, required
 from monitor.web.labels import STATUS_NAMES, category_names, kabupaten_short, region_names
 from monitor.web.security import requires
 
@@ -105,11 +106,12 @@ def parse_list_query(args, feed_ids) -> ListQuery:
 
 def _active_labels(values: dict[str, str], feed_names: dict[str, str]) -> list[str]:
     """The filters in use, in words ("dari 2026-11-12", "Kotawaringin Timur", "“sawit”"), for the folded form."""
-    words = {
+    # a value without a name is shown as it is
+    words: dict[str, Callable[[str], str]] = {
         "dari": lambda v: f"dari {v}", "sampai": lambda v: f"sampai {v}", "kabupaten": kabupaten_short,
-        "kategori": lambda v: category_names().get(v, v), "tingkat": LEVEL_CHOICES.get,
-        "status": STATUS_NAMES.get, "sumber": lambda v: feed_names.get(v, v), "q": lambda v: f"“{v}”",
-        "celah": GAP_CHOICES.get,
+        "kategori": lambda v: category_names().get(v, v), "tingkat": lambda v: LEVEL_CHOICES.get(v, v),
+        "status": lambda v: STATUS_NAMES.get(v, v), "sumber": lambda v: feed_names.get(v, v), "q": lambda v: f"“{v}”",
+        "celah": lambda v: GAP_CHOICES.get(v, v),
     }
     return [words[name](value) for name, value in values.items() if name in words]
 
@@ -269,8 +271,8 @@ def merge(alert_id: int):
     """Merge another alert's event into this one's (one alert, every source; audited, kept by later runs)."""
     form = MergeForm()
     return _change(alert_id, "merge_form", form,
-                   lambda s: events.merge_alerts(s, alert_id, form.other.data, actor(), (form.note.data or "").strip(),
-                                                 client_address()),
+                   lambda s: events.merge_alerts(s, alert_id, required(form.other.data), actor(),
+                                                 (form.note.data or "").strip(), client_address()),
                    f"Peringatan #{form.other.data} digabung ke peringatan ini.")
 
 

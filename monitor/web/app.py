@@ -15,15 +15,29 @@ from monitor.config import Settings
 from monitor.service import users
 from monitor.service.worker import JobWorker
 from monitor.timezones import format_wib
-from monitor.web import (account, admin, alerts, api, auth, dashboard, digest, labeling, labels, model_pages,
-                         plans, reports, security)
+from monitor.web import (
+    account,
+    admin,
+    alerts,
+    api,
+    auth,
+    dashboard,
+    digest,
+    labeling,
+    labels,
+    model_pages,
+    plans,
+    reports,
+    security,
+)
 from monitor.web.api_errors import ApiError, is_api_request, json_error
 from monitor.web.context import EXTENSION
 
 MAX_FORM_BYTES = 1024 * 1024  # no form of Waspada comes near this
 
 ERROR_TEXT = {
-    400: ("Permintaan tidak dapat diproses", "Isian yang dikirim tidak dapat dibaca. Muat ulang halaman lalu coba lagi."),
+    400: ("Permintaan tidak dapat diproses",
+          "Isian yang dikirim tidak dapat dibaca. Muat ulang halaman lalu coba lagi."),
     403: ("Tidak diizinkan", "Peran Anda tidak mengizinkan membuka halaman atau melakukan tindakan ini."),
     404: ("Halaman tidak ditemukan", "Alamat ini tidak ada di Waspada."),
     405: ("Cara permintaan tidak diizinkan", "Halaman ini tidak menerima permintaan seperti itu."),
@@ -97,7 +111,9 @@ def _template_helpers(app: Flask, settings: Settings) -> None:
 
     @app.context_processor
     def navigation():
-        can = (lambda permission: current_user.is_authenticated and current_user.can(permission))
+        def can(permission) -> bool:
+            return current_user.is_authenticated and current_user.can(permission)
+
         return {"can": can, "perm": users, "min_password_length": settings.web.min_password_length}
 
 

@@ -9,7 +9,7 @@ from flask_login import current_user, login_user, logout_user
 from monitor.service import users
 from monitor.service.users import UserError
 from monitor.web.context import client_address, db, from_this_computer, settings
-from monitor.web.forms import LoginForm, SetupForm, attach_error
+from monitor.web.forms import LoginForm, SetupForm, attach_error, text
 from monitor.web.security import SEEN_KEY, WebUser, public, safe_next
 
 bp = Blueprint("auth", __name__)
@@ -33,9 +33,9 @@ def login():
     error, status = "", 200
     if form.validate_on_submit():
         with db() as session_:
-            result = users.authenticate(session_, form.username.data, form.password.data, client_address(),
+            result = users.authenticate(session_, text(form.username), text(form.password), client_address(),
                                         limits=settings().web)
-        if result.ok:
+        if result.ok and result.user is not None:
             _start_session(result.user)
             return redirect(target)
         error, status = result.message, (429 if result.retry_after else 401)
@@ -73,8 +73,8 @@ def setup(token: str):
         try:
             with db() as session_:
                 record = users.create_first_admin(
-                    session_, token, form.username.data, form.password.data, display_name=form.display_name.data,
-                    email=form.email.data, address=client_address(), limits=settings().web)
+                    session_, token, text(form.username), text(form.password), display_name=text(form.display_name),
+                    email=text(form.email), address=client_address(), limits=settings().web)
         except UserError as exc:
             attach_error(form, exc)
         else:

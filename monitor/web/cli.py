@@ -4,7 +4,7 @@ from __future__ import annotations
 import getpass
 import signal
 import sys
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import typer
 from rich.table import Table
@@ -48,7 +48,7 @@ def _apply(change: Callable, done: str) -> None:
             change(session)
     except UserError as exc:
         err_console.print(f"galat: {exc.message}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     finally:
         engine.dispose()
     console.print(done)
@@ -125,7 +125,7 @@ def list_users():
 def token_create(
     username: str = typer.Argument(..., help="Pemilik token"),
     name: str = typer.Option(..., "--name", help="Untuk apa token ini, mis. 'Dasbor BPBD'"),
-    role: Optional[str] = typer.Option(None, "--role", help="Cakupan: peran yang dipakai token, paling tinggi peran "
+    role: str | None = typer.Option(None, "--role", help="Cakupan: peran yang dipakai token, paling tinggi peran "
                                                             "pemiliknya (bawaan: peran pemiliknya)"),
 ):
     """Buat token API dan cetak sekali ke layar (Waspada hanya menyimpan sidiknya)."""
@@ -137,7 +137,7 @@ def token_create(
 
 
 @token_app.command("list")
-def token_list(username: Optional[str] = typer.Argument(None, help="Hanya token pengguna ini")):
+def token_list(username: str | None = typer.Argument(None, help="Hanya token pengguna ini")):
     """Daftar token API: pemilik, nama, cakupan, terakhir dipakai, dicabut."""
     engine = _engine()
     try:
@@ -170,10 +170,10 @@ def secret_key_or_exit(settings: Settings) -> str:
         return resolve_secret_key(settings.database_url, data_dir())
     except SecretKeyError as exc:
         err_console.print(str(exc))
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
-def serve(engine: Engine, settings: Settings, secret_key: str, host: Optional[str], port: Optional[int],
+def serve(engine: Engine, settings: Settings, secret_key: str, host: str | None, port: int | None,
           banner: Callable[[str], str], on_start: Callable[[], None] = lambda: None) -> None:
     """Serve the web app in the foreground until Ctrl+C or SIGTERM; print `banner(address)` and, on a fresh
     install, the one-time set-up link. `on_start` runs once the port is bound (e.g. to start the scheduler)."""
@@ -187,7 +187,7 @@ def serve(engine: Engine, settings: Settings, secret_key: str, host: Optional[st
     except OSError as exc:
         err_console.print(f"Tidak dapat membuka aplikasi web di {host}:{port}: {exc.strerror or exc}. "
                           "Pilih port lain dengan --port atau WASPADA_WEB_PORT.")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     console.print(banner(address(server)), soft_wrap=True)
     notice = first_run_notice(engine, settings, server)
     if notice:
@@ -199,8 +199,8 @@ def serve(engine: Engine, settings: Settings, secret_key: str, host: Optional[st
 
 
 def web(
-    host: Optional[str] = typer.Option(None, "--host", help="Alamat dengar (bawaan: WASPADA_WEB_HOST atau 127.0.0.1)"),
-    port: Optional[int] = typer.Option(None, "--port", help="Port (bawaan: WASPADA_WEB_PORT atau 8080)"),
+    host: str | None = typer.Option(None, "--host", help="Alamat dengar (bawaan: WASPADA_WEB_HOST atau 127.0.0.1)"),
+    port: int | None = typer.Option(None, "--port", help="Port (bawaan: WASPADA_WEB_PORT atau 8080)"),
 ):
     """Jalankan aplikasi web saja (tanpa pengambilan feed), sampai dihentikan (Ctrl+C)."""
     settings = Settings.from_env()

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from flask import current_app, request
 from flask_login import current_user

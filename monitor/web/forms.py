@@ -2,17 +2,30 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TypeVar
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, DateField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField,
-                     TextAreaField)
-from wtforms.fields.choices import SelectChoice
+from wtforms import (
+    BooleanField,
+    DateField,
+    Field,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; stubs are 3.2
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from monitor.service.reports import ReportError
 from monitor.service.users import ROLE_NAMES, ROLES, UserError
 from monitor.timezones import today_wib
+
+_Value = TypeVar("_Value")
 
 # WTForms' own messages that these forms can show, in Indonesian (WTForms ships no Indonesian catalogue)
 _MESSAGES = {
@@ -52,6 +65,18 @@ class CheckboxesField(SelectMultipleField):
 
 def _required(what: str) -> DataRequired:
     return DataRequired(message=f"Isi {what}.")
+
+
+def required(value: _Value | None) -> _Value:
+    """A required field's value once the form is valid (its DataRequired refuses None)."""
+    if value is None:
+        raise ValueError("a required field was read before the form was validated")
+    return value
+
+
+def text(field: Field) -> str:
+    """A text field's value; "" for a field the request did not send (WTForms leaves None)."""
+    return field.data or ""
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -207,7 +232,7 @@ class PlanImportForm(Form):
                           validators=[FileRequired(message="Pilih berkas rencana yang akan diimpor.")])
 
 
-def attach_error(form: Form, error: UserError) -> None:
+def attach_error(form: Form, error: UserError | ReportError) -> None:
     """Show a service's refusal next to the field it names, or above the form."""
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:

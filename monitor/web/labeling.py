@@ -36,7 +36,7 @@ def _page(form: LabelForm | None = None, status: int = 200):
         "labeling.html", item=item, queue=queue[1:], model_version=card.get("version", ""), problem="",
         form=form or (_label_form(item) if item else None), skip_form=ActionForm(formdata=None),
         segments=labeling.marked_text(item.title, item.summary, item.places) if item else [],
-        keys=dict(zip(category_names(), CATEGORY_KEYS)),
+        keys=dict(zip(category_names(), CATEGORY_KEYS, strict=False)),  # categories past the last key get none
     ), status
 
 

@@ -11,7 +11,7 @@ from classifiers.artifacts import ModelIntegrityError
 from monitor.service import audit, jobs, model_registry, worker
 from monitor.service.users import MODELS_MANAGE
 from monitor.web.context import actor, client_address, db, engine, job_worker
-from monitor.web.forms import PromoteForm, RollbackForm, TrainForm
+from monitor.web.forms import PromoteForm, RollbackForm, TrainForm, required
 from monitor.web.labels import category_names, kabupaten_short
 from monitor.web.security import requires
 
@@ -149,15 +149,16 @@ def promote(version: str):
     form = PromoteForm()
     if form.validate():
         try:
-            record, job_id = worker.promote_and_rescore(engine(), version, actor(), form.dari.data, form.sampai.data,
+            dari, sampai = required(form.dari.data), required(form.sampai.data)
+            record, job_id = worker.promote_and_rescore(engine(), version, actor(), dari, sampai,
                                                         bool(form.paksa.data), form.alasan.data or "",
                                                         client_address())
         except (model_registry.RegistryError, ModelIntegrityError) as exc:
             form.form_errors.append(f"Tidak dipromosikan: {exc}.")
         else:
             job_worker().wake()
-            flash(f"Model {record.version} sekarang aktif. Skor ulang {form.dari.data.isoformat()} s.d. "
-                  f"{form.sampai.data.isoformat()} berjalan di latar belakang (tugas #{job_id}).", "ok")
+            flash(f"Model {record.version} sekarang aktif. Skor ulang {dari.isoformat()} s.d. "
+                  f"{sampai.isoformat()} berjalan di latar belakang (tugas #{job_id}).", "ok")
             return redirect(url_for("model.index", _anchor=f"tugas-{job_id}"))
     return _detail_page(version, form, 400)
 
@@ -169,8 +170,9 @@ def rollback():
     form = RollbackForm()
     if form.validate():
         try:
-            version, job_id = worker.rollback_and_rescore(engine(), actor(), form.dari.data, form.sampai.data,
-                                                          form.alasan.data or "", client_address())
+            version, job_id = worker.rollback_and_rescore(engine(), actor(), required(form.dari.data),
+                                                          required(form.sampai.data), form.alasan.data or "",
+                                                          client_address())
         except (model_registry.RegistryError, ModelIntegrityError) as exc:
             form.form_errors.append(f"Tidak dikembalikan: {exc}.")
         else:

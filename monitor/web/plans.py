@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
@@ -42,7 +43,7 @@ def _filters(args) -> tuple[int | None, str | None, list[str]]:
     return year, region, errors
 
 
-def _page(form: PlanImportForm, problems: list[str] | None = None, status: int = 200, errors: list[str] = ()):
+def _page(form: PlanImportForm, problems: list[str] | None = None, status: int = 200, errors: Sequence[str] = ()):
     year, region, filter_errors = _filters(request.args)
     errors = [*errors, *filter_errors]
     with db() as session:

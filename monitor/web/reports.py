@@ -19,8 +19,16 @@ from monitor.service.reports import ReportError
 from monitor.service.users import READ, REPORTS_EDIT
 from monitor.timezones import today_wib
 from monitor.web.context import actor, client_address, db
-from monitor.web.forms import (ActionForm, ReportActionForm, ReportAttachForm, ReportCoverForm, ReportCreateForm,
-                               attach_error, choices)
+from monitor.web.forms import (
+    ActionForm,
+    ReportActionForm,
+    ReportAttachForm,
+    ReportCoverForm,
+    ReportCreateForm,
+    attach_error,
+    choices,
+    text,
+)
 from monitor.web.labels import region_names
 from monitor.web.security import allow_inline_styles, requires
 
@@ -68,7 +76,7 @@ def create():
     """Create a draft report pre-filled from the period's alerts and realisation (audited)."""
     form = _create_form()
     if form.validate():
-        year = form.year.data.strip()
+        year = text(form.year).strip()
         if not (year.isdigit() and len(year) == 4):
             form.year.errors = ["Tulis tahun dengan empat angka, misalnya 2026."]
             return _list_page(form, 400)
@@ -149,8 +157,8 @@ def cover(report_id: int):
     """Save the opening text and the signatory block of a draft (audited)."""
     form = ReportCoverForm()
     return _change(report_id, form, lambda s: reports.save_cover(
-        s, report_id, actor(), summary=form.summary.data, signer_name=form.signer_name.data,
-        signer_title=form.signer_title.data, signer_nip=form.signer_nip.data, signed_place=form.signed_place.data,
+        s, report_id, actor(), summary=text(form.summary), signer_name=text(form.signer_name),
+        signer_title=text(form.signer_title), signer_nip=text(form.signer_nip), signed_place=text(form.signed_place),
         actor_region=_actor_region(), address=client_address()), "Sampul dan penandatangan disimpan.", "sampul",
         "cover_form")
 
@@ -184,8 +192,8 @@ def save_action(report_id: int, action_id: int):
     """Save a draft's follow-up and realisation of one plan action (audited)."""
     form = ReportActionForm(prefix=f"aksi-{action_id}")
     return _change(report_id, form, lambda s: reports.save_action(
-        s, report_id, action_id, actor(), tindak_lanjut=form.tindak_lanjut.data, realisasi=form.realisasi.data,
-        capaian=form.capaian.data or "", kendala=form.kendala.data, evidence=form.evidence.data,
+        s, report_id, action_id, actor(), tindak_lanjut=text(form.tindak_lanjut), realisasi=text(form.realisasi),
+        capaian=form.capaian.data or "", kendala=text(form.kendala), evidence=text(form.evidence),
         actor_region=_actor_region(), address=client_address()),
         "Tindak lanjut dan realisasi disimpan.", f"aksi-{action_id}", f"aksi-{action_id}")
 

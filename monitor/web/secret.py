@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 
 from classifiers.layout import make_private_folders
@@ -20,7 +21,7 @@ class SecretKeyError(RuntimeError):
     """No usable key; the message is Indonesian and says what to do."""
 
 
-def resolve_secret_key(database_url: str, data_dir: Path, environ: dict | None = None) -> str:
+def resolve_secret_key(database_url: str, data_dir: Path, environ: Mapping[str, str] | None = None) -> str:
     """The session key: WASPADA_SECRET_KEY, else (SQLite only) the key file in `data_dir`, made once."""
     environ = os.environ if environ is None else environ
     given = (environ.get("WASPADA_SECRET_KEY") or "").strip()

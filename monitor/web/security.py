@@ -16,8 +16,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
+from collections.abc import Callable
 from html.parser import HTMLParser
-from typing import Callable
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, flash, g, redirect, request, session, url_for

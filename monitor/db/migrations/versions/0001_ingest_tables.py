@@ -1,12 +1,11 @@
 """ingest tables: feeds, fetch attempts, raw documents, articles, story clusters
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-28
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None

@@ -4,9 +4,10 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-01
 """
-from alembic import op
-import sqlalchemy as sa
+from typing import Any
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = '0004'
 down_revision = '0003'
@@ -16,11 +17,13 @@ depends_on = None
 
 # Plain ALTER TABLE, not batch mode: on SQLite a batch rebuild drops story_clusters, and with
 # foreign keys enforced that drop empties articles.cluster_id and deletes every alert and plan link.
-INDEX_WHERE = {'postgresql_where': sa.text('needs_alert_refresh'), 'sqlite_where': sa.text('needs_alert_refresh = 1')}
+INDEX_WHERE: dict[str, Any] = {'postgresql_where': sa.text('needs_alert_refresh'),
+                               'sqlite_where': sa.text('needs_alert_refresh = 1')}
 
 
 def upgrade() -> None:
-    op.add_column('story_clusters', sa.Column('needs_alert_refresh', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('story_clusters',
+                  sa.Column('needs_alert_refresh', sa.Boolean(), server_default=sa.false(), nullable=False))
     op.create_index('ix_story_clusters_needs_alert_refresh', 'story_clusters', ['id'], unique=False, **INDEX_WHERE)
 
     # Every story with a classification is refreshed once: before this revision a stage killed

@@ -5,7 +5,7 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-07
 """
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta, timezone
 
 import sqlalchemy as sa
 from alembic import op
@@ -116,7 +116,7 @@ def _index_existing_alerts() -> None:
     for alert_id, kabupaten, cats, first_seen in bind.execute(
             sa.select(alerts.c.id, alerts.c.kabupaten, alerts.c.categories, alerts.c.first_seen_at)).all():
         if first_seen.tzinfo is None:
-            first_seen = first_seen.replace(tzinfo=timezone.utc)
+            first_seen = first_seen.replace(tzinfo=UTC)
         bind.execute(alerts.update().where(alerts.c.id == alert_id)
                      .values(first_seen_day=first_seen.astimezone(WIB).date()))
         if kabupaten:

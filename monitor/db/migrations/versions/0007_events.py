@@ -66,17 +66,17 @@ def upgrade() -> None:
 def _events_of_existing_alerts() -> None:
     """Each existing alert becomes an event of its one cluster, so every alert keeps its reports."""
     bind = op.get_bind()
-    alerts = sa.table("alerts", sa.column("id", sa.Integer()), sa.column("cluster_id", sa.Integer()),
-                      sa.column("kabupaten", sa.JSON()), sa.column("kecamatan", sa.JSON()), sa.column("desa", sa.JSON()),
-                      sa.column("categories", sa.JSON()), sa.column("first_seen_at", sa.DateTime(timezone=True)),
-                      sa.column("last_seen_at", sa.DateTime(timezone=True)), sa.column("created_at", sa.DateTime(timezone=True)))
     when = sa.DateTime(timezone=True)
+    alerts = sa.table("alerts", sa.column("id", sa.Integer()), sa.column("cluster_id", sa.Integer()),
+                      *(sa.column(name, sa.JSON()) for name in ("kabupaten", "kecamatan", "desa", "categories")),
+                      sa.column("first_seen_at", when), sa.column("last_seen_at", when), sa.column("created_at", when))
     events = sa.table("conflict_events", sa.column("id", sa.Integer()), sa.column("first_seen_at", when),
                       sa.column("last_seen_at", when), sa.column("created_at", when),
                       *(sa.column(name, sa.JSON()) for name in ("kabupaten", "kecamatan", "desa", "categories",
                                                                  "actors", "terms")))
-    members = sa.table("conflict_event_members", sa.column("cluster_id", sa.Integer()), sa.column("event_id", sa.Integer()),
-                       sa.column("reason", sa.Text()), sa.column("pinned_by", sa.String()), sa.column("joined_at", when))
+    members = sa.table("conflict_event_members", sa.column("cluster_id", sa.Integer()),
+                       sa.column("event_id", sa.Integer()), sa.column("reason", sa.Text()),
+                       sa.column("pinned_by", sa.String()), sa.column("joined_at", when))
     keys = sa.table("conflict_event_keys", sa.column("event_id", sa.Integer()), sa.column("place", sa.String()),
                     sa.column("category", sa.String()))
     rows = bind.execute(sa.select(alerts).order_by(alerts.c.id)).all()
@@ -86,7 +86,9 @@ def _events_of_existing_alerts() -> None:
     next_id = 1
     for start in range(0, len(rows), BATCH):
         batch = rows[start:start + BATCH]
-        event_rows, member_rows, key_rows = [], [], []
+        event_rows: list[dict] = []
+        member_rows: list[dict] = []
+        key_rows: list[dict] = []
         for row in batch:
             event_rows.append({"id": next_id, "first_seen_at": row.first_seen_at, "last_seen_at": row.last_seen_at,
                                "kabupaten": row.kabupaten, "kecamatan": row.kecamatan, "desa": row.desa,
@@ -117,7 +119,8 @@ def _corrections_of_existing_alerts() -> None:
         if changes and "categories" in changes and "kabupaten" in changes:
             latest[alert_id] = {"categories": changes["categories"][1], "kabupaten": changes["kabupaten"][1]}
     if latest:
-        bind.execute(alerts.update().where(alerts.c.id == sa.bindparam("alert_id")).values(correction=sa.bindparam("value")),
+        bind.execute(alerts.update().where(alerts.c.id == sa.bindparam("alert_id"))
+                     .values(correction=sa.bindparam("value")),
                      [{"alert_id": alert_id, "value": value} for alert_id, value in latest.items()])
 
 
