@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterable
 
 from sqlalchemy import Engine, func, select
 
@@ -55,7 +55,7 @@ def claim_feeds(engine: Engine, cycle_start: datetime, poll: PollSettings, only_
             query = query.where((Feed.next_check_at.is_(None)) | (Feed.next_check_at <= cycle_start))
             query = query.limit(poll.claim_batch)
         feeds = list(session.scalars(query.order_by(Feed.next_check_at, Feed.id).with_for_update(skip_locked=True)))
-        lease_until = datetime.now(timezone.utc) + timedelta(seconds=poll.claim_lease_seconds)
+        lease_until = datetime.now(UTC) + timedelta(seconds=poll.claim_lease_seconds)
         for feed in feeds:
             feed.next_check_at = lease_until
         return [(feed.id, feed.url, feed.etag, feed.last_modified) for feed in feeds]
@@ -74,7 +74,7 @@ def keep_raw(engine: Engine, url: str, headers: dict, body: bytes, received_at: 
 def record_fetch_result(engine: Engine, feed_id: str, result: FetchResult, settings: Settings,
                         raw_id: int | None = None) -> FeedOutcome:
     """Store one fetch result and update the feed's health, all in one transaction."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with session_scope(engine) as session:
         feed = session.get(Feed, feed_id)
         attempt = FetchAttempt(
@@ -89,7 +89,7 @@ def record_fetch_result(engine: Engine, feed_id: str, result: FetchResult, setti
             feed.url = result.permanent_redirect
             attempt.warnings = [f"pengalihan permanen: alamat feed diganti ke {result.permanent_redirect}"]
         outcome = _apply_result(session, feed, attempt, result, settings, now)
-        attempt.finished_at = datetime.now(timezone.utc)
+        attempt.finished_at = datetime.now(UTC)
         return outcome
 
 
@@ -97,7 +97,7 @@ def record_store_failure(engine: Engine, feed_id: str, result: FetchResult, erro
                          raw_id: int | None = None) -> FeedOutcome:
     """The document's transaction was rolled back: record the failure in a fresh one and back off."""
     message = f"gagal menyimpan: {type(error).__name__}: {error}"[:1000]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     try:
         with session_scope(engine) as session:
             session.add(FetchAttempt(
@@ -107,7 +107,7 @@ def record_store_failure(engine: Engine, feed_id: str, result: FetchResult, erro
                 raw_document_id=raw_id,
             ))
             polling.record_failure(session.get(Feed, feed_id), message, now, settings.poll)
-    except Exception as second:  # the database itself is unreachable: report, never raise out of the cycle
+    except Exception as second:  # noqa: BLE001 - the database itself is unreachable: report, never raise out of the cycle
         message = f"{message}; pencatatan galat juga gagal: {type(second).__name__}"
     return FeedOutcome(feed_id, "error", message=message)
 
@@ -118,10 +118,10 @@ def _record(engine: Engine, feed_id: str, result: FetchResult, settings: Setting
     raw_id = None
     if result.outcome == "ok" and result.body is not None:
         raw_id = keep_raw(engine, result.final_url or result.url, result.headers, result.body,
-                          datetime.now(timezone.utc))
+                          datetime.now(UTC))
     try:
         return record_fetch_result(engine, feed_id, result, settings, raw_id)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever failed while storing is recorded as this feed's failure
         return record_store_failure(engine, feed_id, result, exc, settings, raw_id)
 
 
@@ -200,7 +200,7 @@ async def fetch_cycle(
 
     Feeds are claimed batch by batch (see `claim_feeds`), so several processes share one cycle's feeds.
     """
-    cycle_start = datetime.now(timezone.utc)
+    cycle_start = datetime.now(UTC)
     outcomes: list[FeedOutcome] = []
     async with Fetcher(settings.fetch, transport=transport, address_allowed=address_allowed) as fetcher:
 
@@ -244,7 +244,7 @@ def ingest_file(engine: Engine, path: Path, feed_id: str | None = None, outlet: 
                 limits: ParseSettings = ParseSettings()) -> FeedOutcome:
     """Ingest one saved feed file through the same parse-dedupe-store path as a fetch."""
     path = Path(path)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     feed_id = feed_id or _file_feed_id(path)
     try:
         body = path.read_bytes()
@@ -289,7 +289,7 @@ def _store_or_refuse(session, feed: Feed, attempt: FetchAttempt, parsed, error: 
         outcome = FeedOutcome(feed.id, "error", message=f"{label}: {error}")
     else:
         outcome = _store_parsed(session, feed, attempt, parsed, now, limits)
-    attempt.finished_at = datetime.now(timezone.utc)
+    attempt.finished_at = datetime.now(UTC)
     return outcome
 
 
@@ -320,7 +320,7 @@ def reprocess_raw(engine: Engine, since: datetime, limits: ParseSettings = Parse
 
 
 def _reprocess_one(engine: Engine, feed_id: str, raw_id: int, limits: ParseSettings) -> FeedOutcome:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     try:
         with session_scope(engine) as session:
             feed, raw = session.get(Feed, feed_id), session.get(RawDocument, raw_id)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -27,7 +27,7 @@ def logged_failures(job):
     def run(*args, **kwargs) -> None:
         try:
             job(*args, **kwargs)
-        except Exception:  # noqa: BLE001 - logged with its traceback; the stage's own records say what to retry
+        except Exception:
             log.exception("tugas %s gagal; dicoba lagi pada jadwal berikutnya", job.__name__)
 
     return run
@@ -155,7 +155,7 @@ def build_scheduler(engine: Engine, settings: Settings, background: bool = False
     scheduler = (BackgroundScheduler if background else BlockingScheduler)(timezone="UTC")
     scheduler.add_job(
         fetch_due_feeds, "interval", seconds=settings.check_seconds, args=(engine, settings),
-        id="fetch_due_feeds", max_instances=1, coalesce=True, next_run_time=datetime.now(timezone.utc),
+        id="fetch_due_feeds", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC),
     )
     scheduler.add_job(
         leader_only(leadership, recompute_recent_levels), "cron", hour=0, minute=5, timezone="Asia/Jakarta", args=(engine,),

@@ -9,8 +9,8 @@ story reports no violence; violence with police present ("bentrok ... petugas ke
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import astuple, dataclass, field
-from typing import Iterable
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -282,7 +282,7 @@ def _place(session: Session, plans: PlanIndex, links: dict, placed: dict, follow
 
 
 def _refresh_isolated(session: Session, event_ids: list[int], model_version: str, plans: PlanIndex,
-                      stories: dict[int, Story], max_attempts: int) -> tuple["EventRefresh", list[int]]:
+                      stories: dict[int, Story], max_attempts: int) -> tuple[EventRefresh, list[int]]:
     """`refresh_events` for all events in a savepoint; if that fails, each event in its own (failures recorded)."""
     exhausted = set(session.scalars(failures.given_up(failures.ALERT_EVENT, max_attempts)))
     event_ids = [event_id for event_id in event_ids if event_id not in exhausted]

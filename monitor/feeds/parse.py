@@ -11,7 +11,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin
 
 import feedparser
@@ -135,7 +135,7 @@ def parse_feed(
     `entry_content`). Raises NotAFeedError when the document holds no feed at all; an ill-formed
     feed that still yields entries is returned with a warning instead.
     """
-    fetched_at = fetched_at or datetime.now(timezone.utc)
+    fetched_at = fetched_at or datetime.now(UTC)
     # keyword arguments: feedparser 7 changes the positional ones; BytesIO so bytes are never taken for a path.
     # resolve_relative_uris=False: feedparser's resolver re-parses every item's markup in pure Python on
     # every poll (about 2.5 s of CPU per MB of nested markup); sanitize_html resolves links of new items instead.

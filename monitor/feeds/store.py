@@ -8,9 +8,9 @@ hashed. A failing item is recorded and skipped, the others stored (see `store_do
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 from sqlalchemy import and_, bindparam, insert, or_, select, update
@@ -19,8 +19,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from monitor.config import ParseSettings
-from monitor.db.upsert import insert_new
 from monitor.db.models import Article, ArticleBand, Feed, FetchAttempt, RawDocument, StoryCluster
+from monitor.db.upsert import insert_new
 from monitor.feeds import dedupe
 from monitor.feeds.parse import ParsedEntry, ParsedFeed, entry_content, quote
 
@@ -58,7 +58,7 @@ class ClusterState:
     last_seen_at: datetime
     cluster_id: int | None = None
     added: int = 0
-    follows: "ClusterState | None" = None  # the closed cluster a new one follows
+    follows: ClusterState | None = None  # the closed cluster a new one follows
 
     def is_open_to(self, seen_at: datetime, window: timedelta) -> bool:
         return self.first_seen_at - window <= seen_at <= self.last_seen_at + window
