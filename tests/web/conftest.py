@@ -245,6 +245,32 @@ def save_screenshot(page, folder: Path, name: str, group: str = "") -> Path:
     return path
 
 
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
+def photograph(page, folder: Path, name: str, group: str = "") -> None:
+    """Screenshots at 1366x768 and 390x844 (see save_screenshot); on the phone nothing may be wider than the screen."""
+    for label, size in (("desktop", DESKTOP), ("ponsel", PHONE)):
+        page.set_viewport_size(size)
+        save_screenshot(page, folder, f"{name}-{label}", group)
+        if label == "ponsel":
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{name}: the page is {overflow}px wider than a 390px phone"
+    page.set_viewport_size(DESKTOP)
+
+
+def watch_page_problems(page) -> list[str]:
+    """Script errors, CSP refusals and assets that failed to load, collected as they happen."""
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text)
+            if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("response", lambda response: problems.append(f"{response.status} {response.url}")
+            if response.status >= 400 and response.request.resource_type != "document" else None)
+    return problems
+
+
 @pytest.fixture
 def as_user(demo_app, demo_login):
     """`as_user(username, app=None)`: a test client of the demo app (or `app`) signed in as that user, with its CSRF token."""

@@ -17,11 +17,9 @@ from monitor.config import TrainingSettings
 from monitor.db.models import Article, ArticleClassification, AuditEntry, LabelCorrection
 from monitor.db.session import session_scope
 from monitor.service import model_registry, retrain, worker
-from tests.web.conftest import SECRET_KEY, USER_PASSWORD, _serve, save_screenshot
+from tests.web.conftest import SECRET_KEY, USER_PASSWORD, _serve, photograph, watch_page_problems
 
 GROUP = "analysts"
-DESKTOP = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
 DEMO_FROM, DEMO_TO = date(2026, 10, 1), date(2026, 11, 30)
 BASELINE_ITEMS, GOOD_ITEMS, POOR_ITEMS = 150, 600, 60  # small subsets keep each retrain to seconds
 
@@ -43,25 +41,8 @@ def analyst_server(demo_engine, demo_settings, tmp_path):
     app.extensions["waspada"]["worker"].join(timeout=120)
 
 
-def _watch(page) -> list[str]:
-    problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text)
-            if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("response", lambda response: problems.append(f"{response.status} {response.url}")
-            if response.status >= 400 and response.request.resource_type != "document" else None)
-    return problems
 
 
-def _shot(page, folder, name: str) -> None:
-    """Screenshots at 1366x768 and 390x844; on the phone nothing may be wider than the screen."""
-    for label, size in (("desktop", DESKTOP), ("ponsel", PHONE)):
-        page.set_viewport_size(size)
-        save_screenshot(page, folder, f"{name}-{label}", GROUP)
-        if label == "ponsel":
-            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-            assert overflow <= 0, f"{name}: the page is {overflow}px wider than a 390px phone"
-    page.set_viewport_size(DESKTOP)
 
 
 def _retrain(page, base: str, max_items: int) -> str:
@@ -83,14 +64,14 @@ def _retrain(page, base: str, max_items: int) -> str:
 def test_an_analyst_labels_retrains_compares_and_promotes(analyst_server, demo_engine, browser_page, screenshot_dir):
     base, baseline = analyst_server
     page = browser_page
-    problems = _watch(page)
+    problems = watch_page_problems(page)
     page.goto(f"{base}/pelabelan")
     page.get_by_label("Nama pengguna").fill("analis")
     page.get_by_label("Kata sandi").fill(USER_PASSWORD)
     page.get_by_role("button", name="Masuk").click()
     page.wait_for_url(f"{base}/pelabelan")
     assert page.locator("#teks-berita mark.place").count() >= 1  # the tagger's places, marked
-    _shot(page, screenshot_dir, "01-antrean")
+    photograph(page, screenshot_dir, "01-antrean", GROUP)
 
     labelled = []
     for n in range(6):
@@ -123,7 +104,7 @@ def test_an_analyst_labels_retrains_compares_and_promotes(analyst_server, demo_e
     assert {cluster for cluster, _c, _k in stories} == set(labelled) and len(labelled) == 5
     assert all(kalteng for _s, _c, kalteng in stories)
     assert {tuple(c) for _s, c, _k in stories} == {("lahan", "unjuk_rasa"), ("perkebunan",)}
-    _shot(page, screenshot_dir, "02-antrean-sesudah")
+    photograph(page, screenshot_dir, "02-antrean-sesudah", GROUP)
 
     good = _retrain(page, base, GOOD_ITEMS)
     assert "Tidak lebih buruk daripada model" in page.locator("#vonis").inner_text()
@@ -131,7 +112,7 @@ def test_an_analyst_labels_retrains_compares_and_promotes(analyst_server, demo_e
     assert page.locator("#tabel-kategori tbody tr").count() == 11
     assert "Kotawaringin Timur" in page.locator("#tabel-kabupaten").inner_text()  # the newest label's kabupaten
     assert "(1 item)" in page.locator("#tabel-ringkas").inner_text()  # the newest of the five labels, held out
-    _shot(page, screenshot_dir, "03-perbandingan")
+    photograph(page, screenshot_dir, "03-perbandingan", GROUP)
     page.get_by_label("Skor ulang sejak").fill(DEMO_FROM.isoformat())
     page.get_by_label("sampai").fill(DEMO_TO.isoformat())
     page.get_by_role("button", name="Promosikan").click()
@@ -139,7 +120,7 @@ def test_an_analyst_labels_retrains_compares_and_promotes(analyst_server, demo_e
     assert f"Model {good} sekarang aktif" in page.get_by_role("status").first.inner_text()
     job = page.locator(f"#tugas-{page.url.rsplit('-', 1)[1]}")
     job.get_by_text("Skor ulang selesai").wait_for(timeout=120_000)
-    _shot(page, screenshot_dir, "04-promosi")
+    photograph(page, screenshot_dir, "04-promosi", GROUP)
     with session_scope(demo_engine) as session:
         assert model_registry.active_model(session).version == good
         demo_articles = session.scalar(select(func.count()).select_from(Article))
@@ -153,7 +134,7 @@ def test_an_analyst_labels_retrains_compares_and_promotes(analyst_server, demo_e
     page.get_by_label("sampai").fill(DEMO_TO.isoformat())
     page.get_by_role("button", name="Promosikan").click()
     assert f"Tidak dipromosikan: kandidat {poor} lebih buruk" in page.get_by_role("alert").first.inner_text()
-    _shot(page, screenshot_dir, "05-ditolak")
+    photograph(page, screenshot_dir, "05-ditolak", GROUP)
     with session_scope(demo_engine) as session:
         assert model_registry.active_model(session).version == good
 

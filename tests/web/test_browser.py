@@ -7,21 +7,10 @@ import yaml
 
 from tests.conftest import Response
 from tests.monitor.helpers import fixture_bytes
-from tests.web.conftest import USER_PASSWORD, save_screenshot
-
-DESKTOP = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
+from tests.web.conftest import USER_PASSWORD, photograph
 
 
-def _photograph(page, folder, name: str) -> None:
-    """Screenshots at both sizes; on the phone nothing may be wider than the screen."""
-    for label, size in (("desktop", DESKTOP), ("ponsel", PHONE)):
-        page.set_viewport_size(size)
-        save_screenshot(page, folder, f"{name}-{label}")
-        if label == "ponsel":
-            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-            assert overflow <= 0, f"{name}: the page is {overflow}px wider than a 390px phone"
-    page.set_viewport_size(DESKTOP)
+
 
 
 def test_an_admin_signs_in_adds_a_source_and_a_user(live_server, browser_page, feed_server, web_settings,
@@ -43,7 +32,7 @@ def test_an_admin_signs_in_adds_a_source_and_a_user(live_server, browser_page, f
 
     page.goto(f"{live_server}/admin/sumber")
     assert page.url.startswith(f"{live_server}/masuk?next=")
-    _photograph(page, screenshot_dir, "01-masuk")
+    photograph(page, screenshot_dir, "01-masuk")
     page.get_by_label("Nama pengguna").fill("admin")
     page.get_by_label("Kata sandi").fill("salah-sandinya")
     page.get_by_role("button", name="Masuk").click()
@@ -60,7 +49,7 @@ def test_an_admin_signs_in_adds_a_source_and_a_user(live_server, browser_page, f
     assert "Ditambahkan: contoh-pos-sampit" in page.get_by_role("status").first.inner_text()
     row = page.locator("#sumber-contoh-pos-sampit")
     assert "Kotawaringin Timur" in row.inner_text()
-    _photograph(page, screenshot_dir, "02-sumber")
+    photograph(page, screenshot_dir, "02-sumber")
 
     # htmx: the button swaps its own row, carrying the CSRF token in a header, under the CSP
     row.get_by_role("button", name="Nonaktifkan", exact=True).click()
@@ -80,7 +69,7 @@ def test_an_admin_signs_in_adds_a_source_and_a_user(live_server, browser_page, f
     page.get_by_label("Ulangi kata sandi").fill("sandi-rina-9999")
     page.get_by_role("button", name="Tambah pengguna").click()
     assert page.locator("#password_again-error").inner_text() == "Kedua kata sandi tidak sama."
-    _photograph(page, screenshot_dir, "03-pengguna-galat")
+    photograph(page, screenshot_dir, "03-pengguna-galat")
     page.get_by_label("Kata sandi", exact=True).fill("sandi-rina-1234")
     page.get_by_label("Ulangi kata sandi").fill("sandi-rina-1234")
     page.get_by_role("button", name="Tambah pengguna").click()
@@ -90,15 +79,15 @@ def test_an_admin_signs_in_adds_a_source_and_a_user(live_server, browser_page, f
     page.get_by_role("button", name="Simpan langganan").click()
     page.wait_for_url(f"{live_server}/admin/pengguna/rina")
     assert page.get_by_label("Kabupaten Kotawaringin Timur").is_checked()
-    _photograph(page, screenshot_dir, "04-pengguna-rina")
+    photograph(page, screenshot_dir, "04-pengguna-rina")
 
     page.get_by_role("link", name="Pengguna", exact=True).click()
-    _photograph(page, screenshot_dir, "05-daftar-pengguna")
+    photograph(page, screenshot_dir, "05-daftar-pengguna")
     page.get_by_role("link", name="Log audit").click()
     assert "feed.add" in page.content() and "user.create" in page.content()
-    _photograph(page, screenshot_dir, "06-audit")
+    photograph(page, screenshot_dir, "06-audit")
     page.get_by_role("link", name="Dasbor").click()
-    _photograph(page, screenshot_dir, "07-dasbor")
+    photograph(page, screenshot_dir, "07-dasbor")
 
     page.get_by_role("button", name="Keluar").click()
     page.wait_for_url(f"{live_server}/masuk")

@@ -10,32 +10,13 @@ from sqlalchemy import select
 
 from monitor.db.models import Alert
 from monitor.db.session import session_scope
-from tests.web.conftest import USER_PASSWORD, save_screenshot
+from tests.web.conftest import USER_PASSWORD, photograph, watch_page_problems
 
-DESKTOP = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
 GROUP = "pages"
 
 
-def _photograph(page, folder, name: str) -> None:
-    for label, size in (("desktop", DESKTOP), ("ponsel", PHONE)):
-        page.set_viewport_size(size)
-        save_screenshot(page, folder, f"{name}-{label}", GROUP)
-        if label == "ponsel":
-            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-            assert overflow <= 0, f"{name}: the page is {overflow}px wider than a 390px phone"
-    page.set_viewport_size(DESKTOP)
 
 
-def _watch(page) -> list[str]:
-    """Script errors, CSP refusals and assets that failed to load, as they happen."""
-    problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text)
-            if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("response", lambda response: problems.append(f"{response.status} {response.url}")
-            if response.status >= 400 and response.request.resource_type != "document" else None)
-    return problems
 
 
 def _sign_in(page, base: str, username: str, target: str) -> None:
@@ -49,24 +30,24 @@ def _sign_in(page, base: str, username: str, target: str) -> None:
 
 def test_staff_follow_the_map_to_a_kotim_alert_and_its_plan_action(demo_live_server, browser_page, screenshot_dir):
     page, base = browser_page, demo_live_server
-    problems = _watch(page)
+    problems = watch_page_problems(page)
     _sign_in(page, base, "staf", "/?tanggal=2026-11-14")
     assert "Dasbor 14 November 2026" in page.locator("h1").inner_text()
     kotim = page.locator('#peta-dasbor path[data-kode="62.02"]')
     assert kotim.get_attribute("data-tingkat") == "awas"
-    _photograph(page, screenshot_dir, "01-dasbor")
+    photograph(page, screenshot_dir, "01-dasbor", GROUP)
 
     kotim.click()  # the map: Kotawaringin Timur
     page.wait_for_url(f"{base}/peringatan?kabupaten=62.02")
     titles = page.locator("a.alert-title")
     assert titles.count() == 7 and page.get_by_label("Kabupaten/kota").input_value() == "62.02"
-    _photograph(page, screenshot_dir, "02-peringatan")
+    photograph(page, screenshot_dir, "02-peringatan", GROUP)
 
     page.get_by_role("link", name=re.compile("^Massa bakar pos satpam")).click()
     page.wait_for_url(re.compile(rf"{re.escape(base)}/peringatan/\d+$"))
     assert page.locator("ol.evidence mark").count() > 0
     assert "Kotawaringin Timur" in page.locator("dl.facts").inner_text()
-    _photograph(page, screenshot_dir, "03-rincian")
+    photograph(page, screenshot_dir, "03-rincian", GROUP)
 
     action = page.locator('section[aria-labelledby="judul-aksi"] a').first
     code = action.inner_text().split(" ")[0]
@@ -75,7 +56,7 @@ def test_staff_follow_the_map_to_a_kotim_alert_and_its_plan_action(demo_live_ser
     row = page.locator(f"#{page.url.rsplit('#', 1)[1]}")
     assert row.is_visible() and row.locator("td.code").inner_text() == code
     assert "Massa bakar pos satpam" in row.inner_text()  # the action lists the alert we came from
-    _photograph(page, screenshot_dir, "04-rencana")
+    photograph(page, screenshot_dir, "04-rencana", GROUP)
 
     page.get_by_role("link", name="Ringkasan Harian").click()
     page.wait_for_url(f"{base}/ringkasan")
@@ -83,13 +64,13 @@ def test_staff_follow_the_map_to_a_kotim_alert_and_its_plan_action(demo_live_ser
     page.get_by_role("button", name="Tampilkan").click()
     page.wait_for_url(f"{base}/ringkasan?tanggal=2026-11-15")
     assert "Massa bakar pos satpam" in page.locator(".digest-page").inner_text()
-    _photograph(page, screenshot_dir, "05-ringkasan")
+    photograph(page, screenshot_dir, "05-ringkasan", GROUP)
     assert problems == []  # no script error, no CSP refusal (the map's and digest's styles are allowed by hash)
 
 
 def test_an_operator_changes_an_alerts_status_with_a_note(demo_live_server, demo_engine, browser_page, screenshot_dir):
     page, base = browser_page, demo_live_server
-    problems = _watch(page)
+    problems = watch_page_problems(page)
     with session_scope(demo_engine) as session:
         alert_id = session.scalar(select(Alert.id).where(Alert.title.like("Petani plasma di Cempaga%")))
     _sign_in(page, base, "operator", f"/peringatan/{alert_id}")
@@ -101,8 +82,8 @@ def test_an_operator_changes_an_alerts_status_with_a_note(demo_live_server, demo
     history = page.locator("ol.history").inner_text()
     assert "operator: Baru → Ditinjau" in history and "Tim Kesbangpol Kotim ke Cempaga besok pagi." in history
     assert "Ditinjau" in page.locator(".alert-head .badge").first.inner_text()
-    _photograph(page, screenshot_dir, "06-rincian-operator")
+    photograph(page, screenshot_dir, "06-rincian-operator", GROUP)
     page.goto(f"{base}/peringatan?status=ditinjau")
     assert page.locator("a.alert-title").count() == 1
-    _photograph(page, screenshot_dir, "07-peringatan-ditinjau")
+    photograph(page, screenshot_dir, "07-peringatan-ditinjau", GROUP)
     assert problems == []

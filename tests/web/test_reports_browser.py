@@ -13,22 +13,12 @@ from sqlalchemy import delete, select
 from monitor.db.models import Alert, PlanLink
 from monitor.db.session import session_scope
 from monitor.reports.docx import HEADINGS
-from tests.web.conftest import USER_PASSWORD, save_screenshot
+from tests.web.conftest import USER_PASSWORD, photograph
 
-DESKTOP = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
 GROUP = "laporan"
 UNLINKED = ("Massa bakar pos satpam", "Petani plasma di Cempaga")
 
 
-def _photograph(page, folder, name: str) -> None:
-    for label, size in (("desktop", DESKTOP), ("ponsel", PHONE)):
-        page.set_viewport_size(size)
-        save_screenshot(page, folder, f"{name}-{label}", GROUP)
-        if label == "ponsel":
-            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-            assert overflow <= 0, f"{name}: the page is {overflow}px wider than a 390px phone"
-    page.set_viewport_size(DESKTOP)
 
 
 def _unlink(engine) -> list[int]:
@@ -91,14 +81,14 @@ def test_an_operator_builds_submits_downloads_and_corrects_the_kotim_b12_report(
     page.get_by_label("Tempat penandatanganan").fill("Sampit")
     page.get_by_role("button", name="Simpan sampul").click()
     page.wait_for_url(f"{report_url}#sampul")
-    _photograph(page, screenshot_dir, "01-draf")
+    photograph(page, screenshot_dir, "01-draf", GROUP)
 
     page.get_by_role("button", name="Ajukan laporan").click()
     page.wait_for_url(report_url)
     assert page.locator("#status-laporan").inner_text() == "Diajukan"
     assert page.get_by_role("button", name="Simpan aksi 1.2").count() == 0  # locked: no form left
     assert "Dua kali mediasi" in page.locator("article.report-action").filter(has_text="1.2 ·").inner_text()
-    _photograph(page, screenshot_dir, "02-diajukan")
+    photograph(page, screenshot_dir, "02-diajukan", GROUP)
 
     files = {}
     for fmt, label in (("xlsx", "Unduh matriks XLSX"), ("docx", "Unduh laporan DOCX")):
@@ -134,8 +124,8 @@ def test_an_operator_builds_submits_downloads_and_corrects_the_kotim_b12_report(
     page.wait_for_url(report_url)
     first = page.locator("article.report-action").filter(has_text="1.2 ·").inner_text()
     assert "Dua kali mediasi" in first and "Tiga kali mediasi" not in first  # the first version is intact
-    _photograph(page, screenshot_dir, "03-versi-1")
+    photograph(page, screenshot_dir, "03-versi-1", GROUP)
     page.goto(f"{base}/laporan")
     assert page.locator("table.report-list tbody tr").count() == 2
-    _photograph(page, screenshot_dir, "04-daftar")
+    photograph(page, screenshot_dir, "04-daftar", GROUP)
     assert problems == []
