@@ -185,16 +185,21 @@ def alerts_show(alert_id: int):
         console.print(f"  {format_wib(entry.at)} {entry.actor}: {entry.from_status} -> {entry.to_status} {entry.note}")
 
 
+def _change(change):
+    """Run one change of an alert in its own transaction; a refused change is printed and exits with status 1."""
+    try:
+        with session_scope(_engine()) as session:
+            return change(session)
+    except LifecycleError as exc:
+        err_console.print(f"galat: {exc}")
+        raise typer.Exit(1) from None
+
+
 @alerts_app.command("status")
 def alerts_status(alert_id: int, status: str, by: str = typer.Option(..., "--by", help="Nama petugas"),
                   note: str = typer.Option("", "--note", help="Catatan")):
     """Ubah status: baru, ditinjau, ditindaklanjuti, selesai, bukan_konflik, duplikat."""
-    try:
-        with session_scope(_engine()) as session:
-            set_status(session, alert_id, status, by, note)
-    except LifecycleError as exc:
-        err_console.print(f"galat: {exc}")
-        raise typer.Exit(1) from None
+    _change(lambda session: set_status(session, alert_id, status, by, note))
     console.print(f"Peringatan #{alert_id} sekarang '{status}'.")
 
 
@@ -206,12 +211,8 @@ def alerts_correct(alert_id: int, categories: str = typer.Option(..., help="Kate
     from classifiers.taxonomy import load_taxonomy
 
     split = lambda text: [part.strip() for part in text.split(",") if part.strip()]  # noqa: E731
-    try:
-        with session_scope(_engine()) as session:
-            correct(session, alert_id, by, split(categories), split(kabupaten), load_taxonomy().codes, note)
-    except LifecycleError as exc:
-        err_console.print(f"galat: {exc}")
-        raise typer.Exit(1) from None
+    _change(lambda session: correct(session, alert_id, by, split(categories), split(kabupaten), load_taxonomy().codes,
+                                    note))
     console.print(f"Label peringatan #{alert_id} dikoreksi.")
 
 
@@ -219,12 +220,7 @@ def alerts_correct(alert_id: int, categories: str = typer.Option(..., help="Kate
 def alerts_merge(alert_id: int, other_id: int, by: str = typer.Option(..., "--by", help="Nama petugas"),
                  note: str = typer.Option("", "--note", help="Catatan")):
     """Gabungkan peristiwa peringatan OTHER_ID ke peringatan ALERT_ID (satu peringatan, semua sumber)."""
-    try:
-        with session_scope(_engine()) as session:
-            merge_alerts(session, alert_id, other_id, by, note)
-    except LifecycleError as exc:
-        err_console.print(f"galat: {exc}")
-        raise typer.Exit(1) from None
+    _change(lambda session: merge_alerts(session, alert_id, other_id, by, note))
     console.print(f"Peringatan #{other_id} digabung ke peringatan #{alert_id}.")
 
 
@@ -232,12 +228,7 @@ def alerts_merge(alert_id: int, other_id: int, by: str = typer.Option(..., "--by
 def alerts_split(alert_id: int, article: int = typer.Option(..., "--article", help="Nomor berita yang dipisahkan"),
                  by: str = typer.Option(..., "--by", help="Nama petugas"), note: str = typer.Option("", "--note")):
     """Pisahkan satu berita dari peristiwa sebuah peringatan menjadi peristiwa sendiri."""
-    try:
-        with session_scope(_engine()) as session:
-            new_id = split_report(session, alert_id, article, by, note)
-    except LifecycleError as exc:
-        err_console.print(f"galat: {exc}")
-        raise typer.Exit(1) from None
+    new_id = _change(lambda session: split_report(session, alert_id, article, by, note))
     if new_id is None:
         console.print(f"Berita #{article} dipisahkan dari peringatan #{alert_id}; sendirian ia bukan peringatan.")
     else:
