@@ -1,12 +1,16 @@
-"""What the Kalteng labeled set holds, and how far its two independent readings agreed.
+"""What the labeled sets hold, and how far their two independent readings agreed.
 
     python -m classifiers.label_agreement
 
-Reads `classifiers/data/kalteng/kalteng.jsonl` (final labels) and `readings.jsonl` (both readings
-of every item). Prints the set's composition (items, outlets, kabupaten, years, categories) and the
-agreement of the first and second readings before any disagreement was settled: exact agreement
-on the category set, on the conflict signal and on the kabupaten set, and Cohen's kappa per
+Kalteng set: reads `classifiers/data/kalteng/kalteng.jsonl` (final labels) and `readings.jsonl` (both
+readings of every item); prints the set's composition (items, outlets, kabupaten, years, categories)
+and the agreement of the first and second readings before any disagreement was settled: exact
+agreement on the category set, on the conflict signal and on the kabupaten set, and Cohen's kappa per
 category (sklearn's `cohen_kappa_score`).
+
+National seed set: `classifiers/data/seed/readings.jsonl` holds the first reading and the blind second
+reading of every item that had been read once; the same agreement figures (categories only: the
+national items' places were re-read separately) and how the final labels moved.
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from pathlib import Path
 from sklearn.metrics import cohen_kappa_score
 
 KALTENG_DIR = Path(__file__).resolve().parent / "data" / "kalteng"
+SEED_DIR = Path(__file__).resolve().parent / "data" / "seed"
 
 
 def _lines(path: Path) -> list[dict]:
@@ -46,7 +51,8 @@ def agreement(readings: list[dict], codes: list[str]) -> dict:
     first, second = [r["first"] for r in readings], [r["second"] for r in readings]
 
     def same(field: str) -> int:
-        return sum(sorted(a[field] or []) == sorted(b[field] or []) for a, b in zip(first, second, strict=True))
+        return sum(sorted(a.get(field) or []) == sorted(b.get(field) or [])
+                   for a, b in zip(first, second, strict=True))
 
     kappa = {}
     for code in codes:
@@ -66,13 +72,51 @@ def agreement(readings: list[dict], codes: list[str]) -> dict:
     }
 
 
+def label_moves(readings: list[dict], final: dict[str, list[str]]) -> dict:
+    """How the final conflict signal differs from the first reading's: gained, lost, unchanged."""
+    first = {r["id"]: _conflict(r["first"]["categories"] or []) for r in readings}
+    now = {item_id: _conflict(final[item_id]) for item_id in first}
+    return {
+        "conflict_first": sum(first.values()), "conflict_final": sum(now.values()),
+        "became_conflict": sum(now[i] and not first[i] for i in first),
+        "no_longer_conflict": sum(first[i] and not now[i] for i in first),
+        "categories_changed": sum(sorted(r["first"]["categories"] or []) != sorted(final[r["id"]])
+                                  for r in readings),
+    }
+
+
+def _print_agreement(agreed: dict, with_places: bool) -> None:
+    n = agreed["items"]
+    print(f"  same category set      {agreed['categories_same']:5d}  ({agreed['categories_same'] / n:.1%})")
+    print(f"  same conflict signal   {agreed['conflict_same']:5d}  ({agreed['conflict_same'] / n:.1%}), "
+          f"Cohen's kappa {agreed['conflict_kappa']:.3f}")
+    if with_places:
+        print(f"  same kabupaten set     {agreed['kabupaten_same']:5d}  ({agreed['kabupaten_same'] / n:.1%})")
+    print(f"  settled by a third reader: {agreed['third_reader']} items (every disagreement on any label)")
+    print("  Cohen's kappa per category: " + ", ".join(
+        f"{code} {value:.2f}" for code, value in agreed["kappa"].items() if value is not None))
+
+
+def print_seed_rereading(codes: list[str]) -> None:
+    """The national seed's blind second reading: agreement before settling and how the labels moved."""
+    readings = _lines(SEED_DIR / "readings.jsonl")
+    final = {item["id"]: item["categories"] for item in _lines(SEED_DIR / "seed.jsonl")}
+    moved = label_moves(readings, final)
+    print(f"National seed set: blind second reading of {len(readings)} items first read once (before settling):")
+    _print_agreement(agreement(readings, codes), with_places=False)
+    print(f"  conflict signal: {moved['conflict_first']} items by the first reading, {moved['conflict_final']} "
+          f"final ({moved['became_conflict']} gained, {moved['no_longer_conflict']} lost); "
+          f"{moved['categories_changed']} items' category sets changed")
+
+
 def main() -> None:
     from classifiers.taxonomy import load_taxonomy
 
+    codes = [c.code for c in load_taxonomy().categories]
     items = _lines(KALTENG_DIR / "kalteng.jsonl")
     readings = _lines(KALTENG_DIR / "readings.jsonl")
     made = composition(items)
-    agreed = agreement(readings, [c.code for c in load_taxonomy().categories])
+    agreed = agreement(readings, codes)
     n = agreed["items"]
     print(f"Kalteng set: {made['items']} items, {made['outlets']} outlets, years {min(made['years'])}-"
           f"{max(made['years'])}; {made['conflict']} with a conflict signal, {made['items'] - made['conflict']} "
@@ -81,13 +125,8 @@ def main() -> None:
     print("  per year:      " + ", ".join(f"{k} {v}" for k, v in made["years"].items()))
     print("  per category:  " + ", ".join(f"{k} {v}" for k, v in made["categories"].items()))
     print(f"Two independent readings of {n} items (before settling):")
-    print(f"  same category set      {agreed['categories_same']:5d}  ({agreed['categories_same'] / n:.1%})")
-    print(f"  same conflict signal   {agreed['conflict_same']:5d}  ({agreed['conflict_same'] / n:.1%}), "
-          f"Cohen's kappa {agreed['conflict_kappa']:.3f}")
-    print(f"  same kabupaten set     {agreed['kabupaten_same']:5d}  ({agreed['kabupaten_same'] / n:.1%})")
-    print(f"  settled by a third reader: {agreed['third_reader']} items (every disagreement on any label)")
-    print("  Cohen's kappa per category: " + ", ".join(
-        f"{code} {value:.2f}" for code, value in agreed["kappa"].items() if value is not None))
+    _print_agreement(agreed, with_places=True)
+    print_seed_rereading(codes)
 
 
 if __name__ == "__main__":
