@@ -73,58 +73,96 @@ def keep_raw(engine: Engine, url: str, headers: dict, body: bytes, received_at: 
         return None
 
 
-def record_fetch_result(engine: Engine, feed_id: str, result: FetchResult, settings: Settings,
-                        raw_id: int | None = None) -> FeedOutcome:
-    """Store one fetch result and update the feed's health, all in one transaction."""
+def keep_bodies(engine: Engine, fetched: list[tuple[str, FetchResult]]) -> list[int | None]:
+    """Keep the received bodies of a batch of fetches in one transaction of their own, before anything parses
+    them; their ids (None for a fetch without a body). If that transaction fails, each is kept alone (see
+    `keep_raw`), so one body the database refuses costs no other body its copy."""
     now = datetime.now(UTC)
-    with session_scope(engine) as session:
-        feed = session.get_one(Feed, feed_id)
-        attempt = FetchAttempt(
-            feed_id=feed_id, started_at=now, source="http", url=result.url, final_url=result.final_url,
-            outcome=result.outcome, http_status=result.status, error_kind=result.error_kind,
-            error_message=result.error_message, warnings=[],
-            bytes_received=len(result.body or b""), raw_document_id=raw_id,
-        )
-        session.add(attempt)
-        session.flush()
-        if result.permanent_redirect:
-            feed.url = result.permanent_redirect
-            attempt.warnings = [f"pengalihan permanen: alamat feed diganti ke {result.permanent_redirect}"]
-        outcome = _apply_result(session, feed, attempt, result, settings, now)
-        attempt.finished_at = datetime.now(UTC)
-        return outcome
-
-
-def record_store_failure(engine: Engine, feed_id: str, result: FetchResult, error: Exception, settings: Settings,
-                         raw_id: int | None = None) -> FeedOutcome:
-    """The document's transaction was rolled back: record the failure in a fresh one and back off."""
-    message = f"gagal menyimpan: {type(error).__name__}: {error}"[:1000]
-    now = datetime.now(UTC)
+    bodies = [(result.final_url or result.url, result.headers, result.body)
+              if result.outcome == "ok" and result.body is not None else None for _feed_id, result in fetched]
     try:
         with session_scope(engine) as session:
-            session.add(FetchAttempt(
-                feed_id=feed_id, started_at=now, finished_at=now, source="http", url=result.url,
-                final_url=result.final_url, outcome="error", http_status=result.status, error_kind="store_failed",
-                error_message=message, warnings=[], bytes_received=len(result.body or b""),
-                raw_document_id=raw_id,
-            ))
-            polling.record_failure(session.get_one(Feed, feed_id), message, now, settings.poll)
-    except Exception as second:  # noqa: BLE001 - the database itself is unreachable: report, never raise out of the cycle
-        message = f"{message}; pencatatan galat juga gagal: {type(second).__name__}"
+            return [store_raw_document(session, *body, now) if body else None for body in bodies]
+    except Exception:  # noqa: BLE001 - kept one by one instead
+        return [keep_raw(engine, *body, now) if body else None for body in bodies]
+
+
+def record_fetch_result(session: Session, feed_id: str, result: FetchResult, settings: Settings,
+                        raw_id: int | None = None) -> FeedOutcome:
+    """Store one fetch result and update the feed's health, in the caller's transaction."""
+    now = datetime.now(UTC)
+    feed = session.get_one(Feed, feed_id)
+    attempt = FetchAttempt(
+        feed_id=feed_id, started_at=now, source="http", url=result.url, final_url=result.final_url,
+        outcome=result.outcome, http_status=result.status, error_kind=result.error_kind,
+        error_message=result.error_message, warnings=[],
+        bytes_received=len(result.body or b""), raw_document_id=raw_id,
+    )
+    session.add(attempt)
+    session.flush()
+    if result.permanent_redirect:
+        feed.url = result.permanent_redirect
+        attempt.warnings = [f"pengalihan permanen: alamat feed diganti ke {result.permanent_redirect}"]
+    outcome = _apply_result(session, feed, attempt, result, settings, now)
+    attempt.finished_at = datetime.now(UTC)
+    return outcome
+
+
+def record_store_failure(session: Session, feed_id: str, result: FetchResult, error: Exception, settings: Settings,
+                         raw_id: int | None = None) -> FeedOutcome:
+    """Storing the document failed and was rolled back: record the failure as a `store_failed` attempt and back
+    off, in the caller's transaction."""
+    message = f"gagal menyimpan: {type(error).__name__}: {error}"[:1000]
+    now = datetime.now(UTC)
+    session.add(FetchAttempt(
+        feed_id=feed_id, started_at=now, finished_at=now, source="http", url=result.url,
+        final_url=result.final_url, outcome="error", http_status=result.status, error_kind="store_failed",
+        error_message=message, warnings=[], bytes_received=len(result.body or b""), raw_document_id=raw_id,
+    ))
+    polling.record_failure(session.get_one(Feed, feed_id), message, now, settings.poll)
     return FeedOutcome(feed_id, "error", message=message)
 
 
-def _record(engine: Engine, feed_id: str, result: FetchResult, settings: Settings) -> FeedOutcome:
-    """Keep the body, then record the fetch result; a storage failure of one feed is recorded too (its body
-    stays kept for `waspada reprocess`) and never ends the cycle."""
-    raw_id = None
-    if result.outcome == "ok" and result.body is not None:
-        raw_id = keep_raw(engine, result.final_url or result.url, result.headers, result.body,
-                          datetime.now(UTC))
+def record_results(engine: Engine, fetched: list[tuple[str, FetchResult]], settings: Settings) -> list[FeedOutcome]:
+    """Keep the bodies (see `keep_bodies`), then record every fetch result of the batch in one transaction.
+
+    Each document is stored in a savepoint of its own: one that fails is rolled back alone and recorded as
+    a `store_failed` attempt (its body stays kept for `waspada reprocess`), and the others are kept. If
+    the batch's transaction fails as a whole, each document is recorded again in a transaction of its
+    own. A failure never ends the cycle.
+    """
+    raw_ids = keep_bodies(engine, fetched)
     try:
-        return record_fetch_result(engine, feed_id, result, settings, raw_id)
+        with session_scope(engine) as session:
+            return [_record_in_savepoint(session, feed_id, result, settings, raw_id)
+                    for (feed_id, result), raw_id in zip(fetched, raw_ids, strict=True)]
+    except Exception:  # noqa: BLE001 - the batch's transaction failed: each document alone, as below
+        return [_record_alone(engine, feed_id, result, settings, raw_id)
+                for (feed_id, result), raw_id in zip(fetched, raw_ids, strict=True)]
+
+
+def _record_in_savepoint(session: Session, feed_id: str, result: FetchResult, settings: Settings,
+                         raw_id: int | None) -> FeedOutcome:
+    try:
+        with session.begin_nested():
+            return record_fetch_result(session, feed_id, result, settings, raw_id)
     except Exception as exc:  # noqa: BLE001 - whatever failed while storing is recorded as this feed's failure
-        return record_store_failure(engine, feed_id, result, exc, settings, raw_id)
+        return record_store_failure(session, feed_id, result, exc, settings, raw_id)
+
+
+def _record_alone(engine: Engine, feed_id: str, result: FetchResult, settings: Settings,
+                  raw_id: int | None) -> FeedOutcome:
+    try:
+        with session_scope(engine) as session:
+            return record_fetch_result(session, feed_id, result, settings, raw_id)
+    except Exception as exc:  # noqa: BLE001 - whatever failed while storing is recorded as this feed's failure
+        error = exc
+    try:
+        with session_scope(engine) as session:
+            return record_store_failure(session, feed_id, result, error, settings, raw_id)
+    except Exception as second:  # noqa: BLE001 - the database itself is unreachable: report, never raise
+        message = f"gagal menyimpan: {type(error).__name__}: {error}"[:1000]
+        return FeedOutcome(feed_id, "error", message=f"{message}; pencatatan galat juga gagal: {type(second).__name__}")
 
 
 def _apply_result(session: Session, feed: Feed, attempt: FetchAttempt, result: FetchResult, settings: Settings,
@@ -147,7 +185,7 @@ def _apply_result(session: Session, feed: Feed, attempt: FetchAttempt, result: F
         polling.record_success(feed, 0, now, poll)
         return outcome
     parsed = _parse(result.body or b"", result.headers, result.final_url or result.url, now, settings.parse)
-    if isinstance(parsed, str):  # why it is no feed; the body stays kept (see `_record`)
+    if isinstance(parsed, str):  # why it is no feed; the body stays kept (see `keep_bodies`)
         attempt.outcome, attempt.error_kind, attempt.error_message = "error", "not_a_feed", parsed
         polling.record_failure(feed, parsed, now, poll)
         return FeedOutcome(feed.id, "error", message=parsed)
@@ -201,9 +239,11 @@ async def fetch_cycle(
     transport=None,
     address_allowed: AddressPolicy = is_public_address,
 ) -> list[FeedOutcome]:
-    """Fetch the due (or all enabled, or the named) feeds concurrently and store each result as it arrives.
+    """Fetch the due (or all enabled, or the named) feeds concurrently and store the results as they arrive.
 
     Feeds are claimed batch by batch (see `claim_feeds`), so several processes share one cycle's feeds.
+    Results that arrive while others are being stored are stored together (at most
+    `WASPADA_DOCUMENTS_PER_TRANSACTION` documents per transaction, see `record_results`).
     """
     cycle_start = datetime.now(UTC)
     outcomes: list[FeedOutcome] = []
@@ -213,15 +253,23 @@ async def fetch_cycle(
             return feed_id, await fetcher.fetch(url, etag, last_modified)
 
         while jobs := await asyncio.to_thread(claim_feeds, engine, cycle_start, settings.poll, only_due, feed_ids):
-            for finished in asyncio.as_completed([one(*job) for job in jobs]):
-                feed_id, result = await finished
+            pending = {asyncio.ensure_future(one(*job)) for job in jobs}
+            ready: list[tuple[str, FetchResult]] = []
+            while pending or ready:
+                if pending:  # wait for a first result only when none is ready
+                    done, pending = await asyncio.wait(pending, timeout=0 if ready else None,
+                                                       return_when=asyncio.FIRST_COMPLETED)
+                    ready.extend(task.result() for task in done)
+                size = settings.parse.documents_per_transaction
+                batch, ready = ready[:size], ready[size:]
                 # parsing, sanitising and storing are CPU and database work: a worker thread keeps the event
-                # loop free, so the other feeds' requests go on (and meet their timeouts) meanwhile
-                outcome = await asyncio.to_thread(_record, engine, feed_id, result, settings)
-                note_new_articles(engine, outcome.n_new)
-                outcomes.append(outcome)
-                if on_done:
-                    on_done(outcome)
+                # loop free, so the other feeds' requests go on (and meet their timeouts) meanwhile; what
+                # finished meanwhile is stored together next, in one transaction
+                for outcome in await asyncio.to_thread(record_results, engine, batch, settings):
+                    note_new_articles(engine, outcome.n_new)
+                    outcomes.append(outcome)
+                    if on_done:
+                        on_done(outcome)
             if not only_due:
                 break  # every enabled (or named) feed was claimed at once
     return outcomes
