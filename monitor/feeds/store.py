@@ -15,10 +15,10 @@ from itertools import zip_longest
 from typing import cast
 
 import numpy as np
-from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
+from sqlalchemy import ColumnElement, String, Table, and_, any_, bindparam, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from monitor.config import ParseSettings
 from monitor.db.models import Article, ArticleBand, Feed, RawDocument, StoryCluster
@@ -28,6 +28,7 @@ from monitor.feeds.parse import EntryContent, ParsedEntry, ParsedFeed, entry_con
 
 IN_CHUNK = 5000  # values per IN list: far below SQLite's and PostgreSQL's bound-parameter limits
 ITEM_ERRORS = (SQLAlchemyError, ValueError)  # what fails one item; anything else fails the document
+UNSTORED_ID = 2**62  # articles not inserted yet are known by UNSTORED_ID + their position in the document
 ARTICLES = cast(Table, Article.__table__)
 CLUSTERS = cast(Table, StoryCluster.__table__)
 BANDS = cast(Table, ArticleBand.__table__)
@@ -87,6 +88,14 @@ def _chunks(values: Sequence[str], size: int = IN_CHUNK) -> Iterator[list[str]]:
         yield values[start : start + size]
 
 
+def _among(session: Session, column: InstrumentedAttribute[str], values: list[str]) -> ColumnElement[bool]:
+    """`column IN (values)`; on PostgreSQL `column = ANY(array)`, one parameter: a short statement the driver
+    caches instead of one with a placeholder per value to parse on every call."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(String)))
+    return column.in_(values)
+
+
 def known_identities(session: Session, feed: Feed, guids: Iterable[str],
                      canonicals: Iterable[str]) -> tuple[set[str], set[str]]:
     """Of these GUIDs and canonical URLs, (the GUIDs stored in this feed, the canonical URLs stored anywhere)."""
@@ -96,7 +105,8 @@ def known_identities(session: Session, feed: Feed, guids: Iterable[str],
     none: list[str] = []  # the shorter list runs out of chunks first
     for guid_chunk, url_chunk in zip_longest(_chunks(sorted(guids)), _chunks(sorted(canonicals)), fillvalue=none):
         rows = session.execute(select(Article.feed_id, Article.guid, Article.canonical_url).where(
-            or_(and_(Article.feed_id == feed.id, Article.guid.in_(guid_chunk)), Article.canonical_url.in_(url_chunk))
+            or_(and_(Article.feed_id == feed.id, _among(session, Article.guid, guid_chunk)),
+                _among(session, Article.canonical_url, url_chunk))
         ))
         for feed_id, guid, canonical in rows:
             if feed_id == feed.id and guid in guids:
@@ -112,7 +122,7 @@ def known_content(session: Session, feed: Feed, hashes: Iterable[str]) -> set[st
     found: set[str] = set()
     for chunk in _chunks(sorted(set(hashes))):
         found.update(session.scalars(select(Article.content_hash).where(
-            Article.content_hash.in_(chunk), Article.feed_id.in_(same_outlet_feeds))))
+            _among(session, Article.content_hash, chunk), Article.feed_id.in_(same_outlet_feeds))))
     return found
 
 
@@ -134,7 +144,7 @@ def cluster_candidates(session: Session, band_hashes: Iterable[str]
                    StoryCluster.first_seen_at, StoryCluster.last_seen_at)
             .join(Article, Article.id == ArticleBand.article_id)
             .join(StoryCluster, StoryCluster.id == Article.cluster_id)
-            .where(ArticleBand.band_hash.in_(chunk), Article.minhash.is_not(None))
+            .where(_among(session, ArticleBand.band_hash, chunk), Article.minhash.is_not(None))
         )
         for band_hash, article_id, cluster_id, minhash, first_seen, last_seen in rows:
             by_band.setdefault(band_hash, []).append(article_id)
@@ -237,8 +247,7 @@ def _store_isolated(session: Session, feed: Feed, items: list[NewItem], limits: 
     """Store the items together in a savepoint; if that fails, each in its own, so one bad item fails alone."""
     window = timedelta(days=limits.cluster_window_days)
     try:
-        with session.begin_nested():
-            return store_items(session, feed, items, window)
+        return _store_together(session, feed, items, window)
     except ITEM_ERRORS as exc:
         if len(items) == 1:
             _fail(counts, items[0].entry, exc)
@@ -246,51 +255,83 @@ def _store_isolated(session: Session, feed: Feed, items: list[NewItem], limits: 
     stored = 0
     for item in items:
         try:
-            with session.begin_nested():
-                stored += store_items(session, feed, [item], window)
+            stored += _store_together(session, feed, [item], window)
         except ITEM_ERRORS as exc:
             _fail(counts, item.entry, exc)
     return stored
 
 
-def store_items(session: Session, feed: Feed, items: list[NewItem], window: timedelta) -> int:
-    """Insert new items, their copy clusters and band hashes in bulk; how many were inserted.
+class AlreadyStored(Exception):
+    """Another process stored some of the items a moment ago (after the identity check): their canonical URLs."""
 
-    An item another process stored a moment ago (same URL, or same GUID in this feed) is skipped by
-    the insert (ON CONFLICT DO NOTHING) exactly as if it had been found by the identity check.
+    def __init__(self, canonicals: set[str]):
+        super().__init__(f"{len(canonicals)} item baru saja disimpan proses lain")
+        self.canonicals = canonicals
+
+
+def _store_together(session: Session, feed: Feed, items: list[NewItem], window: timedelta) -> int:
+    """Store the items in a savepoint; how many were stored.
+
+    An item another process stored a moment ago (same URL, or same GUID in this feed) is left out
+    exactly as if the identity check had found it: the savepoint is rolled back and the others are
+    stored again without it (their clusters were counted with it).
+    """
+    while items:
+        try:
+            with session.begin_nested():
+                return store_items(session, feed, items, window)
+        except AlreadyStored as raced:
+            items = [item for item in items if item.canonical not in raced.canonicals]
+    return 0
+
+
+def store_items(session: Session, feed: Feed, items: list[NewItem], window: timedelta) -> int:
+    """Insert new items with their copy clusters and band hashes in bulk; how many were inserted (all of them).
+
+    Clusters are assigned and written first, so each article is inserted once with its cluster (an
+    update afterwards would write every index of the row twice). Raises AlreadyStored when the insert
+    (ON CONFLICT DO NOTHING) skipped items another process stored meanwhile.
     """
     by_band, stored = cluster_candidates(session, (h for item in items for h in item.bands))
+    # stand-in ids until the rows exist: above every stored id and in document order, as the real ones will be
+    provisional = [(UNSTORED_ID + position, item) for position, item in enumerate(items)]
+    assignments = assign_clusters(provisional, by_band, stored, window)
+    write_clusters(session, list(dict.fromkeys(assignments.values())))
+    for key, item in provisional:
+        item.values["cluster_id"] = assignments[key].cluster_id
     engine_name = session.get_bind().dialect.name
     dialect = postgresql if engine_name == "postgresql" else sqlite
-    # Core statements on the tables, executemany (one compiled statement, cached): the ORM's bulk paths
+    # a Core statement on the table, executemany (one compiled statement, cached): the ORM's bulk paths
     # cost more than the database work here
     statement = dialect.insert(ARTICLES).on_conflict_do_nothing().returning(ARTICLES.c.id, ARTICLES.c.canonical_url)
     inserted = {canonical: article_id
-                for article_id, canonical in session.execute(statement, [i.values for i in items])}
-    new = [(inserted[item.canonical], item) for item in items if item.canonical in inserted]
-    if not new:
-        return 0
-    assignments = assign_clusters(new, by_band, stored, window)
-    write_clusters(session, list(dict.fromkeys(assignments.values())))
-    session.execute(update(ARTICLES).where(ARTICLES.c.id == bindparam("aid")).values(cluster_id=bindparam("cid")),
-                    [{"aid": article_id, "cid": cluster.cluster_id} for article_id, cluster in assignments.items()])
-    _insert_bands(session, engine_name, [(h, article_id, band) for article_id, item in new
-                                         for band, h in enumerate(item.bands)])
-    return len(new)
+                for article_id, canonical in session.execute(statement, [item.values for item in items])}
+    skipped = {item.canonical for item in items} - inserted.keys()
+    if skipped:
+        raise AlreadyStored(skipped)
+    _insert_bands(session, engine_name, [(band_hash, inserted[item.canonical], band) for item in items
+                                         for band, band_hash in enumerate(item.bands)])
+    return len(items)
 
 
 def _insert_bands(session: Session, engine_name: str, rows: list[tuple[str, int, int]]) -> None:
     """Insert (band hash, article id, band) rows, in band-hash order so the index is walked forward.
 
-    32 rows per article: straight to the driver's executemany, as SQLAlchemy's per-row parameter
-    handling would cost more than the insert itself.
+    32 rows per article, so past SQLAlchemy's per-row parameter handling: on SQLite the driver's
+    executemany, on PostgreSQL one statement reading three arrays (unnest).
     """
     if not rows:
         return
-    marker = "?" if engine_name == "sqlite" else "%s"
+    rows.sort()
     columns = f"{BANDS.c.band_hash.name}, {BANDS.c.article_id.name}, {BANDS.c.band.name}"
-    session.connection().exec_driver_sql(
-        f"INSERT INTO {BANDS.name} ({columns}) VALUES ({marker}, {marker}, {marker})", sorted(rows))
+    connection = session.connection()
+    if engine_name == "postgresql":
+        hashes, article_ids, bands = (list(column) for column in zip(*rows, strict=True))
+        connection.exec_driver_sql(
+            f"INSERT INTO {BANDS.name} ({columns}) SELECT * FROM unnest(%s::varchar[], %s::integer[], %s::integer[])",
+            (hashes, article_ids, bands))
+    else:
+        connection.exec_driver_sql(f"INSERT INTO {BANDS.name} ({columns}) VALUES (?, ?, ?)", rows)
 
 
 def assign_clusters(new: list[tuple[int, NewItem]], by_band: dict[str, list[int]],
