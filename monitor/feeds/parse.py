@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -83,20 +82,22 @@ def quote(value: str) -> str:
 
 
 def _capped(value, max_chars: int):
-    """The entry as JSON-able data with long strings cut (the whole document is kept in raw_documents)."""
+    """The entry as JSON-able data with long strings cut (the whole document is kept in raw_documents); a value
+    JSON has no type for becomes its text."""
     if isinstance(value, str):
         return value[:max_chars]
     if isinstance(value, dict):
         return {key: _capped(item, max_chars) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [_capped(item, max_chars) for item in value]
-    return value
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return str(value)
 
 
 def raw_entry(entry: ParsedEntry, max_chars: int) -> dict:
     """The item as the parser read it, JSON-able, long strings cut to `max_chars` (stored with new items)."""
-    kept = {key: value for key, value in entry.source.items() if not key.endswith("_parsed")}
-    return json.loads(json.dumps(_capped(kept, max_chars), default=str))
+    return _capped({key: value for key, value in entry.source.items() if not key.endswith("_parsed")}, max_chars)
 
 
 def _entry_html(entry) -> tuple[str, str]:

@@ -8,14 +8,14 @@ hashed. A failing item is recorded and skipped, the others stored (see `store_do
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import zip_longest
 from typing import cast
 
 import numpy as np
-from sqlalchemy import ColumnElement, String, Table, and_, any_, bindparam, insert, or_, select, update
+from sqlalchemy import ColumnElement, String, Table, and_, any_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -26,7 +26,6 @@ from monitor.db.upsert import insert_new
 from monitor.feeds import dedupe
 from monitor.feeds.parse import EntryContent, ParsedEntry, ParsedFeed, entry_content, quote, raw_entry
 
-IN_CHUNK = 5000  # values per IN list: far below SQLite's and PostgreSQL's bound-parameter limits
 ITEM_ERRORS = (SQLAlchemyError, ValueError)  # what fails one item; anything else fails the document
 UNSTORED_ID = 2**62  # articles not inserted yet are known by UNSTORED_ID + their position in the document
 ARTICLES = cast(Table, Article.__table__)
@@ -82,18 +81,14 @@ def store_raw_document(session: Session, url: str, headers: dict, body: bytes, r
     return inserted if inserted is not None else session.execute(query).scalar_one()  # another process won
 
 
-def _chunks(values: Sequence[str], size: int = IN_CHUNK) -> Iterator[list[str]]:
-    values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 def _among(session: Session, column: InstrumentedAttribute[str], values: list[str]) -> ColumnElement[bool]:
-    """`column IN (values)`; on PostgreSQL `column = ANY(array)`, one parameter: a short statement the driver
-    caches instead of one with a placeholder per value to parse on every call."""
+    """`column IN values` as one parameter, so the statement is the same whatever the number of values (cached,
+    nothing to expand and parse per call): `= ANY(array)` on PostgreSQL, `IN (SELECT value FROM json_each(?))`
+    on SQLite (both search the column's index)."""
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, values, type_=postgresql.ARRAY(String)))
-    return column.in_(values)
+    listed = func.json_each(bindparam(None, json.dumps(values), type_=String)).table_valued("value")
+    return column.in_(select(listed.c.value))
 
 
 def known_identities(session: Session, feed: Feed, guids: Iterable[str],
@@ -102,33 +97,28 @@ def known_identities(session: Session, feed: Feed, guids: Iterable[str],
     guids, canonicals = set(guids), set(canonicals)
     known_guids: set[str] = set()
     known_urls: set[str] = set()
-    none: list[str] = []  # the shorter list runs out of chunks first
-    for guid_chunk, url_chunk in zip_longest(_chunks(sorted(guids)), _chunks(sorted(canonicals)), fillvalue=none):
-        rows = session.execute(select(Article.feed_id, Article.guid, Article.canonical_url).where(
-            or_(and_(Article.feed_id == feed.id, _among(session, Article.guid, guid_chunk)),
-                _among(session, Article.canonical_url, url_chunk))
-        ))
-        for feed_id, guid, canonical in rows:
-            if feed_id == feed.id and guid in guids:
-                known_guids.add(guid)
-            if canonical in canonicals:
-                known_urls.add(canonical)
+    rows = session.execute(select(Article.feed_id, Article.guid, Article.canonical_url).where(
+        or_(and_(Article.feed_id == feed.id, _among(session, Article.guid, sorted(guids))),
+            _among(session, Article.canonical_url, sorted(canonicals)))
+    ))
+    for feed_id, guid, canonical in rows:
+        if feed_id == feed.id and guid in guids:
+            known_guids.add(guid)
+        if canonical in canonicals:
+            known_urls.add(canonical)
     return known_guids, known_urls
 
 
 def known_content(session: Session, feed: Feed, hashes: Iterable[str]) -> set[str]:
     """Of these content hashes, those of items stored from this outlet (under another GUID or URL)."""
     same_outlet_feeds = select(Feed.id).where(Feed.outlet == feed.outlet)
-    found: set[str] = set()
-    for chunk in _chunks(sorted(set(hashes))):
-        found.update(session.scalars(select(Article.content_hash).where(
-            _among(session, Article.content_hash, chunk), Article.feed_id.in_(same_outlet_feeds))))
-    return found
+    return set(session.scalars(select(Article.content_hash).where(
+        _among(session, Article.content_hash, sorted(set(hashes))), Article.feed_id.in_(same_outlet_feeds))))
 
 
 def cluster_candidates(session: Session, band_hashes: Iterable[str]
                        ) -> tuple[dict[str, list[int]], dict[int, tuple[ClusterState, np.ndarray]]]:
-    """Stored articles sharing any of these band hashes, in one query (per IN_CHUNK hashes).
+    """Stored articles sharing any of these band hashes, in one query.
 
     Returns (band hash -> article ids, article id -> (its cluster, its MinHash values)). Band hashes
     are SHA-1 of different MinHash slices, so matching on the hash alone (indexed) finds the same
@@ -137,19 +127,18 @@ def cluster_candidates(session: Session, band_hashes: Iterable[str]
     by_band: dict[str, list[int]] = {}
     articles: dict[int, tuple[ClusterState, np.ndarray]] = {}
     clusters: dict[int, ClusterState] = {}
-    for chunk in _chunks(sorted(set(band_hashes))):
-        # only the columns needed: whole rows would drag the raw entry JSON along for every candidate
-        rows = session.execute(
-            select(ArticleBand.band_hash, Article.id, StoryCluster.id, Article.minhash,
-                   StoryCluster.first_seen_at, StoryCluster.last_seen_at)
-            .join(Article, Article.id == ArticleBand.article_id)
-            .join(StoryCluster, StoryCluster.id == Article.cluster_id)
-            .where(_among(session, ArticleBand.band_hash, chunk), Article.minhash.is_not(None))
-        )
-        for band_hash, article_id, cluster_id, minhash, first_seen, last_seen in rows:
-            by_band.setdefault(band_hash, []).append(article_id)
-            cluster = clusters.setdefault(cluster_id, ClusterState(first_seen, last_seen, cluster_id))
-            articles[article_id] = (cluster, dedupe.from_bytes(cast(bytes, minhash)))  # WHERE minhash IS NOT NULL
+    # only the columns needed: whole rows would drag the raw entry JSON along for every candidate
+    rows = session.execute(
+        select(ArticleBand.band_hash, Article.id, StoryCluster.id, Article.minhash,
+               StoryCluster.first_seen_at, StoryCluster.last_seen_at)
+        .join(Article, Article.id == ArticleBand.article_id)
+        .join(StoryCluster, StoryCluster.id == Article.cluster_id)
+        .where(_among(session, ArticleBand.band_hash, sorted(set(band_hashes))), Article.minhash.is_not(None))
+    )
+    for band_hash, article_id, cluster_id, minhash, first_seen, last_seen in rows:
+        by_band.setdefault(band_hash, []).append(article_id)
+        cluster = clusters.setdefault(cluster_id, ClusterState(first_seen, last_seen, cluster_id))
+        articles[article_id] = (cluster, dedupe.from_bytes(cast(bytes, minhash)))  # WHERE minhash IS NOT NULL
     return by_band, articles
 
 
