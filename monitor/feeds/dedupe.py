@@ -20,6 +20,7 @@ BANDS = 32
 ROWS = NUM_PERM // BANDS  # 32 bands x 4 rows: candidates from a Jaccard of about 0.42 upward
 SHINGLE_WORDS = 3
 SIMILARITY_THRESHOLD = 0.5
+BAND_HASH_CHARS = 16  # 64 bits of each band's SHA-1: a collision only adds a candidate, which similarity rejects
 SCHEME = "affine32"
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SEED = 1
@@ -79,10 +80,11 @@ def from_bytes(data: bytes) -> np.ndarray:
 
 
 def band_hashes(values: np.ndarray) -> list[str]:
-    """One short hash per LSH band (SHA-1 of the band's stored bytes); two texts sharing any are candidates."""
+    """One short hash per LSH band (SHA-1 of the band's stored bytes, cut to `BAND_HASH_CHARS` hex digits);
+    two texts sharing any are candidates."""
     data = to_bytes(values)
     width = len(data) // BANDS
-    return [hashlib.sha1(data[b * width : (b + 1) * width]).hexdigest() for b in range(BANDS)]
+    return [hashlib.sha1(data[b * width : (b + 1) * width]).hexdigest()[:BAND_HASH_CHARS] for b in range(BANDS)]
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
