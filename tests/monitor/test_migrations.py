@@ -84,6 +84,8 @@ def test_sqlite_pragmas(tmp_path):
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 10000
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+        assert connection.execute(text("PRAGMA temp_store")).scalar() == 2  # MEMORY
     engine.dispose()
 
 
