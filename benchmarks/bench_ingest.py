@@ -109,10 +109,10 @@ def maxrss_mb() -> float:
 
 
 STAGES = [  # (label, function name in monitor.pipeline)
-    ("keep raw body", "keep_raw"),
+    ("keep raw body", "keep_bodies"),
     ("parse_feed", "parse_feed"),
     ("dedupe + cluster + store", "store_document"),
-    ("whole document (+attempt, commit)", "_record"),
+    ("whole document (+attempt, commit)", "record_results"),
 ]
 
 
@@ -139,8 +139,8 @@ class StageClock:
             finally:
                 self.cpu[name] += time.thread_time() - cpu
                 self.wall[name] += time.perf_counter() - wall
-                if name == "_record" and args[2].body:
-                    self.bodies.append(args[2].body)
+                if name == "record_results":  # (engine, [(feed id, fetch result)], settings)
+                    self.bodies.extend(result.body for _feed_id, result in args[1] if result.body)
 
         return timed
 
@@ -292,7 +292,7 @@ def report(target_name: str, args, results: list[dict]) -> bool:
         pipeline_cpu = r["cpu"]["parse_feed"] + r["cpu"]["store_document"]
         if r["n_bodies"]:
             print(f"    ratio parse + dedupe + cluster + store / bare feedparser: {pipeline_cpu / base:.2f} (CPU); "
-                  f"whole document: {r['cpu']['_record'] / base:.2f}")
+                  f"whole document: {r['cpu']['record_results'] / base:.2f}")
         if failed:
             print(f"    first failure: {failed[0]}")
     return ok_all

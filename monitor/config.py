@@ -131,6 +131,9 @@ class ParseSettings:
     # a near-duplicate joins a copy cluster only within this many days of the cluster's reports; a text
     # that returns later starts a new cluster that follows the old one (its own event, year and status)
     cluster_window_days: int = 14
+    # documents fetched while others were being stored are stored together, this many per transaction at
+    # most (each in a savepoint of its own): fewer commits, and a write lock held for one batch at most
+    documents_per_transaction: int = 20
 
 
 @dataclass(frozen=True)
@@ -290,6 +293,8 @@ class Settings:
             max_item_html_depth=_env_int("WASPADA_MAX_ITEM_HTML_DEPTH", ParseSettings.max_item_html_depth, 4,
                                          "tingkat"),
             cluster_window_days=_env_int("WASPADA_CLUSTER_WINDOW_DAYS", ParseSettings.cluster_window_days, 1, "hari"),
+            documents_per_transaction=_env_int("WASPADA_DOCUMENTS_PER_TRANSACTION",
+                                               ParseSettings.documents_per_transaction, 1, "jumlah dokumen"),
         )
         return cls(
             database_url=os.environ.get("WASPADA_DATABASE_URL") or default_database_url(),

@@ -10,8 +10,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from monitor.config import ParseSettings, PollSettings, Settings
 from monitor.db.models import Feed, FetchAttempt, RawDocument
@@ -19,7 +21,7 @@ from monitor.db.session import session_scope
 from monitor.db.statistics import note_new_articles
 from monitor.feeds import polling
 from monitor.feeds.fetch import AddressPolicy, Fetcher, FetchResult, is_public_address
-from monitor.feeds.parse import NotAFeedError, parse_feed
+from monitor.feeds.parse import NotAFeedError, ParsedFeed, parse_feed
 from monitor.feeds.store import store_document, store_raw_document
 
 FEED_FILE_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".feed"}
@@ -66,75 +68,115 @@ def keep_raw(engine: Engine, url: str, headers: dict, body: bytes, received_at: 
     database refused it: the fetch is then stored as before, without the raw copy)."""
     try:
         with session_scope(engine) as session:
-            return store_raw_document(session, url, headers, body, received_at).id
+            return store_raw_document(session, url, headers, body, received_at)
     except Exception:  # noqa: BLE001 - the store step below records what is wrong with the database
         return None
 
 
-def record_fetch_result(engine: Engine, feed_id: str, result: FetchResult, settings: Settings,
-                        raw_id: int | None = None) -> FeedOutcome:
-    """Store one fetch result and update the feed's health, all in one transaction."""
+def keep_bodies(engine: Engine, fetched: list[tuple[str, FetchResult]]) -> list[int | None]:
+    """Keep the received bodies of a batch of fetches in one transaction of their own, before anything parses
+    them; their ids (None for a fetch without a body). If that transaction fails, each is kept alone (see
+    `keep_raw`), so one body the database refuses costs no other body its copy."""
     now = datetime.now(UTC)
-    with session_scope(engine) as session:
-        feed = session.get(Feed, feed_id)
-        attempt = FetchAttempt(
-            feed_id=feed_id, started_at=now, source="http", url=result.url, final_url=result.final_url,
-            outcome=result.outcome, http_status=result.status, error_kind=result.error_kind,
-            error_message=result.error_message, warnings=[],
-            bytes_received=len(result.body or b""), raw_document_id=raw_id,
-        )
-        session.add(attempt)
-        session.flush()
-        if result.permanent_redirect:
-            feed.url = result.permanent_redirect
-            attempt.warnings = [f"pengalihan permanen: alamat feed diganti ke {result.permanent_redirect}"]
-        outcome = _apply_result(session, feed, attempt, result, settings, now)
-        attempt.finished_at = datetime.now(UTC)
-        return outcome
-
-
-def record_store_failure(engine: Engine, feed_id: str, result: FetchResult, error: Exception, settings: Settings,
-                         raw_id: int | None = None) -> FeedOutcome:
-    """The document's transaction was rolled back: record the failure in a fresh one and back off."""
-    message = f"gagal menyimpan: {type(error).__name__}: {error}"[:1000]
-    now = datetime.now(UTC)
+    bodies = [(result.final_url or result.url, result.headers, result.body)
+              if result.outcome == "ok" and result.body is not None else None for _feed_id, result in fetched]
     try:
         with session_scope(engine) as session:
-            session.add(FetchAttempt(
-                feed_id=feed_id, started_at=now, finished_at=now, source="http", url=result.url,
-                final_url=result.final_url, outcome="error", http_status=result.status, error_kind="store_failed",
-                error_message=message, warnings=[], bytes_received=len(result.body or b""),
-                raw_document_id=raw_id,
-            ))
-            polling.record_failure(session.get(Feed, feed_id), message, now, settings.poll)
-    except Exception as second:  # noqa: BLE001 - the database itself is unreachable: report, never raise out of the cycle
-        message = f"{message}; pencatatan galat juga gagal: {type(second).__name__}"
+            return [store_raw_document(session, *body, now) if body else None for body in bodies]
+    except Exception:  # noqa: BLE001 - kept one by one instead
+        return [keep_raw(engine, *body, now) if body else None for body in bodies]
+
+
+def record_fetch_result(session: Session, feed_id: str, result: FetchResult, settings: Settings,
+                        raw_id: int | None = None) -> FeedOutcome:
+    """Store one fetch result and update the feed's health, in the caller's transaction."""
+    now = datetime.now(UTC)
+    feed = session.get_one(Feed, feed_id)
+    attempt = FetchAttempt(
+        feed_id=feed_id, started_at=now, source="http", url=result.url, final_url=result.final_url,
+        outcome=result.outcome, http_status=result.status, error_kind=result.error_kind,
+        error_message=result.error_message, warnings=[],
+        bytes_received=len(result.body or b""), raw_document_id=raw_id,
+    )
+    session.add(attempt)
+    session.flush()
+    if result.permanent_redirect:
+        feed.url = result.permanent_redirect
+        attempt.warnings = [f"pengalihan permanen: alamat feed diganti ke {result.permanent_redirect}"]
+    outcome = _apply_result(session, feed, attempt, result, settings, now)
+    attempt.finished_at = datetime.now(UTC)
+    return outcome
+
+
+def record_store_failure(session: Session, feed_id: str, result: FetchResult, error: Exception, settings: Settings,
+                         raw_id: int | None = None) -> FeedOutcome:
+    """Storing the document failed and was rolled back: record the failure as a `store_failed` attempt and back
+    off, in the caller's transaction."""
+    message = f"gagal menyimpan: {type(error).__name__}: {error}"[:1000]
+    now = datetime.now(UTC)
+    session.add(FetchAttempt(
+        feed_id=feed_id, started_at=now, finished_at=now, source="http", url=result.url,
+        final_url=result.final_url, outcome="error", http_status=result.status, error_kind="store_failed",
+        error_message=message, warnings=[], bytes_received=len(result.body or b""), raw_document_id=raw_id,
+    ))
+    polling.record_failure(session.get_one(Feed, feed_id), message, now, settings.poll)
     return FeedOutcome(feed_id, "error", message=message)
 
 
-def _record(engine: Engine, feed_id: str, result: FetchResult, settings: Settings) -> FeedOutcome:
-    """Keep the body, then record the fetch result; a storage failure of one feed is recorded too (its body
-    stays kept for `waspada reprocess`) and never ends the cycle."""
-    raw_id = None
-    if result.outcome == "ok" and result.body is not None:
-        raw_id = keep_raw(engine, result.final_url or result.url, result.headers, result.body,
-                          datetime.now(UTC))
+def record_results(engine: Engine, fetched: list[tuple[str, FetchResult]], settings: Settings) -> list[FeedOutcome]:
+    """Keep the bodies (see `keep_bodies`), then record every fetch result of the batch in one transaction.
+
+    Each document is stored in a savepoint of its own: one that fails is rolled back alone and recorded as
+    a `store_failed` attempt (its body stays kept for `waspada reprocess`), and the others are kept. If
+    the batch's transaction fails as a whole, each document is recorded again in a transaction of its
+    own. A failure never ends the cycle.
+    """
+    raw_ids = keep_bodies(engine, fetched)
     try:
-        return record_fetch_result(engine, feed_id, result, settings, raw_id)
+        with session_scope(engine) as session:
+            return [_record_in_savepoint(session, feed_id, result, settings, raw_id)
+                    for (feed_id, result), raw_id in zip(fetched, raw_ids, strict=True)]
+    except Exception:  # noqa: BLE001 - the batch's transaction failed: each document alone, as below
+        return [_record_alone(engine, feed_id, result, settings, raw_id)
+                for (feed_id, result), raw_id in zip(fetched, raw_ids, strict=True)]
+
+
+def _record_in_savepoint(session: Session, feed_id: str, result: FetchResult, settings: Settings,
+                         raw_id: int | None) -> FeedOutcome:
+    try:
+        with session.begin_nested():
+            return record_fetch_result(session, feed_id, result, settings, raw_id)
     except Exception as exc:  # noqa: BLE001 - whatever failed while storing is recorded as this feed's failure
-        return record_store_failure(engine, feed_id, result, exc, settings, raw_id)
+        return record_store_failure(session, feed_id, result, exc, settings, raw_id)
 
 
-def _apply_result(session, feed: Feed, attempt: FetchAttempt, result: FetchResult, settings: Settings, now) -> FeedOutcome:
+def _record_alone(engine: Engine, feed_id: str, result: FetchResult, settings: Settings,
+                  raw_id: int | None) -> FeedOutcome:
+    try:
+        with session_scope(engine) as session:
+            return record_fetch_result(session, feed_id, result, settings, raw_id)
+    except Exception as exc:  # noqa: BLE001 - whatever failed while storing is recorded as this feed's failure
+        error = exc
+    try:
+        with session_scope(engine) as session:
+            return record_store_failure(session, feed_id, result, error, settings, raw_id)
+    except Exception as second:  # noqa: BLE001 - the database itself is unreachable: report, never raise
+        message = f"gagal menyimpan: {type(error).__name__}: {error}"[:1000]
+        return FeedOutcome(feed_id, "error", message=f"{message}; pencatatan galat juga gagal: {type(second).__name__}")
+
+
+def _apply_result(session: Session, feed: Feed, attempt: FetchAttempt, result: FetchResult, settings: Settings,
+                  now: datetime) -> FeedOutcome:
     poll = settings.poll
     if result.outcome == "not_modified":
         polling.record_not_modified(feed, now, poll)
         return FeedOutcome(feed.id, "not_modified")
+    failure = result.error_message or result.outcome  # the fetcher words every failure
     if result.outcome == "gone":
-        polling.record_failure(feed, result.error_message, now, poll, permanent=True)
+        polling.record_failure(feed, failure, now, poll, permanent=True)
         return FeedOutcome(feed.id, "gone", message=result.error_message)
     if result.outcome in ("rate_limited", "error"):
-        polling.record_failure(feed, result.error_message, now, poll, retry_after=result.retry_after)
+        polling.record_failure(feed, failure, now, poll, retry_after=result.retry_after)
         return FeedOutcome(feed.id, result.outcome, message=result.error_message)
     unchanged = _unchanged_since(session, feed, attempt)
     if unchanged is not None:
@@ -142,18 +184,18 @@ def _apply_result(session, feed: Feed, attempt: FetchAttempt, result: FetchResul
         feed.etag, feed.last_modified = result.etag, result.last_modified
         polling.record_success(feed, 0, now, poll)
         return outcome
-    parsed, error = _parse(result.body, result.headers, result.final_url or result.url, now, settings.parse)
-    if parsed is None:  # the body stays kept (see `_record`)
-        attempt.outcome, attempt.error_kind, attempt.error_message = "error", "not_a_feed", error
-        polling.record_failure(feed, error, now, poll)
-        return FeedOutcome(feed.id, "error", message=error)
+    parsed = _parse(result.body or b"", result.headers, result.final_url or result.url, now, settings.parse)
+    if isinstance(parsed, str):  # why it is no feed; the body stays kept (see `keep_bodies`)
+        attempt.outcome, attempt.error_kind, attempt.error_message = "error", "not_a_feed", parsed
+        polling.record_failure(feed, parsed, now, poll)
+        return FeedOutcome(feed.id, "error", message=parsed)
     outcome = _store_parsed(session, feed, attempt, parsed, now, settings.parse)
     feed.etag, feed.last_modified = result.etag, result.last_modified
     polling.record_success(feed, outcome.n_new, now, poll)
     return outcome
 
 
-def _unchanged_since(session, feed: Feed, attempt: FetchAttempt) -> FetchAttempt | None:
+def _unchanged_since(session: Session, feed: Feed, attempt: FetchAttempt) -> FetchAttempt | None:
     """The feed's latest earlier attempt, if it received these very bytes and stored nothing new, failed nothing.
 
     Parsing the same bytes again would find the same items, all known (none was stored since): the same
@@ -161,8 +203,9 @@ def _unchanged_since(session, feed: Feed, attempt: FetchAttempt) -> FetchAttempt
     """
     if attempt.raw_document_id is None:
         return None
-    latest = session.scalar(select(FetchAttempt).where(FetchAttempt.feed_id == feed.id, FetchAttempt.id != attempt.id,
-                                                       FetchAttempt.raw_document_id.is_not(None))
+    latest = session.scalar(select(FetchAttempt)
+                            .where(FetchAttempt.feed_id == feed.id, FetchAttempt.id != attempt.id,
+                                   FetchAttempt.raw_document_id.is_not(None))
                             .order_by(FetchAttempt.id.desc()).limit(1))
     if (latest is not None and latest.raw_document_id == attempt.raw_document_id and latest.outcome == "ok"
             and latest.n_new == 0 and latest.n_failed == 0):
@@ -177,10 +220,10 @@ def _repeat(feed: Feed, attempt: FetchAttempt, earlier: FetchAttempt) -> FeedOut
     return FeedOutcome(feed.id, "ok", earlier.n_entries, 0, 0, "; ".join(earlier.warnings or [])[:300] or None)
 
 
-def _store_parsed(session, feed: Feed, attempt: FetchAttempt, parsed, now, limits: ParseSettings) -> FeedOutcome:
+def _store_parsed(session: Session, feed: Feed, attempt: FetchAttempt, parsed: ParsedFeed, now: datetime,
+                  limits: ParseSettings) -> FeedOutcome:
     """The new items (naming the attempt's kept raw document); the attempt records the counts and warnings."""
-    raw = session.get(RawDocument, attempt.raw_document_id) if attempt.raw_document_id else None
-    counts = store_document(session, feed, parsed, raw, attempt, now, limits)
+    counts = store_document(session, feed, parsed, attempt.raw_document_id, attempt.id, now, limits)
     attempt.n_entries, attempt.n_new, attempt.n_failed = counts.n_entries, counts.n_new, counts.n_failed
     attempt.warnings = list(attempt.warnings or []) + counts.warnings
     return FeedOutcome(feed.id, "ok", counts.n_entries, counts.n_new, counts.n_failed,
@@ -196,9 +239,11 @@ async def fetch_cycle(
     transport=None,
     address_allowed: AddressPolicy = is_public_address,
 ) -> list[FeedOutcome]:
-    """Fetch the due (or all enabled, or the named) feeds concurrently and store each result as it arrives.
+    """Fetch the due (or all enabled, or the named) feeds concurrently and store the results as they arrive.
 
     Feeds are claimed batch by batch (see `claim_feeds`), so several processes share one cycle's feeds.
+    Results that arrive while others are being stored are stored together (at most
+    `WASPADA_DOCUMENTS_PER_TRANSACTION` documents per transaction, see `record_results`).
     """
     cycle_start = datetime.now(UTC)
     outcomes: list[FeedOutcome] = []
@@ -208,15 +253,23 @@ async def fetch_cycle(
             return feed_id, await fetcher.fetch(url, etag, last_modified)
 
         while jobs := await asyncio.to_thread(claim_feeds, engine, cycle_start, settings.poll, only_due, feed_ids):
-            for finished in asyncio.as_completed([one(*job) for job in jobs]):
-                feed_id, result = await finished
+            pending = {asyncio.ensure_future(one(*job)) for job in jobs}
+            ready: list[tuple[str, FetchResult]] = []
+            while pending or ready:
+                if pending:  # wait for a first result only when none is ready
+                    done, pending = await asyncio.wait(pending, timeout=0 if ready else None,
+                                                       return_when=asyncio.FIRST_COMPLETED)
+                    ready.extend(task.result() for task in done)
+                size = settings.parse.documents_per_transaction
+                batch, ready = ready[:size], ready[size:]
                 # parsing, sanitising and storing are CPU and database work: a worker thread keeps the event
-                # loop free, so the other feeds' requests go on (and meet their timeouts) meanwhile
-                outcome = await asyncio.to_thread(_record, engine, feed_id, result, settings)
-                note_new_articles(engine, outcome.n_new)
-                outcomes.append(outcome)
-                if on_done:
-                    on_done(outcome)
+                # loop free, so the other feeds' requests go on (and meet their timeouts) meanwhile; what
+                # finished meanwhile is stored together next, in one transaction
+                for outcome in await asyncio.to_thread(record_results, engine, batch, settings):
+                    note_new_articles(engine, outcome.n_new)
+                    outcomes.append(outcome)
+                    if on_done:
+                        on_done(outcome)
             if not only_due:
                 break  # every enabled (or named) feed was claimed at once
     return outcomes
@@ -253,9 +306,9 @@ def ingest_file(engine: Engine, path: Path, feed_id: str | None = None, outlet: 
     raw_id = keep_raw(engine, path.resolve().as_uri(), {}, body, now)
     with session_scope(engine) as session:
         feed = session.get(Feed, feed_id)
-        parsed, error = _parse(body, {}, path.resolve().as_uri(), now, limits)
+        parsed = _parse(body, {}, path.resolve().as_uri(), now, limits)
         if feed is None:
-            title = parsed.title if parsed and parsed.title else path.stem
+            title = parsed.title if isinstance(parsed, ParsedFeed) and parsed.title else path.stem
             feed = Feed(
                 id=feed_id, name=title, url=path.resolve().as_uri(), configured_url=path.resolve().as_uri(),
                 outlet=outlet or title, region="62", enabled=False, verified=False,
@@ -268,25 +321,25 @@ def ingest_file(engine: Engine, path: Path, feed_id: str | None = None, outlet: 
                                outcome="ok", warnings=[], bytes_received=len(body), raw_document_id=raw_id)
         session.add(attempt)
         session.flush()
-        outcome = _store_or_refuse(session, feed, attempt, parsed, error, now, limits, str(path))
+        outcome = _store_or_refuse(session, feed, attempt, parsed, now, limits, str(path))
     note_new_articles(engine, outcome.n_new)
     return outcome
 
 
-def _parse(body: bytes, headers: dict, url: str, now: datetime, limits: ParseSettings):
-    """(parsed document, None), or (None, why it is no feed)."""
+def _parse(body: bytes, headers: dict, url: str, now: datetime, limits: ParseSettings) -> ParsedFeed | str:
+    """The parsed document, or why it is no feed."""
     try:
-        return parse_feed(body, headers, url, fetched_at=now, limits=limits), None
+        return parse_feed(body, headers, url, fetched_at=now, limits=limits)
     except NotAFeedError as exc:
-        return None, str(exc)
+        return str(exc)
 
 
-def _store_or_refuse(session, feed: Feed, attempt: FetchAttempt, parsed, error: str | None, now: datetime,
+def _store_or_refuse(session: Session, feed: Feed, attempt: FetchAttempt, parsed: ParsedFeed | str, now: datetime,
                      limits: ParseSettings, label: str) -> FeedOutcome:
     """Store a parsed document under its attempt, or record on the attempt why the body was no feed."""
-    if parsed is None:
-        attempt.outcome, attempt.error_kind, attempt.error_message = "error", "not_a_feed", error
-        outcome = FeedOutcome(feed.id, "error", message=f"{label}: {error}")
+    if isinstance(parsed, str):
+        attempt.outcome, attempt.error_kind, attempt.error_message = "error", "not_a_feed", parsed
+        outcome = FeedOutcome(feed.id, "error", message=f"{label}: {parsed}")
     else:
         outcome = _store_parsed(session, feed, attempt, parsed, now, limits)
     attempt.finished_at = datetime.now(UTC)
@@ -311,7 +364,7 @@ def reprocess_raw(engine: Engine, since: datetime, limits: ParseSettings = Parse
         ).all()
     outcomes = []
     for feed_id, raw_id in pairs:
-        outcome = _reprocess_one(engine, feed_id, raw_id, limits)
+        outcome = _reprocess_one(engine, feed_id, cast(int, raw_id), limits)  # WHERE raw_document_id IS NOT NULL
         note_new_articles(engine, outcome.n_new)
         outcomes.append(outcome)
         if on_done:
@@ -323,14 +376,14 @@ def _reprocess_one(engine: Engine, feed_id: str, raw_id: int, limits: ParseSetti
     now = datetime.now(UTC)
     try:
         with session_scope(engine) as session:
-            feed, raw = session.get(Feed, feed_id), session.get(RawDocument, raw_id)
+            feed, raw = session.get_one(Feed, feed_id), session.get_one(RawDocument, raw_id)
             # the items keep the time the body was received as their fetch time
-            parsed, error = _parse(raw.body, raw.headers, raw.url, raw.received_at, limits)
+            parsed = _parse(raw.body, raw.headers, raw.url, raw.received_at, limits)
             attempt = FetchAttempt(feed_id=feed_id, started_at=now, source="reprocess", url=raw.url, outcome="ok",
                                    warnings=[], bytes_received=len(raw.body), raw_document_id=raw_id)
             session.add(attempt)
             session.flush()
-            return _store_or_refuse(session, feed, attempt, parsed, error, raw.received_at, limits,
+            return _store_or_refuse(session, feed, attempt, parsed, raw.received_at, limits,
                                     f"dokumen mentah #{raw_id}")
     except Exception as exc:  # noqa: BLE001 - one document's failure is reported, the others go on
         return FeedOutcome(feed_id, "error", message=f"dokumen mentah #{raw_id} gagal diproses ulang: "

@@ -210,7 +210,7 @@ class ArticleBand(Base):
 
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
     band: Mapped[int] = mapped_column(Integer, primary_key=True)
-    band_hash: Mapped[str] = mapped_column(String(40))
+    band_hash: Mapped[str] = mapped_column(String(40))  # 16 hex digits since 0015 (the column kept its width)
 
 
 class ArticleClassification(Base):

@@ -1,8 +1,16 @@
-"""Near-duplicate detection across outlets: MinHash signatures with LSH band hashes in the database."""
+"""Near-duplicate detection across outlets: MinHash signatures with LSH band hashes in the database.
+
+Signatures are datasketch's MinHash (128 permutations, seed 1, its "affine32" scheme: the SHA-1
+based 32-bit hash of each word 3-gram, MurmurHash3-finalised, then a_k * h + b_k mod 2^32), computed
+for all texts of a document in one numpy pass; the permutations are datasketch's own, and a test
+holds the values equal to `datasketch.MinHash`. Stored signatures were made this way, so it must not
+change without recomputing them.
+"""
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 
 import numpy as np
 from datasketch import MinHash
@@ -12,9 +20,14 @@ BANDS = 32
 ROWS = NUM_PERM // BANDS  # 32 bands x 4 rows: candidates from a Jaccard of about 0.42 upward
 SHINGLE_WORDS = 3
 SIMILARITY_THRESHOLD = 0.5
+BAND_HASH_CHARS = 16  # 64 bits of each band's SHA-1: a collision only adds a candidate, which similarity rejects
+SCHEME = "affine32"
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SEED = 1
-_EMPTY = MinHash(num_perm=NUM_PERM, seed=_SEED)
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=SCHEME).permutations.astype(np.uint32)
+# MurmurHash3's 32-bit finaliser, as datasketch applies it before the affine permutations
+_FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+_STORED_DTYPE = np.uint64  # signatures are stored and compared as 128 uint64 values (1 KiB)
 
 
 def shingles(text: str) -> set[bytes]:
@@ -25,38 +38,55 @@ def shingles(text: str) -> set[bytes]:
     return {" ".join(words[i : i + SHINGLE_WORDS]).encode("utf-8") for i in range(len(words) - SHINGLE_WORDS + 1)}
 
 
-def signature(text: str) -> MinHash | None:
-    """MinHash of a text, or None when it has no words."""
-    grams = shingles(text)
-    if not grams:
-        return None
-    # a copy of an empty signature: the permutations follow from the seed and are computed once, not per text
-    minhash = _EMPTY.copy()
-    minhash.update_batch(list(grams))
-    return minhash
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    shift1, multiplier1, shift2, multiplier2, shift3 = _FMIX
+    values = (values ^ (values >> shift1)) * multiplier1
+    values = (values ^ (values >> shift2)) * multiplier2
+    return values ^ (values >> shift3)
 
 
-def to_bytes(minhash: MinHash) -> bytes:
+def signatures(texts: Sequence[str]) -> list[np.ndarray | None]:
+    """The MinHash values of each text (as stored), None for a text without words; one numpy pass for all."""
+    grams = [shingles(text) for text in texts]
+    # datasketch's sha1_hash32: the first 4 bytes of SHA-1, little-endian
+    hashes = [int.from_bytes(hashlib.sha1(gram).digest()[:4], "little") for item in grams for gram in item]
+    result: list[np.ndarray | None] = [None] * len(texts)
+    if not hashes:
+        return result
+    mixed = _fmix32(np.array(hashes, dtype=np.uint32))
+    permuted = mixed[:, None] * _PERMUTATIONS[0] + _PERMUTATIONS[1]  # uint32: wraps around, i.e. mod 2^32
+    sizes = np.array([len(item) for item in grams])
+    with_words = np.flatnonzero(sizes)
+    starts = (np.cumsum(sizes) - sizes)[with_words]
+    minima = np.minimum.reduceat(permuted, starts, axis=0).astype(_STORED_DTYPE)
+    for row, index in enumerate(with_words):
+        result[index] = minima[row]
+    return result
+
+
+def signature(text: str) -> np.ndarray | None:
+    """MinHash values of one text, or None when it has no words."""
+    return signatures([text])[0]
+
+
+def to_bytes(values: np.ndarray) -> bytes:
     """Signature as bytes for storage."""
-    return hash_values(minhash).tobytes()
+    return values.astype(_STORED_DTYPE).tobytes()
 
 
 def from_bytes(data: bytes) -> np.ndarray:
     """Stored signature as its hash values."""
-    return np.frombuffer(data, dtype=np.uint64)
+    return np.frombuffer(data, dtype=_STORED_DTYPE)
 
 
-def band_hashes(minhash: MinHash) -> list[str]:
-    """One short hash per LSH band; two texts sharing any band hash are candidates."""
-    values = hash_values(minhash)
-    return [hashlib.sha1(values[b * ROWS : (b + 1) * ROWS].tobytes()).hexdigest() for b in range(BANDS)]
+def band_hashes(values: np.ndarray) -> list[str]:
+    """One short hash per LSH band (SHA-1 of the band's stored bytes, cut to `BAND_HASH_CHARS` hex digits);
+    two texts sharing any are candidates."""
+    data = to_bytes(values)
+    width = len(data) // BANDS
+    return [hashlib.sha1(data[b * width : (b + 1) * width]).hexdigest()[:BAND_HASH_CHARS] for b in range(BANDS)]
 
 
-def hash_values(minhash: MinHash) -> np.ndarray:
-    """A signature's hash values as stored (see `to_bytes`)."""
-    return minhash.hashvalues.astype(np.uint64)
-
-
-def similarity(a: MinHash | np.ndarray, b: np.ndarray) -> float:
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
     """Estimated Jaccard similarity of two texts: the share of equal MinHash values."""
-    return float(np.mean((hash_values(a) if isinstance(a, MinHash) else a) == b))
+    return float(np.mean(a == b))

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
@@ -44,7 +44,7 @@ class ParsedEntry:
     author: str | None
     language: str | None
     published_at: datetime | None
-    raw: dict
+    source: Any = field(repr=False, compare=False)  # feedparser's entry: `raw_entry` reads it for new items only
 
 
 @dataclass(frozen=True)
@@ -82,19 +82,22 @@ def quote(value: str) -> str:
 
 
 def _capped(value, max_chars: int):
-    """The entry as JSON-able data with long strings cut (the whole document is kept in raw_documents)."""
+    """The entry as JSON-able data with long strings cut (the whole document is kept in raw_documents); a value
+    JSON has no type for becomes its text."""
     if isinstance(value, str):
         return value[:max_chars]
     if isinstance(value, dict):
         return {key: _capped(item, max_chars) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [_capped(item, max_chars) for item in value]
-    return value
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return str(value)
 
 
-def _raw_entry(entry, max_chars: int) -> dict:
-    kept = {key: value for key, value in entry.items() if not key.endswith("_parsed")}
-    return json.loads(json.dumps(_capped(kept, max_chars), default=str))
+def raw_entry(entry: ParsedEntry, max_chars: int) -> dict:
+    """The item as the parser read it, JSON-able, long strings cut to `max_chars` (stored with new items)."""
+    return _capped({key: value for key, value in entry.source.items() if not key.endswith("_parsed")}, max_chars)
 
 
 def _entry_html(entry) -> tuple[str, str]:
@@ -139,7 +142,8 @@ def parse_feed(
     # keyword arguments: feedparser 7 changes the positional ones; BytesIO so bytes are never taken for a path.
     # resolve_relative_uris=False: feedparser's resolver re-parses every item's markup in pure Python on
     # every poll (about 2.5 s of CPU per MB of nested markup); sanitize_html resolves links of new items instead.
-    parsed = feedparser.parse(io.BytesIO(body), response_headers=dict(headers or {}), sanitize_html=False, resolve_relative_uris=False)
+    parsed = feedparser.parse(io.BytesIO(body), response_headers=dict(headers or {}), sanitize_html=False,
+                              resolve_relative_uris=False)
     warnings: list[str] = []
     if parsed.bozo:
         warnings.append(f"feed tidak rapi ({type(parsed.bozo_exception).__name__}): {parsed.bozo_exception}")
@@ -156,14 +160,14 @@ def parse_feed(
             "(batas WASPADA_MAX_ITEMS_PER_DOCUMENT)"
         )
     for position, entry in enumerate(parsed.entries[:limit], start=1):
-        item = _read_entry(entry, position, url, parsed.feed.get("language"), fetched_at, limits, warnings)
+        item = _read_entry(entry, position, url, parsed.feed.get("language"), fetched_at, warnings)
         if item is not None:
             result.entries.append(item)
     return result
 
 
 def _read_entry(entry, position: int, url: str, feed_language: str | None, fetched_at: datetime,
-                limits: ParseSettings, warnings: list[str]) -> ParsedEntry | None:
+                warnings: list[str]) -> ParsedEntry | None:
     """One item's identity, link, dates and raw markup; None (with a warning) for an item that cannot be identified."""
     given_link = entry.get("link") or ""
     link = article_url(given_link, url) or ""
@@ -184,7 +188,7 @@ def _read_entry(entry, position: int, url: str, feed_language: str | None, fetch
         author=entry.get("author"),
         language=entry.get("language") or feed_language,
         published_at=_published(entry, fetched_at, warnings),
-        raw=_raw_entry(entry, limits.max_item_html_chars),
+        source=entry,
     )
 
 

@@ -8,24 +8,29 @@ hashed. A failing item is recorded and skipped, the others stored (see `store_do
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
 import numpy as np
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import ColumnElement, String, Table, and_, any_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from monitor.config import ParseSettings
-from monitor.db.models import Article, ArticleBand, Feed, FetchAttempt, RawDocument, StoryCluster
+from monitor.db.models import Article, ArticleBand, Feed, RawDocument, StoryCluster
 from monitor.db.upsert import insert_new
 from monitor.feeds import dedupe
-from monitor.feeds.parse import ParsedEntry, ParsedFeed, entry_content, quote
+from monitor.feeds.parse import EntryContent, ParsedEntry, ParsedFeed, entry_content, quote, raw_entry
 
-IN_CHUNK = 5000  # values per IN list: far below SQLite's and PostgreSQL's bound-parameter limits
 ITEM_ERRORS = (SQLAlchemyError, ValueError)  # what fails one item; anything else fails the document
+UNSTORED_ID = 2**62  # articles not inserted yet are known by UNSTORED_ID + their position in the document
+ARTICLES = cast(Table, Article.__table__)
+CLUSTERS = cast(Table, StoryCluster.__table__)
+BANDS = cast(Table, ArticleBand.__table__)
 
 
 @dataclass
@@ -64,52 +69,56 @@ class ClusterState:
         return self.first_seen_at - window <= seen_at <= self.last_seen_at + window
 
 
-def store_raw_document(session: Session, url: str, headers: dict, body: bytes, received_at: datetime) -> RawDocument:
-    """The exact bytes received, stored once per sha256 (also when two processes receive them at once)."""
+def store_raw_document(session: Session, url: str, headers: dict, body: bytes, received_at: datetime) -> int:
+    """Keep the exact bytes received, once per sha256 (also when two processes receive them at once); their id."""
     digest = hashlib.sha256(body).hexdigest()
-    existing = session.scalar(select(RawDocument).where(RawDocument.sha256 == digest))
+    query = select(RawDocument.id).where(RawDocument.sha256 == digest)
+    existing = session.scalar(query)
     if existing is not None:
         return existing
-    insert_new(session, RawDocument, {"sha256": digest, "url": url, "headers": dict(headers), "body": body,
-                                      "received_at": received_at}, ["sha256"])
-    return session.scalar(select(RawDocument).where(RawDocument.sha256 == digest))
+    inserted = insert_new(session, RawDocument, {"sha256": digest, "url": url, "headers": dict(headers), "body": body,
+                                                 "received_at": received_at}, ["sha256"])
+    return inserted if inserted is not None else session.execute(query).scalar_one()  # another process won
 
 
-def _chunks(values: Sequence, size: int = IN_CHUNK) -> Iterator[list]:
-    values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+def _among(session: Session, column: InstrumentedAttribute[str], values: list[str]) -> ColumnElement[bool]:
+    """`column IN values` as one parameter, so the statement is the same whatever the number of values (cached,
+    nothing to expand and parse per call): `= ANY(array)` on PostgreSQL, `IN (SELECT value FROM json_each(?))`
+    on SQLite (both search the column's index)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(String)))
+    listed = func.json_each(bindparam(None, json.dumps(values), type_=String)).table_valued("value")
+    return column.in_(select(listed.c.value))
 
 
-def known_identities(session: Session, feed: Feed, guids: Iterable[str], canonicals: Iterable[str]) -> tuple[set[str], set[str]]:
+def known_identities(session: Session, feed: Feed, guids: Iterable[str],
+                     canonicals: Iterable[str]) -> tuple[set[str], set[str]]:
     """Of these GUIDs and canonical URLs, (the GUIDs stored in this feed, the canonical URLs stored anywhere)."""
     guids, canonicals = set(guids), set(canonicals)
     known_guids: set[str] = set()
     known_urls: set[str] = set()
-    for guid_chunk, url_chunk in zip(_chunks(sorted(guids)), _chunks(sorted(canonicals))):
-        rows = session.execute(select(Article.feed_id, Article.guid, Article.canonical_url).where(
-            or_(and_(Article.feed_id == feed.id, Article.guid.in_(guid_chunk)), Article.canonical_url.in_(url_chunk))
-        ))
-        for feed_id, guid, canonical in rows:
-            if feed_id == feed.id and guid in guids:
-                known_guids.add(guid)
-            if canonical in canonicals:
-                known_urls.add(canonical)
+    rows = session.execute(select(Article.feed_id, Article.guid, Article.canonical_url).where(
+        or_(and_(Article.feed_id == feed.id, _among(session, Article.guid, sorted(guids))),
+            _among(session, Article.canonical_url, sorted(canonicals)))
+    ))
+    for feed_id, guid, canonical in rows:
+        if feed_id == feed.id and guid in guids:
+            known_guids.add(guid)
+        if canonical in canonicals:
+            known_urls.add(canonical)
     return known_guids, known_urls
 
 
 def known_content(session: Session, feed: Feed, hashes: Iterable[str]) -> set[str]:
     """Of these content hashes, those of items stored from this outlet (under another GUID or URL)."""
     same_outlet_feeds = select(Feed.id).where(Feed.outlet == feed.outlet)
-    found: set[str] = set()
-    for chunk in _chunks(sorted(set(hashes))):
-        found.update(session.scalars(select(Article.content_hash).where(
-            Article.content_hash.in_(chunk), Article.feed_id.in_(same_outlet_feeds))))
-    return found
+    return set(session.scalars(select(Article.content_hash).where(
+        _among(session, Article.content_hash, sorted(set(hashes))), Article.feed_id.in_(same_outlet_feeds))))
 
 
-def cluster_candidates(session: Session, band_hashes: Iterable[str]) -> tuple[dict[str, list[int]], dict[int, tuple[ClusterState, np.ndarray]]]:
-    """Stored articles sharing any of these band hashes, in one query (per IN_CHUNK hashes).
+def cluster_candidates(session: Session, band_hashes: Iterable[str]
+                       ) -> tuple[dict[str, list[int]], dict[int, tuple[ClusterState, np.ndarray]]]:
+    """Stored articles sharing any of these band hashes, in one query.
 
     Returns (band hash -> article ids, article id -> (its cluster, its MinHash values)). Band hashes
     are SHA-1 of different MinHash slices, so matching on the hash alone (indexed) finds the same
@@ -118,19 +127,18 @@ def cluster_candidates(session: Session, band_hashes: Iterable[str]) -> tuple[di
     by_band: dict[str, list[int]] = {}
     articles: dict[int, tuple[ClusterState, np.ndarray]] = {}
     clusters: dict[int, ClusterState] = {}
-    for chunk in _chunks(sorted(set(band_hashes))):
-        # only the columns needed: whole rows would drag the raw entry JSON along for every candidate
-        rows = session.execute(
-            select(ArticleBand.band_hash, Article.id, Article.cluster_id, Article.minhash,
-                   StoryCluster.first_seen_at, StoryCluster.last_seen_at)
-            .join(Article, Article.id == ArticleBand.article_id)
-            .join(StoryCluster, StoryCluster.id == Article.cluster_id)
-            .where(ArticleBand.band_hash.in_(chunk), Article.minhash.is_not(None))
-        )
-        for band_hash, article_id, cluster_id, minhash, first_seen, last_seen in rows:
-            by_band.setdefault(band_hash, []).append(article_id)
-            cluster = clusters.setdefault(cluster_id, ClusterState(first_seen, last_seen, cluster_id))
-            articles[article_id] = (cluster, dedupe.from_bytes(minhash))
+    # only the columns needed: whole rows would drag the raw entry JSON along for every candidate
+    rows = session.execute(
+        select(ArticleBand.band_hash, Article.id, StoryCluster.id, Article.minhash,
+               StoryCluster.first_seen_at, StoryCluster.last_seen_at)
+        .join(Article, Article.id == ArticleBand.article_id)
+        .join(StoryCluster, StoryCluster.id == Article.cluster_id)
+        .where(_among(session, ArticleBand.band_hash, sorted(set(band_hashes))), Article.minhash.is_not(None))
+    )
+    for band_hash, article_id, cluster_id, minhash, first_seen, last_seen in rows:
+        by_band.setdefault(band_hash, []).append(article_id)
+        cluster = clusters.setdefault(cluster_id, ClusterState(first_seen, last_seen, cluster_id))
+        articles[article_id] = (cluster, dedupe.from_bytes(cast(bytes, minhash)))  # WHERE minhash IS NOT NULL
     return by_band, articles
 
 
@@ -138,12 +146,12 @@ def store_document(
     session: Session,
     feed: Feed,
     parsed: ParsedFeed,
-    raw: RawDocument | None,
-    attempt: FetchAttempt | None,
+    raw_document_id: int | None,
+    attempt_id: int | None,
     fetched_at: datetime,
     limits: ParseSettings = ParseSettings(),
 ) -> StoreCounts:
-    """Store every new entry; one failing entry is recorded and skipped, the others are kept.
+    """Store every new entry (naming the raw document and the attempt); a failing entry is recorded and skipped.
 
     Identity (GUID in this feed, canonical URL anywhere) is checked for all entries at once before any
     markup is sanitised, so a document whose items are all stored costs one query; only new items pay
@@ -152,7 +160,8 @@ def store_document(
     counts = StoreCounts(n_entries=len(parsed.entries), warnings=list(parsed.warnings))
     # an item without a link is known by its GUID, which is only unique within its feed
     identities = [(entry, entry.canonical_url or f"guid:{feed.id}:{entry.guid}") for entry in parsed.entries]
-    known_guids, known_urls = known_identities(session, feed, (e.guid for e, _ in identities), (c for _, c in identities))
+    known_guids, known_urls = known_identities(session, feed, (e.guid for e, _ in identities),
+                                               (c for _, c in identities))
     fresh = []
     for entry, canonical in identities:
         if entry.guid in known_guids or canonical in known_urls:
@@ -162,13 +171,15 @@ def store_document(
         fresh.append((entry, canonical))
     if not fresh:
         return counts
-    items = _prepared(session, feed, fresh, raw, attempt, fetched_at, limits, counts)
+    provenance = {"feed_id": feed.id, "fetched_at": fetched_at, "raw_document_id": raw_document_id,
+                  "fetch_attempt_id": attempt_id}
+    items = _prepared(session, feed, fresh, provenance, limits, counts)
     if items:
         counts.n_new += _store_isolated(session, feed, items, limits, counts)
     return counts
 
 
-def _prepared(session: Session, feed: Feed, fresh: list[tuple[ParsedEntry, str]], raw, attempt, fetched_at: datetime,
+def _prepared(session: Session, feed: Feed, fresh: list[tuple[ParsedEntry, str]], provenance: dict,
               limits: ParseSettings, counts: StoreCounts) -> list[NewItem]:
     """The new items sanitised, content-checked and hashed (a failing one recorded and dropped)."""
     contents = []
@@ -185,31 +196,33 @@ def _prepared(session: Session, feed: Feed, fresh: list[tuple[ParsedEntry, str]]
         contents.append((entry, canonical, content))
     # an item without text is told apart by GUID and URL only: the hash of no text is shared by every such item
     seen_hashes = known_content(session, feed, (c.content_hash for _, _, c in contents if c.content_hash))
-    items = []
+    unseen = []
     for entry, canonical, content in contents:
         if content.content_hash is not None:
             if content.content_hash in seen_hashes:
                 continue
             seen_hashes.add(content.content_hash)  # the same text twice in one document is stored once
+        unseen.append((entry, canonical, content))
+    signatures = dedupe.signatures([f"{content.title}\n{content.summary_text}" for _, _, content in unseen])
+    items = []
+    for (entry, canonical, content), minhash in zip(unseen, signatures, strict=True):
         try:
-            items.append(_new_item(feed, entry, canonical, content, raw, attempt, fetched_at))
+            items.append(_new_item(entry, canonical, content, minhash, provenance, limits))
         except ITEM_ERRORS as exc:
             _fail(counts, entry, exc)
     return items
 
 
-def _new_item(feed: Feed, entry: ParsedEntry, canonical: str, content, raw, attempt, fetched_at: datetime) -> NewItem:
-    minhash = dedupe.signature(f"{content.title}\n{content.summary_text}")
+def _new_item(entry: ParsedEntry, canonical: str, content: EntryContent, minhash: np.ndarray | None,
+              provenance: dict, limits: ParseSettings) -> NewItem:
     values = dict(
-        feed_id=feed.id, guid=entry.guid, url=entry.url, canonical_url=canonical, title=content.title,
+        provenance, guid=entry.guid, url=entry.url, canonical_url=canonical, title=content.title,
         summary_html=content.summary_html, summary_text=content.summary_text, author=entry.author,
-        language=entry.language, published_at=entry.published_at, fetched_at=fetched_at,
-        content_hash=content.content_hash or "", raw_entry=entry.raw, raw_document_id=raw.id if raw else None,
-        fetch_attempt_id=attempt.id if attempt else None,
+        language=entry.language, published_at=entry.published_at, content_hash=content.content_hash or "",
+        raw_entry=raw_entry(entry, limits.max_item_html_chars),
         minhash=dedupe.to_bytes(minhash) if minhash is not None else None,
     )
-    return NewItem(entry, canonical, values, entry.published_at or fetched_at,
-                   dedupe.hash_values(minhash) if minhash is not None else None,
+    return NewItem(entry, canonical, values, entry.published_at or provenance["fetched_at"], minhash,
                    dedupe.band_hashes(minhash) if minhash is not None else [])
 
 
@@ -218,12 +231,12 @@ def _fail(counts: StoreCounts, entry: ParsedEntry, exc: Exception) -> None:
     counts.warnings.append(f"item {entry.url or entry.guid} gagal disimpan: {type(exc).__name__}: {exc}"[:500])
 
 
-def _store_isolated(session: Session, feed: Feed, items: list[NewItem], limits: ParseSettings, counts: StoreCounts) -> int:
+def _store_isolated(session: Session, feed: Feed, items: list[NewItem], limits: ParseSettings,
+                    counts: StoreCounts) -> int:
     """Store the items together in a savepoint; if that fails, each in its own, so one bad item fails alone."""
     window = timedelta(days=limits.cluster_window_days)
     try:
-        with session.begin_nested():
-            return store_items(session, feed, items, window)
+        return _store_together(session, feed, items, window)
     except ITEM_ERRORS as exc:
         if len(items) == 1:
             _fail(counts, items[0].entry, exc)
@@ -231,37 +244,83 @@ def _store_isolated(session: Session, feed: Feed, items: list[NewItem], limits: 
     stored = 0
     for item in items:
         try:
-            with session.begin_nested():
-                stored += store_items(session, feed, [item], window)
+            stored += _store_together(session, feed, [item], window)
         except ITEM_ERRORS as exc:
             _fail(counts, item.entry, exc)
     return stored
 
 
-def store_items(session: Session, feed: Feed, items: list[NewItem], window: timedelta) -> int:
-    """Insert new items, their copy clusters and band hashes in bulk; how many were inserted.
+class AlreadyStored(Exception):
+    """Another process stored some of the items a moment ago (after the identity check): their canonical URLs."""
 
-    An item another process stored a moment ago (same URL, or same GUID in this feed) is skipped by
-    the insert (ON CONFLICT DO NOTHING) exactly as if it had been found by the identity check.
+    def __init__(self, canonicals: set[str]):
+        super().__init__(f"{len(canonicals)} item baru saja disimpan proses lain")
+        self.canonicals = canonicals
+
+
+def _store_together(session: Session, feed: Feed, items: list[NewItem], window: timedelta) -> int:
+    """Store the items in a savepoint; how many were stored.
+
+    An item another process stored a moment ago (same URL, or same GUID in this feed) is left out
+    exactly as if the identity check had found it: the savepoint is rolled back and the others are
+    stored again without it (their clusters were counted with it).
+    """
+    while items:
+        try:
+            with session.begin_nested():
+                return store_items(session, feed, items, window)
+        except AlreadyStored as raced:
+            items = [item for item in items if item.canonical not in raced.canonicals]
+    return 0
+
+
+def store_items(session: Session, feed: Feed, items: list[NewItem], window: timedelta) -> int:
+    """Insert new items with their copy clusters and band hashes in bulk; how many were inserted (all of them).
+
+    Clusters are assigned and written first, so each article is inserted once with its cluster (an
+    update afterwards would write every index of the row twice). Raises AlreadyStored when the insert
+    (ON CONFLICT DO NOTHING) skipped items another process stored meanwhile.
     """
     by_band, stored = cluster_candidates(session, (h for item in items for h in item.bands))
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    # Core statements on the tables, executemany (one compiled statement, cached): the ORM's bulk paths
-    # cost more than the database work here
-    articles = Article.__table__
-    statement = dialect.insert(articles).on_conflict_do_nothing().returning(articles.c.id, articles.c.canonical_url)
-    inserted = {canonical: article_id for article_id, canonical in session.execute(statement, [i.values for i in items])}
-    new = [(inserted[item.canonical], item) for item in items if item.canonical in inserted]
-    if not new:
-        return 0
-    assignments = assign_clusters(new, by_band, stored, window)
+    # stand-in ids until the rows exist: above every stored id and in document order, as the real ones will be
+    provisional = [(UNSTORED_ID + position, item) for position, item in enumerate(items)]
+    assignments = assign_clusters(provisional, by_band, stored, window)
     write_clusters(session, list(dict.fromkeys(assignments.values())))
-    session.execute(articles.update().where(articles.c.id == bindparam("aid")).values(cluster_id=bindparam("cid")),
-                    [{"aid": article_id, "cid": cluster.cluster_id} for article_id, cluster in assignments.items()])
-    bands = [{"article_id": article_id, "band": i, "band_hash": h} for article_id, item in new for i, h in enumerate(item.bands)]
-    if bands:
-        session.execute(ArticleBand.__table__.insert(), bands)
-    return len(new)
+    for key, item in provisional:
+        item.values["cluster_id"] = assignments[key].cluster_id
+    engine_name = session.get_bind().dialect.name
+    dialect = postgresql if engine_name == "postgresql" else sqlite
+    # a Core statement on the table, executemany (one compiled statement, cached): the ORM's bulk paths
+    # cost more than the database work here
+    statement = dialect.insert(ARTICLES).on_conflict_do_nothing().returning(ARTICLES.c.id, ARTICLES.c.canonical_url)
+    inserted = {canonical: article_id
+                for article_id, canonical in session.execute(statement, [item.values for item in items])}
+    skipped = {item.canonical for item in items} - inserted.keys()
+    if skipped:
+        raise AlreadyStored(skipped)
+    _insert_bands(session, engine_name, [(band_hash, inserted[item.canonical], band) for item in items
+                                         for band, band_hash in enumerate(item.bands)])
+    return len(items)
+
+
+def _insert_bands(session: Session, engine_name: str, rows: list[tuple[str, int, int]]) -> None:
+    """Insert (band hash, article id, band) rows, in band-hash order so the index is walked forward.
+
+    32 rows per article, so past SQLAlchemy's per-row parameter handling: on SQLite the driver's
+    executemany, on PostgreSQL one statement reading three arrays (unnest).
+    """
+    if not rows:
+        return
+    rows.sort()
+    columns = f"{BANDS.c.band_hash.name}, {BANDS.c.article_id.name}, {BANDS.c.band.name}"
+    connection = session.connection()
+    if engine_name == "postgresql":
+        hashes, article_ids, bands = (list(column) for column in zip(*rows, strict=True))
+        connection.exec_driver_sql(
+            f"INSERT INTO {BANDS.name} ({columns}) SELECT * FROM unnest(%s::varchar[], %s::integer[], %s::integer[])",
+            (hashes, article_ids, bands))
+    else:
+        connection.exec_driver_sql(f"INSERT INTO {BANDS.name} ({columns}) VALUES (?, ?, ?)", rows)
 
 
 def assign_clusters(new: list[tuple[int, NewItem]], by_band: dict[str, list[int]],
@@ -316,8 +375,9 @@ def write_clusters(session: Session, clusters: list[ClusterState]) -> None:
     if started:
         rows = [{"first_seen_at": c.first_seen_at, "last_seen_at": c.last_seen_at, "size": c.added,
                  "follows_cluster_id": c.follows.cluster_id if c.follows else None} for c in started]
-        ids = session.scalars(insert(StoryCluster).returning(StoryCluster.id, sort_by_parameter_order=True), rows).all()
-        for cluster, cluster_id in zip(started, ids):
+        ids = session.scalars(insert(StoryCluster).returning(StoryCluster.id, sort_by_parameter_order=True),
+                              rows).all()
+        for cluster, cluster_id in zip(started, ids, strict=True):
             cluster.cluster_id = cluster_id
         # a cluster following one started earlier in this document learns its id only now (rare)
         late = [{"id": c.cluster_id, "follows_cluster_id": c.follows.cluster_id} for c in started
@@ -327,10 +387,9 @@ def write_clusters(session: Session, clusters: list[ClusterState]) -> None:
     grown = [{"cid": c.cluster_id, "size_added": c.added, "first": c.first_seen_at, "last": c.last_seen_at}
              for c in clusters if c not in started]
     if grown:
-        table = StoryCluster.__table__
         session.execute(
-            table.update().where(table.c.id == bindparam("cid"))
-            .values(size=table.c.size + bindparam("size_added"), first_seen_at=bindparam("first"),
+            update(CLUSTERS).where(CLUSTERS.c.id == bindparam("cid"))
+            .values(size=CLUSTERS.c.size + bindparam("size_added"), first_seen_at=bindparam("first"),
                     last_seen_at=bindparam("last")),
             grown,
         )

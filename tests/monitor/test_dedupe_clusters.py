@@ -123,6 +123,23 @@ def test_minhash_similarity_and_bands():
     assert dedupe.shingles("dua kata") == {b"dua", b"kata"}
 
 
+def test_signatures_of_a_document_equal_datasketch_minhash():
+    """Stored signatures were made with datasketch's MinHash: the one-pass numpy version must give the same values."""
+    from datasketch import MinHash
+
+    texts = ["Warga Desa Tumbang Samba menolak perluasan kebun sawit di lahan adat", "", "dua kata", "satu",
+             "Banjir merendam Sampit, warga mengungsi ke posko. " * 4, "Ratusan warga Kasongan berunjuk rasa"]
+    for text, values in zip(texts, dedupe.signatures(texts), strict=True):
+        grams = dedupe.shingles(text)
+        if not grams:
+            assert values is None
+            continue
+        expected = MinHash(num_perm=dedupe.NUM_PERM, seed=1, scheme=dedupe.SCHEME)
+        expected.update_batch(list(grams))
+        assert values is not None and values.tolist() == expected.hashvalues.tolist()
+        assert dedupe.signature(text).tolist() == values.tolist()
+
+
 def test_items_without_text_are_told_apart_by_guid_and_url_only(engine, settings, feed_server):
     # link-only and title-only items (a video page, a photo gallery): no text, so no content hash to share
     items = [{"link": f"https://kabar.example.id/video/{n}", "guid": f"video-{n}"} for n in range(1, 4)]

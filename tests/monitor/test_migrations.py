@@ -84,6 +84,8 @@ def test_sqlite_pragmas(tmp_path):
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 10000
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+        assert connection.execute(text("PRAGMA temp_store")).scalar() == 2  # MEMORY
     engine.dispose()
 
 
@@ -205,3 +207,22 @@ def test_0007_makes_each_stored_alert_an_event_keeps_corrections_and_every_row_b
     with bare_engine.connect() as connection:
         assert rows(connection) == ([(1, 1, "ditinjau"), (2, 2, "baru")], [(1, "baru"), (1, "ditinjau")])
     upgrade(bare_engine)
+
+
+def test_band_hashes_are_cut_short_and_restored_in_full(bare_engine):
+    from monitor.pipeline import ingest_file
+    from tests.monitor.helpers import FEED_FIXTURES
+
+    upgrade(bare_engine)
+    ingest_file(bare_engine, FEED_FIXTURES / "antara_kalteng_terkini.xml")
+    query = text("SELECT article_id, band, band_hash FROM article_bands ORDER BY article_id, band")
+    with bare_engine.connect() as connection:
+        short = connection.execute(query).all()
+    assert len(short) == 3 * 32 and {len(band_hash) for _, _, band_hash in short} == {16}
+    downgrade(bare_engine, "0014")  # the full SHA-1 of each band, as written before 0015
+    with bare_engine.connect() as connection:
+        full = connection.execute(query).all()
+    assert [(a, b, h[:16]) for a, b, h in full] == short and {len(h) for _, _, h in full} == {40}
+    upgrade(bare_engine)
+    with bare_engine.connect() as connection:
+        assert connection.execute(query).all() == short

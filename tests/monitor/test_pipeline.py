@@ -83,7 +83,7 @@ def test_crash_between_fetch_and_store_leaves_nothing_half_written(engine, setti
     real_assign = store.assign_clusters
 
     def crash_after_inserting_items(new, *args):
-        if any(item.values["feed_id"] == "antara" for _id, item in new):  # the items' rows are already inserted
+        if any(item.values["feed_id"] == "antara" for _id, item in new):  # mid-document: its clusters are being assigned
             raise SimulatedCrash("process killed mid-document")
         return real_assign(new, *args)
 
@@ -110,6 +110,28 @@ def test_crash_between_fetch_and_store_leaves_nothing_half_written(engine, setti
     [retry] = cycle(engine, settings, feed_ids=["antara"])
     assert (retry.outcome, retry.n_new) == ("ok", 3)
     assert get_feed(engine, "antara").etag == '"v1"'
+
+
+def test_an_item_another_process_stored_meanwhile_is_left_out_and_the_others_stored(engine, settings, feed_server,
+                                                                                   monkeypatch):
+    stories = [{"title": f"Warga {place} menuntut plasma", "link": f"https://kabar.example.id/{place}",
+                "guid": place, "description": f"Ratusan warga {place} mendatangi kantor bupati menuntut kebun plasma "
+                                               f"dari perusahaan sawit di wilayah {place} sejak pagi."}
+               for place in ("sampit", "kasongan", "buntok")]
+    add_feed(engine, "kabar", feed_server.feed("/kabar", rss(stories[:1])))
+    cycle(engine, settings)
+    add_feed(engine, "warta", feed_server.feed("/warta", rss(stories)))
+    # the identity check runs before the insert; another process storing an item in between is what the
+    # check cannot see: make the check miss the stored item, as it would in that race
+    monkeypatch.setattr(store, "known_identities", lambda *args: (set(), set()))
+    [outcome] = cycle(engine, settings, feed_ids=["warta"])
+    assert (outcome.outcome, outcome.n_new, outcome.n_failed) == ("ok", 2, 0)
+    assert sorted(a.url.rsplit("/", 1)[1] for a in articles(engine)) == ["buntok", "kasongan", "sampit"]
+    with session_scope(engine) as session:
+        sizes = {cluster_id: size for cluster_id, size in session.execute(select(StoryCluster.id, StoryCluster.size))}
+        members = session.execute(select(Article.cluster_id)).scalars().all()
+    assert sorted(sizes.values()) == [1, 1, 1] and sorted(sizes) == sorted(members)  # no cluster counts the left-out item
+    assert count(engine, ArticleBand) == 3 * 32
 
 
 def test_crash_during_file_ingest_rolls_back(engine, monkeypatch):
