@@ -127,7 +127,7 @@ def main() -> int:
     rows = []
     try:
         for n in args.workers:
-            name = f"waspada_bench_workers_{n}"
+            name = f"waspada_bench_workers_{os.getpid()}_{n}"  # unique: another run may share the server
             url = prepare(admin_url, name, port, args.feeds)
             load_before = os.getloadavg()[0]
             wall, reports = run_workers(url, n, args.concurrency)
