@@ -4,7 +4,9 @@ A server process on 127.0.0.1 serves N feeds of M items (bench_ingest's generato
 count a fresh PostgreSQL database gets the feeds; the workers (real processes, each running
 `monitor.pipeline.run_fetch_cycle` over the due feeds, claiming them in batches) are released
 together, and the cycle ends when the last one exits. Printed per worker count: wall time, feeds/s,
-items/s, how the feeds were shared, and the speed-up against one worker, side by side.
+items/s, the speed-up against one worker side by side, the 1-minute load average before and after
+(the machine may be shared), how the feeds were shared and each worker's CPU seconds. Only the fetch
+cycle is timed: the deteksi dini stage a `waspada worker` runs after it, and its start-up, are not.
 
     .venv/bin/python benchmarks/bench_workers.py                       # 10,000 feeds x 20 items
     .venv/bin/python benchmarks/bench_workers.py --feeds 1000 --items 5 --workers 1 2
@@ -17,6 +19,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import queue
 import subprocess
 import sys
 import tempfile
@@ -39,9 +42,10 @@ engine = make_engine(settings.database_url)
 start = Path(sys.argv[1])
 while not start.exists():
     time.sleep(0.005)
+cpu = time.process_time()
 outcomes = run_fetch_cycle(engine, settings, only_due=True)
 print(json.dumps({"feeds": len(outcomes), "new": sum(o.n_new for o in outcomes),
-                  "failed": sum(o.outcome != "ok" for o in outcomes)}))
+                  "failed": sum(o.outcome != "ok" for o in outcomes), "cpu": time.process_time() - cpu}))
 """
 
 
@@ -95,6 +99,16 @@ def run_workers(url: str, n_workers: int, concurrency: int) -> tuple[float, list
         return time.perf_counter() - began, reports
 
 
+def wait_for_port(server, ports) -> int:
+    """The feed server's port, once it has built its feeds; exits at once if the server process died."""
+    while True:
+        try:
+            return ports.get(timeout=1)
+        except queue.Empty:
+            if not server.is_alive():
+                raise SystemExit(f"feed server exited with status {server.exitcode}") from None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, default=10_000)
@@ -106,16 +120,18 @@ def main() -> int:
 
     context = multiprocessing.get_context("spawn")
     ports = context.Queue()
-    server = context.Process(target=serve, args=(args.feeds, args.items, ports), daemon=True)
+    no_etags = context.Value("i", 0)  # every cycle here is a first fetch: plain 200 answers
+    server = context.Process(target=serve, args=(args.feeds, args.items, ports, no_etags), daemon=True)
     server.start()
-    port = ports.get(timeout=600)
+    port = wait_for_port(server, ports)
     rows = []
     try:
         for n in args.workers:
-            name = f"waspada_bench_workers_{n}"
+            name = f"waspada_bench_workers_{os.getpid()}_{n}"  # unique: another run may share the server
             url = prepare(admin_url, name, port, args.feeds)
+            load_before = os.getloadavg()[0]
             wall, reports = run_workers(url, n, args.concurrency)
-            rows.append((n, wall, reports))
+            rows.append((n, wall, reports, (load_before, os.getloadavg()[0])))
             with _admin(admin_url) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
@@ -123,14 +139,17 @@ def main() -> int:
 
     print(f"Waspada workers benchmark: {args.feeds} feeds x {args.items} items, PostgreSQL, {os.cpu_count()} cores, "
           f"concurrency {args.concurrency} per worker, Python {sys.version.split()[0]}")
-    print(f"  {'workers':>7}{'wall s':>10}{'feeds/s':>10}{'items/s':>10}{'speed-up':>10}  feeds per worker (failed)")
+    print(f"  {'workers':>7}{'wall s':>10}{'feeds/s':>10}{'items/s':>10}{'speed-up':>10}{'load':>12}"
+          "  feeds per worker (failed), CPU s per worker")
     base = rows[0][1] if rows else 0  # the first worker count's wall time (1 by default)
-    for n, wall, reports in rows:
+    for n, wall, reports, load in rows:
         feeds = sum(r["feeds"] for r in reports)
         items = sum(r["new"] for r in reports)
         failed = sum(r["failed"] for r in reports)
         shares = " ".join(str(r["feeds"]) for r in reports)
-        print(f"  {n:>7}{wall:10.1f}{feeds / wall:10.1f}{items / wall:10.1f}{base / wall:10.2f}  {shares} ({failed})")
+        cpu = " ".join(f"{r['cpu']:.0f}" for r in reports)
+        print(f"  {n:>7}{wall:10.1f}{feeds / wall:10.1f}{items / wall:10.1f}{base / wall:10.2f}"
+              f"{load[0]:6.1f}{load[1]:6.1f}  {shares} ({failed}), {cpu}")
     return 0
 
 

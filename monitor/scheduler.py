@@ -41,9 +41,9 @@ def fetch_due_feeds(engine: Engine, settings: Settings) -> None:
         return
     log.info("siklus: %d feed diambil, %d item baru, %d gagal", len(report.feeds), report.n_new, report.n_failed)
     if report.stage:
-        log.info("deteksi dini: %d diklasifikasi, %d gagal diklasifikasi, %d peringatan baru, %d cerita/peristiwa gagal "
-                 "di tahap peringatan (lihat `waspada alerts failures`)", report.stage.classified, report.stage.failed,
-                 report.stage.alerts.created, report.stage.alerts.failed)
+        log.info("deteksi dini: %d diklasifikasi, %d gagal diklasifikasi, %d peringatan baru, "
+                 "%d cerita/peristiwa gagal di tahap peringatan (lihat `waspada alerts failures`)",
+                 report.stage.classified, report.stage.failed, report.stage.alerts.created, report.stage.alerts.failed)
 
 
 class Leadership:
@@ -158,8 +158,8 @@ def build_scheduler(engine: Engine, settings: Settings, background: bool = False
         id="fetch_due_feeds", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC),
     )
     scheduler.add_job(
-        leader_only(leadership, recompute_recent_levels), "cron", hour=0, minute=5, timezone="Asia/Jakarta", args=(engine,),
-        id="recompute_recent_levels", max_instances=1, coalesce=True,
+        leader_only(leadership, recompute_recent_levels), "cron", hour=0, minute=5, timezone="Asia/Jakarta",
+        args=(engine,), id="recompute_recent_levels", max_instances=1, coalesce=True,
     )
     if digest_time is None:
         return scheduler

@@ -54,7 +54,7 @@ def _read(classifier: Classifier, articles: list[Article]) -> list[ArticleClassi
     results = classifier.classify([NewsItem(a.id, a.title, a.summary_text) for a in articles], explain=EXPLAIN_TERMS)
     if len(results) != len(articles):
         raise ValueError(f"pengklasifikasi mengembalikan {len(results)} hasil untuk {len(articles)} artikel")
-    return [_record(classifier, a, r) for a, r in zip(articles, results)]
+    return [_record(classifier, a, r) for a, r in zip(articles, results, strict=True)]
 
 
 def _read_each(classifier: Classifier, articles: list[Article]) -> tuple[list[ArticleClassification], dict[int, str]]:
@@ -118,7 +118,8 @@ def classify_articles(
                 .outerjoin(ClassificationFailure, and_(
                     ClassificationFailure.article_id == Article.id, ClassificationFailure.model_version == version))
                 .where(ArticleClassification.id.is_(None), Article.id > after,
-                       or_(ClassificationFailure.id.is_(None), ClassificationFailure.attempts < settings.classify_max_attempts))
+                       or_(ClassificationFailure.id.is_(None),
+                           ClassificationFailure.attempts < settings.classify_max_attempts))
                 .order_by(Article.id)
                 .limit(BATCH)
             )

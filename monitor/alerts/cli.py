@@ -28,7 +28,7 @@ from monitor.service.alerts import (
     stage_failures,
 )
 from monitor.service.board import coverage_rows, level_board
-from monitor.service.events import merge_alerts, split_report
+from monitor.service.events import event_change, merge_alerts, split_report
 from monitor.service.flow import recompute_levels, rescore as flow_rescore
 from monitor.service.paging import MAX_PAGE_SIZE, PageRequest
 from monitor.terminal import console, err_console, plain
@@ -185,10 +185,11 @@ def alerts_show(alert_id: int):
         console.print(f"  {format_wib(entry.at)} {entry.actor}: {entry.from_status} -> {entry.to_status} {entry.note}")
 
 
-def _change(change):
-    """Run one change of an alert in its own transaction; a refused change is printed and exits with status 1."""
+def _change(change, transaction=session_scope):
+    """Run one change of an alert in its own transaction (`transaction(engine)`: a plain one, or event_change for a
+    merge or split); a refused change is printed and exits with status 1."""
     try:
-        with session_scope(_engine()) as session:
+        with transaction(_engine()) as session:
             return change(session)
     except LifecycleError as exc:
         err_console.print(f"galat: {exc}")
@@ -220,7 +221,7 @@ def alerts_correct(alert_id: int, categories: str = typer.Option(..., help="Kate
 def alerts_merge(alert_id: int, other_id: int, by: str = typer.Option(..., "--by", help="Nama petugas"),
                  note: str = typer.Option("", "--note", help="Catatan")):
     """Gabungkan peristiwa peringatan OTHER_ID ke peringatan ALERT_ID (satu peringatan, semua sumber)."""
-    _change(lambda session: merge_alerts(session, alert_id, other_id, by, note))
+    _change(lambda session: merge_alerts(session, alert_id, other_id, by, note), event_change)
     console.print(f"Peringatan #{other_id} digabung ke peringatan #{alert_id}.")
 
 
@@ -228,7 +229,7 @@ def alerts_merge(alert_id: int, other_id: int, by: str = typer.Option(..., "--by
 def alerts_split(alert_id: int, article: int = typer.Option(..., "--article", help="Nomor berita yang dipisahkan"),
                  by: str = typer.Option(..., "--by", help="Nama petugas"), note: str = typer.Option("", "--note")):
     """Pisahkan satu berita dari peristiwa sebuah peringatan menjadi peristiwa sendiri."""
-    new_id = _change(lambda session: split_report(session, alert_id, article, by, note))
+    new_id = _change(lambda session: split_report(session, alert_id, article, by, note), event_change)
     if new_id is None:
         console.print(f"Berita #{article} dipisahkan dari peringatan #{alert_id}; sendirian ia bukan peringatan.")
     else:

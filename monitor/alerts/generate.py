@@ -16,11 +16,20 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from monitor.alerts import failures
-from monitor.alerts.events import EventMatcher, rebuild
+from monitor.alerts.events import EventMatcher, Placement, rebuild
 from monitor.alerts.matching import ACTIVITY_CATEGORY, PlanIndex, match_actions
 from monitor.alerts.stories import Story
 from monitor.config import EventSettings, StageSettings
-from monitor.db.models import Alert, Article, ArticleClassification, ConflictEvent, EventMember, PlanLink, StoryCluster
+from monitor.db.models import (
+    Alert,
+    Article,
+    ArticleClassification,
+    ConflictEvent,
+    EventMember,
+    PlanLink,
+    StoryCluster,
+    present,
+)
 from monitor.db.session import session_scope
 
 MAX_EVIDENCE = 5
@@ -55,7 +64,8 @@ def load_stories(session: Session, model_version: str, cluster_ids: Iterable[int
         query = query.where(Article.cluster_id.in_(list(cluster_ids)))
     stories: dict[int, Story] = {}
     for article, classification in session.execute(query):
-        stories.setdefault(article.cluster_id, Story(article.cluster_id)).add(article, classification)
+        cluster_id = present(article.cluster_id)  # the query keeps only clustered articles
+        stories.setdefault(cluster_id, Story(cluster_id)).add(article, classification)
     return list(stories.values())
 
 
@@ -69,7 +79,7 @@ def report_titles(session: Session, cluster_ids: list[int]) -> dict[int, list[st
     titles: dict[int, list[str]] = defaultdict(list)
     for cluster_id, title in session.execute(select(Article.cluster_id, Article.title)
                                              .where(Article.cluster_id.in_(cluster_ids)).order_by(Article.id)):
-        titles[cluster_id].append(title)
+        titles[present(cluster_id)].append(title)
     return titles
 
 
@@ -91,7 +101,8 @@ def _link(session: Session, plans: PlanIndex, story: Story, kind: str, existing:
     for match in matches:
         link = existing.get((story.cluster_id, match.action_id))
         if link is None:
-            session.add(PlanLink(cluster_id=story.cluster_id, action_id=match.action_id, kind=kind, matched_on=match.reason))
+            session.add(PlanLink(cluster_id=story.cluster_id, action_id=match.action_id, kind=kind,
+                                 matched_on=match.reason))
         elif link.kind != MANUAL_LINK:
             link.kind, link.matched_on = kind, match.reason
     return len(matches) + manual
@@ -129,18 +140,24 @@ def update_alerts(engine: Engine, model_version: str, cluster_ids: Iterable[int]
     """
     settings = settings or EventSettings.from_env()
     max_attempts = (stage or StageSettings.from_env()).alert_max_attempts
-    if cluster_ids is None:
-        with session_scope(engine) as session:
-            cluster_ids = session.scalars(
-                select(Article.cluster_id).join(ArticleClassification, ArticleClassification.article_id == Article.id)
-                .where(ArticleClassification.model_version == model_version, Article.cluster_id.is_not(None)).distinct()
-            ).all()
-    ordered = in_time_order(engine, cluster_ids)
+    ordered = in_time_order(engine, read_by(engine, model_version) if cluster_ids is None else cluster_ids)
     total = AlertRun(0, 0, 0, 0, 0)
     for start in range(0, len(ordered), STORY_BATCH):
         run, _failed = _update_batch(engine, model_version, ordered[start:start + STORY_BATCH], settings, max_attempts)
-        total = AlertRun(*(a + b for a, b in zip(astuple(total), astuple(run))))
+        total = _added(total, run)
     return total
+
+
+def read_by(engine: Engine, model_version: str) -> list[int]:
+    """The clusters with at least one article read by `model_version`."""
+    with session_scope(engine) as session:
+        return [present(cluster_id) for cluster_id in session.scalars(
+            select(Article.cluster_id).join(ArticleClassification, ArticleClassification.article_id == Article.id)
+            .where(ArticleClassification.model_version == model_version, Article.cluster_id.is_not(None)).distinct())]
+
+
+def _added(total: AlertRun, run: AlertRun) -> AlertRun:
+    return AlertRun(*(a + b for a, b in zip(astuple(total), astuple(run), strict=True)))
 
 
 def update_pending_alerts(engine: Engine, model_version: str, settings: EventSettings | None = None,
@@ -158,9 +175,9 @@ def update_pending_alerts(engine: Engine, model_version: str, settings: EventSet
     total = AlertRun(0, 0, 0, 0, 0)
     failed_now: set[int] = set()  # a story that failed stays marked for a later pass, not this one
     while True:
+        given_up = failures.given_up(failures.ALERT_STORY, max_attempts)
         with session_scope(engine) as session:
-            query = (select(StoryCluster.id).where(StoryCluster.needs_alert_refresh,
-                                                   StoryCluster.id.not_in(failures.given_up(failures.ALERT_STORY, max_attempts)))
+            query = (select(StoryCluster.id).where(StoryCluster.needs_alert_refresh, StoryCluster.id.not_in(given_up))
                      .order_by(StoryCluster.first_seen_at, StoryCluster.id).limit(STORY_BATCH))
             if failed_now:
                 query = query.where(StoryCluster.id.not_in(sorted(failed_now)))
@@ -169,7 +186,7 @@ def update_pending_alerts(engine: Engine, model_version: str, settings: EventSet
             return total
         run, failed = _update_batch(engine, model_version, list(batch), settings, max_attempts)
         failed_now |= failed
-        total = AlertRun(*(a + b for a, b in zip(astuple(total), astuple(run))))
+        total = _added(total, run)
 
 
 def in_time_order(engine: Engine, cluster_ids: Iterable[int]) -> list[int]:
@@ -182,11 +199,12 @@ def in_time_order(engine: Engine, cluster_ids: Iterable[int]) -> list[int]:
 
 def _update_batch(engine: Engine, model_version: str, cluster_ids: list[int], settings: EventSettings,
                   max_attempts: int) -> tuple[AlertRun, set[int]]:
-    """Place the stories into events and refresh the events' alerts, in one transaction; with the clusters that failed.
+    """Place the stories into events and refresh the events' alerts, in one transaction; with the clusters that
+    failed.
 
     The stories are placed together in a savepoint (else each in its own), and the events refreshed together in
-    one (else each in its own): a story or event that raises is recorded in stage_failures and its stories stay marked for a
-    later pass (until `max_attempts` failures), while the others are stored.
+    one (else each in its own): a story or event that raises is recorded in stage_failures and its stories stay
+    marked for a later pass (until `max_attempts` failures), while the others are stored.
     """
     failed: set[int] = set()
     with session_scope(engine) as session:
@@ -213,11 +231,14 @@ def _update_batch(engine: Engine, model_version: str, cluster_ids: list[int], se
         session.flush()
         touched.update(event.id for event in new_events)
         by_cluster = {s.cluster_id: s for s in stories}
-        refreshed, failed_events = _refresh_isolated(session, sorted(touched), model_version, plans, by_cluster, max_attempts)
+        refreshed, failed_events = _refresh_isolated(session, sorted(touched), model_version, plans, by_cluster,
+                                                     max_attempts)
         if failed_events:
-            failed.update(session.scalars(select(EventMember.cluster_id).where(EventMember.event_id.in_(failed_events))))
+            failed.update(session.scalars(select(EventMember.cluster_id)
+                                          .where(EventMember.event_id.in_(failed_events))))
         if failed:  # tried again on a later pass
-            session.execute(update(StoryCluster).where(StoryCluster.id.in_(sorted(failed))).values(needs_alert_refresh=True))
+            session.execute(update(StoryCluster).where(StoryCluster.id.in_(sorted(failed)))
+                            .values(needs_alert_refresh=True))
     run = AlertRun(len(stories), refreshed.created, refreshed.updated, realisations, refreshed.plan_gaps, joined,
                    len(failed))
     return run, failed
@@ -239,8 +260,7 @@ class _StoryBatch:
         """
         session = self.session
         # read afresh: a rolled-back attempt leaves neither links nor matcher state behind
-        links = {(l.cluster_id, l.action_id): l
-                 for l in session.scalars(select(PlanLink).where(PlanLink.cluster_id.in_(self.cluster_ids)))}
+        links = _links_of(session, self.cluster_ids)
         matcher = EventMatcher(session, self.settings)
         touched: set[int] = set()
         new_events: list[ConflictEvent] = []
@@ -258,19 +278,26 @@ class _StoryBatch:
                     failed.add(story.cluster_id)
                     matcher = EventMatcher(session, self.settings)  # it may have read the rolled-back event
                     continue
-            if kind == "realisation":
+            if isinstance(value, Placement):
+                joined += value.joined
+                new_events.append(value.event)
+            elif kind == "realisation":
                 realisations += value
             elif kind == "in event":
                 touched.add(value)
-            elif kind == "placed":
-                joined += value.joined
-                new_events.append(value.event)
         return touched, new_events, realisations, joined
 
 
+def _links_of(session: Session, cluster_ids: list[int]) -> dict[tuple[int, int], PlanLink]:
+    """The stories' plan links by (cluster, action)."""
+    return {(link.cluster_id, link.action_id): link
+            for link in session.scalars(select(PlanLink).where(PlanLink.cluster_id.in_(cluster_ids)))}
+
+
 def _place(session: Session, plans: PlanIndex, links: dict, placed: dict, follows: dict, matcher: EventMatcher,
-           story: Story) -> tuple[str, object]:
-    """Handle one story: ("realisation", links made), ("none", 0), ("in event", its event id) or ("placed", Placement)."""
+           story: Story) -> tuple[str, int | Placement]:
+    """Handle one story: ("realisation", links made), ("none", 0), ("in event", its event id) or ("placed",
+    Placement)."""
     if is_activity(story) and in_kalteng(story):
         return "realisation", int(bool(_link(session, plans, story, "realisasi", links)))
     if not is_alert(story):
@@ -343,16 +370,18 @@ def refresh_events(session: Session, event_ids: list[int], model_version: str, p
     cluster_ids = sorted({cluster for clusters in members.values() for cluster in clusters})
     known = dict(known or {})
     missing = [cluster for cluster in cluster_ids if cluster not in known]
-    known.update({story.cluster_id: story for story in load_stories(session, model_version, missing)} if missing else {})
+    if missing:
+        known.update({story.cluster_id: story for story in load_stories(session, model_version, missing)})
     existing = {a.cluster_id: a for a in session.scalars(select(Alert).where(Alert.cluster_id.in_(cluster_ids)))}
-    links = {(l.cluster_id, l.action_id): l for l in session.scalars(select(PlanLink).where(PlanLink.cluster_id.in_(cluster_ids)))}
+    links = _links_of(session, cluster_ids)
     titles = report_titles(session, cluster_ids)
     for event in events:
         stories = [known[c] for c in members[event.id] if c in known and is_alert(known[c])]
         if not stories:
             continue
         alert = min((existing[c] for c in members[event.id] if c in existing), key=lambda a: a.id, default=None)
-        anchor = alert.cluster_id if alert is not None else min(stories, key=lambda s: (s.first_seen, s.cluster_id)).cluster_id
+        anchor = (alert.cluster_id if alert is not None
+                  else min(stories, key=lambda s: (s.seen_from, s.cluster_id)).cluster_id)
         story = event_story(stories, anchor)
         correction = (alert.correction if alert is not None else None) or {}
         if correction:
@@ -368,7 +397,8 @@ def refresh_events(session: Session, event_ids: list[int], model_version: str, p
         else:
             updated += 1
         alert.categories = sorted(story.categories)
-        alert.kabupaten, alert.kecamatan, alert.desa = sorted(story.kabupaten), sorted(story.kecamatan), sorted(story.desa)
+        alert.kabupaten, alert.kecamatan = sorted(story.kabupaten), sorted(story.kecamatan)
+        alert.desa = sorted(story.desa)
         alert.score = round(story.conflict, 4)
         alert.severity = sorted(story.severity)
         alert.evidence = story.evidence[:MAX_EVIDENCE]
@@ -377,7 +407,7 @@ def refresh_events(session: Session, event_ids: list[int], model_version: str, p
         alert.n_sources = len(story.sources)
         alert.plan_gap = matched == 0
         alert.model_version = model_version
-        alert.first_seen_at, alert.last_seen_at = story.first_seen, story.last_seen
+        alert.first_seen_at, alert.last_seen_at = story.seen_from, story.seen_until
         session.add(alert)
         alerts[event.id] = alert
         gaps += alert.plan_gap

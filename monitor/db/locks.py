@@ -11,6 +11,7 @@ import fcntl
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,8 @@ ALERT_STAGE = "alert-stage"
 FEEDS_SYNC = "feeds-sync"  # feeds.yaml into the feeds table, by processes starting together
 SCHEDULER = "scheduler"  # SQLite: the one `waspada run` a database file allows
 LEADER = "leader"  # PostgreSQL: the process that runs the daily jobs
+
+RETRY_SECONDS = 0.1  # how often `acquire(timeout=...)` tries again
 
 _local_locks: dict[tuple[str, str], threading.Lock] = {}
 _local_guard = threading.Lock()
@@ -59,8 +62,19 @@ class NamedLock:
     def acquired(self) -> bool:
         return self._connection is not None or self._fd is not None or self._local is not None
 
-    def acquire(self, wait: bool = True) -> bool:
-        """Take the lock; with wait=False return False at once when another holder has it."""
+    def acquire(self, wait: bool = True, timeout: float | None = None) -> bool:
+        """Take the lock; with wait=False return False at once when another holder has it, with a `timeout`
+        (seconds) keep trying that long first."""
+        if timeout is not None:
+            deadline = time.monotonic() + timeout
+            while not self._try_once(wait=False):
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(RETRY_SECONDS)
+            return True
+        return self._try_once(wait)
+
+    def _try_once(self, wait: bool) -> bool:
         if self.engine.dialect.name == "postgresql":
             return self._acquire_advisory(wait)
         path = sqlite_file(self.engine)
@@ -150,10 +164,11 @@ def _lock_path(database: Path, name: str) -> Path:
 
 
 @contextmanager
-def held(engine: Engine, name: str, wait: bool = True) -> Iterator[NamedLock]:
-    """Hold the named lock for the block; with wait=False raise LockBusy when another process has it."""
+def held(engine: Engine, name: str, wait: bool = True, timeout: float | None = None) -> Iterator[NamedLock]:
+    """Hold the named lock for the block; with wait=False (or after `timeout` seconds) raise LockBusy when another
+    process has it."""
     lock = NamedLock(engine, name)
-    if not lock.acquire(wait):
+    if not lock.acquire(wait, timeout):
         raise LockBusy(name)
     try:
         yield lock

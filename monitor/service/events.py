@@ -2,19 +2,24 @@
 
 The stage never moves a cluster that is in an event, and these changes mark the moved clusters as
 placed by the analyst (`EventMember.pinned_by`), so later stage runs keep them. Each change refreshes
-the alerts concerned at once and recomputes the levels from their first day, in the caller's transaction.
+the alerts concerned at once and recomputes the levels from their first day, in the transaction of
+`event_change`, which holds the alert-stage lock: a merge or split never interleaves with a stage
+pass (monitor.service.flow.stage_pass) in any process.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from monitor.alerts.events import event_of_cluster
 from monitor.alerts.generate import MANUAL_LINK, refresh_events
 from monitor.alerts.lifecycle import LifecycleError
 from monitor.alerts.matching import PlanIndex
+from monitor.db import locks
 from monitor.db.models import (
     Alert,
     AlertEvent,
@@ -25,9 +30,38 @@ from monitor.db.models import (
     PlanLink,
     StoryCluster,
 )
+from monitor.db.session import session_scope
 from monitor.service import audit
 from monitor.service.alerts import recompute_levels_from
 from monitor.timezones import WIB
+
+STAGE_WAIT_SECONDS = 10.0  # how long a merge or split waits for a running stage pass before it is refused
+STAGE_BUSY = ("tahap deteksi dini sedang berjalan (mengklasifikasi berita dan memperbarui peringatan); "
+              "tidak ada yang diubah, coba lagi sebentar lagi")
+_STAGE_LOCK_HELD = "waspada.alert_stage_lock"  # the session.info key event_change sets
+
+
+@contextmanager
+def event_change(engine: Engine, wait_seconds: float = STAGE_WAIT_SECONDS) -> Iterator[Session]:
+    """The transaction of an analyst's merge or split, under the alert-stage lock (committed at the end).
+
+    Waits up to `wait_seconds` for a stage pass running in any process, then raises LifecycleError
+    (STAGE_BUSY) without changing anything.
+    """
+    lock = locks.NamedLock(engine, locks.ALERT_STAGE)
+    if not lock.acquire(wait=False, timeout=wait_seconds):
+        raise LifecycleError(STAGE_BUSY)
+    try:
+        with session_scope(engine) as session:
+            session.info[_STAGE_LOCK_HELD] = True
+            yield session
+    finally:
+        lock.release()
+
+
+def _require_stage_lock(session: Session) -> None:
+    if not session.info.get(_STAGE_LOCK_HELD):
+        raise RuntimeError("merge and split run in the transaction of event_change(engine), under the stage lock")
 
 
 def _first_day(alert: Alert) -> date:
@@ -59,7 +93,9 @@ def merge_alerts(session: Session, into_id: int, other_id: int, actor: str, note
     """Make alert `other_id`'s event part of alert `into_id`'s: one alert, every source, the history of both.
 
     Alert `other_id` ends (its history and labels move to `into_id`, which keeps its status); audited.
+    `session` comes from `event_change`.
     """
+    _require_stage_lock(session)
     if not actor.strip():
         raise LifecycleError("nama petugas wajib diisi")
     if into_id == other_id:
@@ -113,8 +149,10 @@ def split_report(session: Session, alert_id: int, article_id: int, actor: str, n
                  address: str = "") -> int | None:
     """Take report `article_id` (with nothing else) out of the alert's event into an event of its own; audited.
 
-    Returns the new event's alert, or None when the report alone is no conflict signal.
+    Returns the new event's alert, or None when the report alone is no conflict signal. `session` comes from
+    `event_change`.
     """
+    _require_stage_lock(session)
     if not actor.strip():
         raise LifecycleError("nama petugas wajib diisi")
     alert, event = _alert_and_event(session, alert_id)

@@ -205,11 +205,12 @@ def detail(alert_id: int):
     return _detail_page(alert_id)
 
 
-def _change(alert_id: int, form_name: str, form, change, done: str):
-    """Run `change(session)` for a valid form; flash `done` and go back to the alert, or show the refusal."""
+def _change(alert_id: int, form_name: str, form, change, done: str, transaction=db):
+    """Run `change(session)` for a valid form in `transaction()` (a plain one, or the stage-locked one of a merge or
+    split); flash `done` and go back to the alert, or show the refusal."""
     if form.validate():
         try:
-            with db() as session:
+            with transaction() as session:
                 if alerts.alert_status(session, alert_id) is None:
                     abort(404)
                 change(session)
@@ -273,7 +274,8 @@ def merge(alert_id: int):
     return _change(alert_id, "merge_form", form,
                    lambda s: events.merge_alerts(s, alert_id, required(form.other.data), actor(),
                                                  (form.note.data or "").strip(), client_address()),
-                   f"Peringatan #{form.other.data} digabung ke peringatan ini.")
+                   f"Peringatan #{form.other.data} digabung ke peringatan ini.",
+                   lambda: events.event_change(engine()))
 
 
 @bp.post("/peringatan/<id:alert_id>/pisah")
@@ -288,4 +290,5 @@ def split(alert_id: int):
     return _change(alert_id, "split_form", form,
                    lambda s: events.split_report(s, alert_id, form.article.data, actor(),
                                                  (form.note.data or "").strip(), client_address()),
-                   f"Berita #{form.article.data} dipisahkan menjadi peristiwa sendiri.")
+                   f"Berita #{form.article.data} dipisahkan menjadi peristiwa sendiri.",
+                   lambda: events.event_change(engine()))

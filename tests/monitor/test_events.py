@@ -3,25 +3,32 @@ rewrites of one event by three outlets are one alert, two disputes in one town a
 months later is a new alert linked to the first; analysts' merges, splits and corrections survive re-runs."""
 from __future__ import annotations
 
-from datetime import date, timedelta, timezone
+import json
+import subprocess
+import sys
+import threading
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from monitor.alerts.levels import LevelSettings
+from monitor.alerts.lifecycle import LifecycleError
 from monitor.cli import app
 from monitor.config import ParseSettings
 from monitor.db.models import Alert, AuditEntry, ConflictEvent, EscalationLevel, EventMember, StoryCluster
 from monitor.db.session import session_scope
 from monitor.service.alerts import alert_detail, correct
 from monitor.service.audit import entries
-from monitor.service.events import merge_alerts, split_report
+from monitor.service.events import STAGE_BUSY, event_change, merge_alerts, split_report
 from monitor.service.flow import recompute_levels, relink, stage_pass
 from monitor.service.paging import PageRequest
 from tests.monitor.event_stories import BLOCKADE, DAY, FLARE_UP, LAND_CLAIM, WIB, at, publish, publish_blockade
 
 runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def alerts(engine) -> list[Alert]:
@@ -57,7 +64,7 @@ def test_three_outlets_rewriting_one_blockade_are_one_alert_with_three_sources_a
     recompute_levels(engine, DAY - timedelta(days=3), DAY + timedelta(days=2), sensitive)
     with session_scope(engine) as session:
         assert session.scalar(select(func.count()).select_from(EscalationLevel)) == 0
-    with session_scope(engine) as session:  # the same rule raises Kotim once the analyst says they are two events
+    with event_change(engine) as session:  # the same rule raises Kotim once the analyst says they are two events
         split_report(session, alert.id, joined[-1].id, "analis.kotim")
     recompute_levels(engine, DAY - timedelta(days=3), DAY + timedelta(days=2), sensitive)
     with session_scope(engine) as session:
@@ -119,7 +126,7 @@ def test_an_analyst_merges_and_splits_events_and_a_rerun_keeps_both(engine, tmp_
     [alert] = alerts(engine)
     # split the Borneo Pos report out: its own alert, recorded on both
     borneo = next(a for a in detail(engine, alert.id).articles if a.outlet == "Borneo Pos")
-    with session_scope(engine) as session:
+    with event_change(engine) as session:
         new_id = split_report(session, alert.id, borneo.id, "analis.kotim", "laporan lain")
     assert new_id is not None and len(alerts(engine)) == 2
     assert [a.id for a in detail(engine, new_id).articles] == [borneo.id]
@@ -131,7 +138,7 @@ def test_an_analyst_merges_and_splits_events_and_a_rerun_keeps_both(engine, tmp_
     stage_pass(engine)
     assert len(alerts(engine)) == 2 and detail(engine, new_id).row.n_sources == 1
     # merging them back gives one alert with every source and both histories
-    with session_scope(engine) as session:
+    with event_change(engine) as session:
         merge_alerts(session, alert.id, new_id, "analis.kotim", "ternyata sama")
     [merged] = alerts(engine)
     assert merged.id == alert.id and merged.n_sources == 3
@@ -171,6 +178,43 @@ def test_merge_and_split_from_the_cli_with_refusals(engine, db_url, tmp_path, mo
     with session_scope(engine) as session:
         actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert actions == ["alert.merge", "alert.split"]
+
+
+def test_a_merge_waits_for_the_stage_lock_of_another_process_and_is_refused_while_it_is_held(engine, db_url, tmp_path,
+                                                                                          monkeypatch):
+    """Merge and split take the alert-stage lock a stage pass holds: while another process holds it a merge is
+    refused after its wait (nothing changed, the reason in Indonesian); the CLI's merge waits for it to go."""
+    monkeypatch.setenv("WASPADA_EVENT_LINKING", "tidak")  # two alerts to merge
+    site, outlet, title, text = BLOCKADE[0]
+    publish(engine, tmp_path, site, outlet, "blokade", title, text, at(DAY, 8))
+    publish(engine, tmp_path, "warta", "Warta Sampit", "blokade", *BLOCKADE[1][2:], at(DAY, 9))
+    stage_pass(engine)
+    first, second = alerts(engine)
+    start = tmp_path / "start"
+    holder = subprocess.Popen([sys.executable, "-m", "tests.monitor.worker_process", "hold-stage", db_url, str(start)],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        start.touch()
+        assert json.loads(holder.stdout.readline() or "{}") == {"held": True}, holder.stderr.read()
+        with pytest.raises(LifecycleError) as refused, event_change(engine, wait_seconds=0.3) as session:
+            merge_alerts(session, first.id, second.id, "analis.kotim")
+        assert str(refused.value) == STAGE_BUSY and "tahap deteksi dini sedang berjalan" in STAGE_BUSY
+        assert len(alerts(engine)) == 2
+        let_go = threading.Timer(1.0, Path(f"{start}.release").touch)
+        let_go.start()
+        env = {"WASPADA_DATABASE_URL": db_url, "COLUMNS": "200"}
+        merged = runner.invoke(app, ["alerts", "merge", str(first.id), str(second.id), "--by", "analis.kotim"],
+                               env=env)
+        let_go.join()
+        out, err = holder.communicate(timeout=60)
+    finally:
+        Path(f"{start}.release").touch()
+        holder.wait(timeout=60)
+    assert holder.returncode == 0, err
+    assert merged.exit_code == 0, merged.output
+    releasing_at = datetime.fromtimestamp(json.loads(out.strip().splitlines()[-1])["releasing_at"], UTC)
+    assert [a.id for a in alerts(engine)] == [first.id]
+    assert detail(engine, first.id).history[-1].at >= releasing_at  # merged only once the holder let go
 
 
 def test_an_analysts_correction_survives_later_stage_runs(engine, tmp_path):

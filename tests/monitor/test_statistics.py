@@ -4,7 +4,13 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from monitor.db.session import open_database
-from monitor.db.statistics import ANALYZE_AFTER_NEW_ROWS, ROWS_PER_NEW_ARTICLE, note_new_articles
+from monitor.db.statistics import (
+    ANALYZE_AFTER_NEW_ROWS,
+    ANALYZE_AFTER_SHARE,
+    ROWS_PER_NEW_ARTICLE,
+    analyze,
+    note_new_articles,
+)
 from monitor.pipeline import ingest_file
 from tests.monitor.helpers import rss
 
@@ -47,5 +53,30 @@ def test_small_writes_accumulate_until_the_threshold(db_url):
         assert note_new_articles(engine, per_call) is False
         assert note_new_articles(engine, per_call) is (engine.dialect.name == "postgresql")
         assert note_new_articles(engine, per_call) is False  # the count starts again after ANALYZE
+    finally:
+        engine.dispose()
+
+
+def test_a_larger_database_is_analysed_after_a_share_of_its_rows(db_url, tmp_path):
+    """Past the fixed count the next ANALYZE waits for ANALYZE_AFTER_SHARE of the rows the last one counted, so a
+    long cycle into a large database does not analyse it every few feeds (the floor is lowered here to show it)."""
+    engine = open_database(db_url)
+    try:
+        if engine.dialect.name != "postgresql":
+            return
+        items = [{"title": f"Berita {i} dari desa {i}", "link": f"https://kalteng.example.id/b/{i}", "guid": f"g{i}",
+                  "description": " ".join(f"kata{i}_{j}" for j in range(30))} for i in range(60)]
+        path = tmp_path / "sedang.xml"
+        path.write_text(rss(items), encoding="utf-8")
+        assert ingest_file(engine, path).n_new == 60
+        assert analyze(engine)
+        stored = _reltuples(engine, "articles") + _reltuples(engine, "article_bands")
+        assert stored == 60 * ROWS_PER_NEW_ARTICLE
+        floor = 100  # rows: far below the share of what is stored
+        share = int(ANALYZE_AFTER_SHARE * stored) // ROWS_PER_NEW_ARTICLE  # articles within the share
+        assert floor < share * ROWS_PER_NEW_ARTICLE
+        assert note_new_articles(engine, share, threshold=floor) is False
+        assert note_new_articles(engine, 1, threshold=floor) is True
+        assert note_new_articles(engine, 4, threshold=floor) is False  # counting again from the new ANALYZE
     finally:
         engine.dispose()

@@ -1,7 +1,8 @@
 """A worker process for the concurrency tests: waits for a start file, then runs one job and prints JSON.
 
-    python -m tests.monitor.worker_process cycle|stage|migrate|leader DATABASE_URL START_FILE
-Settings come from the environment (WASPADA_*), as in a real worker.
+    python -m tests.monitor.worker_process cycle|stage|migrate|leader|hold-stage DATABASE_URL START_FILE
+Settings come from the environment (WASPADA_*), as in a real worker. `hold-stage` holds the alert-stage
+lock until the file START_FILE.release exists, and prints when it let go (time.time()).
 """
 from __future__ import annotations
 
@@ -42,6 +43,14 @@ def main(job: str, url: str, start: str) -> None:
 
         print(json.dumps({"leader": Leadership(engine).is_leader()}), flush=True)
         time.sleep(600)  # hold the lock until killed
+    elif job == "hold-stage":
+        from monitor.db import locks
+
+        with locks.held(engine, locks.ALERT_STAGE):
+            print(json.dumps({"held": True}), flush=True)
+            _wait_for(Path(start + ".release"))
+            releasing_at = time.time()  # taken before the lock goes: whatever waited for it comes later
+        print(json.dumps({"releasing_at": releasing_at}))
 
 
 if __name__ == "__main__":
