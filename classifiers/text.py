@@ -93,18 +93,20 @@ def analyze(text: str, stem: bool = True, protected: Iterable[str] | None = None
         keep = None
     else:
         table, keep = {}, frozenset(protected)
-    tokens = []
-    for token in tokenize(normalize(text)):
-        output = table.get(token)
-        if output is None:
-            output = _prepare_token(token, stem, protected_words() if keep is None else keep)
-            if keep is None:
-                if len(table) >= TOKEN_TABLE_LIMIT:  # bound memory in a long-running monitor
-                    table.clear()
-                table[token] = output
-        if output:
-            tokens.append(output)
-    return tokens
+    raw = tokenize(normalize(text))
+    outputs = list(map(table.get, raw))  # the hot path: one C-level dict lookup per token
+    if None in outputs:  # words not seen before: prepare each once and remember it
+        if len(table) >= TOKEN_TABLE_LIMIT:  # bound memory in a long-running monitor
+            table.clear()
+        for i, output in enumerate(outputs):
+            if output is None:
+                output = table.get(raw[i])
+                if output is None:
+                    output = _prepare_token(raw[i], stem, protected_words() if keep is None else keep)
+                    if keep is None:
+                        table[raw[i]] = output
+                outputs[i] = output
+    return [output for output in outputs if output]
 
 
 TOKEN_TABLE_LIMIT = 500_000
