@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from monitor.db.models import Alert, PlanLink
 from monitor.db.session import session_scope
 from monitor.reports.docx import HEADINGS
-from tests.web.conftest import USER_PASSWORD, photograph
+from tests.web.conftest import USER_PASSWORD, photograph, watch_page_problems
 
 GROUP = "laporan"
 UNLINKED = ("Massa bakar pos satpam", "Petani plasma di Cempaga")
@@ -36,12 +36,7 @@ def _unlink(engine) -> list[int]:
 def test_an_operator_builds_submits_downloads_and_corrects_the_kotim_b12_report(demo_live_server, demo_engine,
                                                                                  browser_page, screenshot_dir, tmp_path):
     page, base = browser_page, demo_live_server
-    problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text)
-            if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("response", lambda response: problems.append(f"{response.status} {response.url}")
-            if response.status >= 400 and response.request.resource_type != "document" else None)
+    problems = watch_page_problems(page)
     chosen = _unlink(demo_engine)
 
     page.goto(f"{base}/laporan")
