@@ -112,7 +112,7 @@ def record_store_failure(session: Session, feed_id: str, result: FetchResult, er
                          raw_id: int | None = None) -> FeedOutcome:
     """Storing the document failed and was rolled back: record the failure as a `store_failed` attempt and back
     off, in the caller's transaction."""
-    message = f"gagal menyimpan: {type(error).__name__}: {error}"[:1000]
+    message = _store_failure_message(error)
     now = datetime.now(UTC)
     session.add(FetchAttempt(
         feed_id=feed_id, started_at=now, finished_at=now, source="http", url=result.url,
@@ -121,6 +121,10 @@ def record_store_failure(session: Session, feed_id: str, result: FetchResult, er
     ))
     polling.record_failure(session.get_one(Feed, feed_id), message, now, settings.poll)
     return FeedOutcome(feed_id, "error", message=message)
+
+
+def _store_failure_message(error: Exception) -> str:
+    return f"gagal menyimpan: {type(error).__name__}: {error}"[:1000]
 
 
 def record_results(engine: Engine, fetched: list[tuple[str, FetchResult]], settings: Settings) -> list[FeedOutcome]:
@@ -161,8 +165,8 @@ def _record_alone(engine: Engine, feed_id: str, result: FetchResult, settings: S
         with session_scope(engine) as session:
             return record_store_failure(session, feed_id, result, error, settings, raw_id)
     except Exception as second:  # noqa: BLE001 - the database itself is unreachable: report, never raise
-        message = f"gagal menyimpan: {type(error).__name__}: {error}"[:1000]
-        return FeedOutcome(feed_id, "error", message=f"{message}; pencatatan galat juga gagal: {type(second).__name__}")
+        message = f"{_store_failure_message(error)}; pencatatan galat juga gagal: {type(second).__name__}"
+        return FeedOutcome(feed_id, "error", message=message)
 
 
 def _apply_result(session: Session, feed: Feed, attempt: FetchAttempt, result: FetchResult, settings: Settings,
