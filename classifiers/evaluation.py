@@ -76,7 +76,17 @@ def held_out(folds: Sequence[Fold], taxonomy: Taxonomy, config: ModelConfig | No
                                "conflict_signal": report["conflict_signal"], "micro": report["micro"]}
     report = score_predictions(pooled_items, pooled_predictions, taxonomy)
     report["per_fold"] = per_fold
+    rounds = sorted({item.collection_round for item in pooled_items})
+    if len(rounds) > 1:  # the Kalteng set's collection rounds: how the pooled figure splits
+        report["per_round"] = {str(number): _round_report(pooled_items, pooled_predictions, number, taxonomy)
+                               for number in rounds}
     return report
+
+
+def _round_report(items: Sequence[LabeledItem], predictions, number: int, taxonomy: Taxonomy) -> dict:
+    chosen = [(item, p) for item, p in zip(items, predictions, strict=True) if item.collection_round == number]
+    return {"items": len(chosen), "conflict_signal": binary_report(
+        [_is_conflict(item.categories, taxonomy) for item, _ in chosen], [p.is_conflict for _, p in chosen])}
 
 
 def publisher_held_out(items: Sequence[LabeledItem], taxonomy: Taxonomy, config: ModelConfig | None = None,
@@ -161,11 +171,22 @@ SPLIT_TITLES = {
     "kalteng_time_split":
         f"Kalteng: pembagian waktu (latih s.d. {LAST_TRAIN_YEAR}, uji {LAST_TRAIN_YEAR + 1}-{LAST_TEST_YEAR})",
 }
+ROUND_NAMES = {"1": "pengumpulan pertama", "2": "berita rutin bertopik konflik, Desember 2026"}
 PLACE_TITLES = {
     "places_kalteng_test": "set Kalteng, bagian uji tempat (label tidak dibaca saat menulis aturan)",
     "places_kalteng_dev": "set Kalteng, bagian dev (aturan ditulis dari sini; optimistis)",
     "places_national": "set benih nasional (aturan ditulis dari sini; optimistis)",
 }
+
+
+def _round_lines(held: dict) -> list[str]:
+    lines = []
+    for number, values in held.get("per_round", {}).items():
+        signal = values["conflict_signal"]
+        lines.append(f"  - putaran pengumpulan {number} ({ROUND_NAMES.get(number, '-')}): presisi "
+                     f"{signal['precision']:.3f}, recall {signal['recall']:.3f}, F1 {signal['f1']:.3f} "
+                     f"(dukungan {signal['support']}; {values['items']} item)")
+    return lines
 
 
 def _split_markdown(title: str, held: dict) -> list[str]:
@@ -174,6 +195,7 @@ def _split_markdown(title: str, held: dict) -> list[str]:
         f"## {title}", "",
         f"- Sinyal konflik: presisi {signal['precision']:.3f}, recall {signal['recall']:.3f}, "
         f"F1 {signal['f1']:.3f} (dukungan {signal['support']}; {held['items']} item)",
+        *_round_lines(held),
         f"- F1 makro {held['macro_f1_support5']:.3f} atas kategori dengan dukungan >= {MIN_SUPPORT}; "
         f"F1 mikro {held['micro']['f1']:.3f}", "",
         "| kategori | presisi | recall | F1 | dukungan |", "|---|---|---|---|---|",

@@ -29,6 +29,7 @@ class LabeledItem:
     date: str = ""  # YYYY-MM-DD where known (Kalteng set), for the time split
     place_split: str = ""  # "dev" or "test" on Kalteng items: may place rules be written from its labels?
     kecamatan: tuple[str, ...] = ()
+    collection_round: int = 1  # Kalteng set: 1 = first collection, 2 = routine news on conflict topics (Dec 2026)
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -62,7 +63,7 @@ def _item(record: dict, origin: str, line: int, corpus: str) -> LabeledItem:
             synthetic=bool(record.get("synthetic", False)), split=str(record.get("split", "train")),
             url=url, corpus=corpus, date=str(record.get("date") or ""),
             place_split=str(record.get("place_split") or place_split_of(url)) if kalteng_set else "",
-            kecamatan=tuple(record.get("kecamatan", [])),
+            kecamatan=tuple(record.get("kecamatan", [])), collection_round=int(record.get("round", 1)),
         )
     except (KeyError, TypeError) as exc:
         raise LabelFileError(f"{origin} baris {line}: rekaman label tidak lengkap ({exc})") from exc
