@@ -269,8 +269,11 @@ async def fetch_cycle(
                 # parsing, sanitising and storing are CPU and database work: a worker thread keeps the event
                 # loop free, so the other feeds' requests go on (and meet their timeouts) meanwhile; what
                 # finished meanwhile is stored together next, in one transaction
-                for outcome in await asyncio.to_thread(record_results, engine, batch, settings):
-                    note_new_articles(engine, outcome.n_new)
+                stored = await asyncio.to_thread(record_results, engine, batch, settings)
+                if new_articles := sum(outcome.n_new for outcome in stored):
+                    # an ANALYZE, when one is due, runs in a worker thread too: fetching goes on meanwhile
+                    await asyncio.to_thread(note_new_articles, engine, new_articles)
+                for outcome in stored:
                     outcomes.append(outcome)
                     if on_done:
                         on_done(outcome)
