@@ -187,7 +187,7 @@ def alerts_show(alert_id: int):
 
 def _change(change, transaction=session_scope):
     """Run one change of an alert in its own transaction (`transaction(engine)`: a plain one, or event_change for a
-    merge or split); a refused change is printed and exits with status 1."""
+    change that moves events or recomputes levels); a refused change is printed and exits with status 1."""
     try:
         with transaction(_engine()) as session:
             return change(session)
@@ -200,7 +200,7 @@ def _change(change, transaction=session_scope):
 def alerts_status(alert_id: int, status: str, by: str = typer.Option(..., "--by", help="Nama petugas"),
                   note: str = typer.Option("", "--note", help="Catatan")):
     """Ubah status: baru, ditinjau, ditindaklanjuti, selesai, bukan_konflik, duplikat."""
-    _change(lambda session: set_status(session, alert_id, status, by, note))
+    _change(lambda session: set_status(session, alert_id, status, by, note), event_change)
     console.print(f"Peringatan #{alert_id} sekarang '{status}'.")
 
 
@@ -213,7 +213,7 @@ def alerts_correct(alert_id: int, categories: str = typer.Option(..., help="Kate
 
     split = lambda text: [part.strip() for part in text.split(",") if part.strip()]  # noqa: E731
     _change(lambda session: correct(session, alert_id, by, split(categories), split(kabupaten), load_taxonomy().codes,
-                                    note))
+                                    note), event_change)
     console.print(f"Label peringatan #{alert_id} dikoreksi.")
 
 

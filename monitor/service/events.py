@@ -35,7 +35,7 @@ from monitor.service import audit
 from monitor.service.alerts import recompute_levels_from
 from monitor.timezones import WIB
 
-STAGE_WAIT_SECONDS = 10.0  # how long a merge or split waits for a running stage pass before it is refused
+STAGE_WAIT_SECONDS = 10.0  # how long an analyst's change waits for a running stage pass before it is refused
 STAGE_BUSY = ("tahap deteksi dini sedang berjalan (mengklasifikasi berita dan memperbarui peringatan); "
               "tidak ada yang diubah, coba lagi sebentar lagi")
 _STAGE_LOCK_HELD = "waspada.alert_stage_lock"  # the session.info key event_change sets
@@ -43,7 +43,8 @@ _STAGE_LOCK_HELD = "waspada.alert_stage_lock"  # the session.info key event_chan
 
 @contextmanager
 def event_change(engine: Engine, wait_seconds: float = STAGE_WAIT_SECONDS) -> Iterator[Session]:
-    """The transaction of an analyst's merge or split, under the alert-stage lock (committed at the end).
+    """The transaction of an analyst's change that moves events or recomputes levels (merge, split, a status
+    change, a correction), under the alert-stage lock (committed at the end).
 
     Waits up to `wait_seconds` for a stage pass running in any process, then raises LifecycleError
     (STAGE_BUSY) without changing anything.

@@ -206,8 +206,8 @@ def detail(alert_id: int):
 
 
 def _change(alert_id: int, form_name: str, form, change, done: str, transaction=db):
-    """Run `change(session)` for a valid form in `transaction()` (a plain one, or the stage-locked one of a merge or
-    split); flash `done` and go back to the alert, or show the refusal."""
+    """Run `change(session)` for a valid form in `transaction()` (a plain one, or the stage-locked one of a change
+    that moves events or recomputes levels); flash `done` and go back to the alert, or show the refusal."""
     if form.validate():
         try:
             with transaction() as session:
@@ -230,7 +230,8 @@ def change_status(alert_id: int):
     return _change(alert_id, "status_form", form,
                    lambda s: alerts.set_status(s, alert_id, form.status.data, actor(), (form.note.data or "").strip(),
                                                client_address()),
-                   f"Status peringatan diubah menjadi '{STATUS_NAMES.get(form.status.data, form.status.data)}'.")
+                   f"Status peringatan diubah menjadi '{STATUS_NAMES.get(form.status.data, form.status.data)}'.",
+                   lambda: events.event_change(engine()))
 
 
 @bp.post("/peringatan/<id:alert_id>/tautan")
@@ -263,7 +264,8 @@ def correct(alert_id: int):
                    lambda s: alerts.correct(s, alert_id, actor(), list(form.categories.data or []),
                                             list(form.kabupaten.data or []), tuple(category_names()),
                                             (form.note.data or "").strip(), client_address()),
-                   "Kategori dan wilayah dikoreksi; disimpan sebagai label untuk pelatihan ulang.")
+                   "Kategori dan wilayah dikoreksi; disimpan sebagai label untuk pelatihan ulang.",
+                   lambda: events.event_change(engine()))
 
 
 @bp.post("/peringatan/<id:alert_id>/gabung")

@@ -217,6 +217,35 @@ def test_a_merge_waits_for_the_stage_lock_of_another_process_and_is_refused_whil
     assert detail(engine, first.id).history[-1].at >= releasing_at  # merged only once the holder let go
 
 
+def test_a_status_change_waits_for_the_stage_lock_like_a_merge(engine, db_url, tmp_path):
+    """A status change recomputes levels, so it waits for a stage pass another process runs, then goes through."""
+    site, outlet, title, text = BLOCKADE[0]
+    publish(engine, tmp_path, site, outlet, "blokade", title, text, at(DAY, 8))
+    stage_pass(engine)
+    [alert] = alerts(engine)
+    start = tmp_path / "start"
+    holder = subprocess.Popen([sys.executable, "-m", "tests.monitor.worker_process", "hold-stage", db_url, str(start)],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        start.touch()
+        assert json.loads(holder.stdout.readline() or "{}") == {"held": True}, holder.stderr.read()
+        let_go = threading.Timer(1.0, Path(f"{start}.release").touch)
+        let_go.start()
+        env = {"WASPADA_DATABASE_URL": db_url, "COLUMNS": "200"}
+        changed = runner.invoke(app, ["alerts", "status", str(alert.id), "bukan_konflik", "--by", "analis.kotim"],
+                                env=env)
+        let_go.join()
+        out, err = holder.communicate(timeout=60)
+    finally:
+        Path(f"{start}.release").touch()
+        holder.wait(timeout=60)
+    assert holder.returncode == 0, err
+    assert changed.exit_code == 0, changed.output
+    releasing_at = datetime.fromtimestamp(json.loads(out.strip().splitlines()[-1])["releasing_at"], UTC)
+    last = detail(engine, alert.id).history[-1]
+    assert last.at >= releasing_at  # changed only once the holder let go
+
+
 def test_an_analysts_correction_survives_later_stage_runs(engine, tmp_path):
     site, outlet, title, text = BLOCKADE[0]
     publish(engine, tmp_path, site, outlet, "blokade", title, text, at(DAY, 8))
