@@ -771,6 +771,18 @@ def test_the_provincial_capital_named_only_as_the_seat_of_the_polda_is_not_tagge
     assert tags.kabupaten == ("62.71",)
 
 
+def test_the_capital_as_seat_of_a_provincial_agency_or_where_a_statement_was_received_is_not_tagged(tagger):
+    tags = about(tagger, "Disbun Kalteng: harga TBS berangsur naik",
+                 "Palangka Raya (ANTARA) - Dinas Perkebunan Kalimantan Tengah menyatakan harga TBS naik, "
+                 "dalam keterangan yang diterima di Palangka Raya, Senin.")
+    assert tags.kabupaten == () and tags.kalteng
+    # an agency acting at a place in the capital still tags it
+    tags = about(tagger, "DLH Kalteng periksa limbah pabrik",
+                 "PALANGKA RAYA - DLH Kalteng memeriksa limbah sebuah pabrik di Kecamatan Sabangau, "
+                 "Kota Palangka Raya.")
+    assert tags.kabupaten == ("62.71",)
+
+
 def test_a_dateline_without_spaces_around_the_dash(tagger):
     tags = about(tagger, "DAD mediasi konflik warga dan perusahaan",
                  "SUKAMARA, KALTENGPOS.CO– Konflik antara masyarakat dan perusahaan sawit menjadi sorotan.")
