@@ -31,6 +31,11 @@ class Candidate:
     description: str
     changes: dict = field(default_factory=dict)
 
+    @property
+    def savable(self) -> bool:
+        """Whether the trusted model file can hold it (boosted trees on top cannot: CategoryModel.to_state)."""
+        return self.changes.get("stack", "none") == "none"
+
     def config(self, base: ModelConfig) -> ModelConfig:
         plain = replace(base, estimator="logreg", char_ngram_max=0, stack="none")
         return replace(plain, **self.changes)
@@ -77,8 +82,11 @@ def compare_models(items: Sequence[LabeledItem], taxonomy: Taxonomy, base: Model
         rows.append({"name": candidate.name, "description": candidate.description, "changes": candidate.changes,
                      "splits": figures, "score": round(score, 4)})
     chosen = choose([row["score"] for row in rows])
+    # the rule applied to the candidates a model file can hold: what `waspada train` can ship
+    savable = [row for row, candidate in zip(rows, candidates, strict=True) if candidate.savable]
+    shippable = savable[choose([row["score"] for row in savable])]["name"] if savable else None
     return {"folds_per_split": COMPARE_FOLDS, "margin": MARGIN, "candidates": rows, "chosen": rows[chosen]["name"],
-            "best": max(rows, key=lambda row: row["score"])["name"]}
+            "best": max(rows, key=lambda row: row["score"])["name"], "shippable": shippable}
 
 
 def comparison_markdown(comparison: dict) -> list[str]:
@@ -92,4 +100,7 @@ def comparison_markdown(comparison: dict) -> list[str]:
         lines.append(f"| {row['name']} ({row['description']}) | " + " | ".join(cells) + f" | {row['score']:.3f} |")
     lines += ["", f"Terbaik: {comparison['best']}. Dipilih (paling sederhana dalam "
                   f"{comparison['margin'] * 100:.0f} poin dari yang terbaik): {comparison['chosen']}."]
+    if comparison.get("shippable") not in (None, comparison["chosen"]):
+        lines.append("Yang dipilih tidak dapat disimpan dalam berkas model tepercaya; aturan yang sama atas model "
+                     f"yang dapat disimpan memilih: {comparison['shippable']}.")
     return lines

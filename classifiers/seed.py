@@ -29,7 +29,8 @@ class LabeledItem:
     date: str = ""  # YYYY-MM-DD where known (Kalteng set), for the time split
     place_split: str = ""  # "dev" or "test" on Kalteng items: may place rules be written from its labels?
     kecamatan: tuple[str, ...] = ()
-    collection_round: int = 1  # Kalteng set: 1 = first collection, 2 = routine news on conflict topics (Dec 2026)
+    # Kalteng set: 1 = first collection, 2 = routine news on conflict topics, 3 = SARA and environment (Dec 2026)
+    collection_round: int = 1
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
