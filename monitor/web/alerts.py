@@ -205,6 +205,11 @@ def detail(alert_id: int):
     return _detail_page(alert_id)
 
 
+def _stage_locked():
+    """The transaction of a change that moves events or recomputes levels, under the alert-stage lock."""
+    return events.event_change(engine())
+
+
 def _change(alert_id: int, form_name: str, form, change, done: str, transaction=db):
     """Run `change(session)` for a valid form in `transaction()` (a plain one, or the stage-locked one of a change
     that moves events or recomputes levels); flash `done` and go back to the alert, or show the refusal."""
@@ -231,7 +236,7 @@ def change_status(alert_id: int):
                    lambda s: alerts.set_status(s, alert_id, form.status.data, actor(), (form.note.data or "").strip(),
                                                client_address()),
                    f"Status peringatan diubah menjadi '{STATUS_NAMES.get(form.status.data, form.status.data)}'.",
-                   lambda: events.event_change(engine()))
+                   _stage_locked)
 
 
 @bp.post("/peringatan/<id:alert_id>/tautan")
@@ -265,7 +270,7 @@ def correct(alert_id: int):
                                             list(form.kabupaten.data or []), tuple(category_names()),
                                             (form.note.data or "").strip(), client_address()),
                    "Kategori dan wilayah dikoreksi; disimpan sebagai label untuk pelatihan ulang.",
-                   lambda: events.event_change(engine()))
+                   _stage_locked)
 
 
 @bp.post("/peringatan/<id:alert_id>/gabung")
@@ -277,7 +282,7 @@ def merge(alert_id: int):
                    lambda s: events.merge_alerts(s, alert_id, required(form.other.data), actor(),
                                                  (form.note.data or "").strip(), client_address()),
                    f"Peringatan #{form.other.data} digabung ke peringatan ini.",
-                   lambda: events.event_change(engine()))
+                   _stage_locked)
 
 
 @bp.post("/peringatan/<id:alert_id>/pisah")
@@ -293,4 +298,4 @@ def split(alert_id: int):
                    lambda s: events.split_report(s, alert_id, form.article.data, actor(),
                                                  (form.note.data or "").strip(), client_address()),
                    f"Berita #{form.article.data} dipisahkan menjadi peristiwa sendiri.",
-                   lambda: events.event_change(engine()))
+                   _stage_locked)

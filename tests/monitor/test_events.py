@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -180,6 +182,34 @@ def test_merge_and_split_from_the_cli_with_refusals(engine, db_url, tmp_path, mo
     assert actions == ["alert.merge", "alert.split"]
 
 
+@contextmanager
+def _stage_held_elsewhere(db_url: str, start: Path) -> Iterator[dict]:
+    """Another process holds the alert-stage lock until `<start>.release` exists; the yielded dict gets the
+    moment it let go ("releasing_at") once the block ends."""
+    holder = subprocess.Popen([sys.executable, "-m", "tests.monitor.worker_process", "hold-stage", db_url, str(start)],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    released: dict = {}
+    try:
+        start.touch()
+        assert json.loads(holder.stdout.readline() or "{}") == {"held": True}, holder.stderr.read()
+        yield released
+        out, err = holder.communicate(timeout=60)
+    finally:
+        Path(f"{start}.release").touch()
+        holder.wait(timeout=60)
+    assert holder.returncode == 0, err
+    released["releasing_at"] = datetime.fromtimestamp(json.loads(out.strip().splitlines()[-1])["releasing_at"], UTC)
+
+
+def _invoke_until_released(db_url: str, start: Path, args: list[str]):
+    """Run a CLI command that waits for the held lock; the holder lets go after one second."""
+    let_go = threading.Timer(1.0, Path(f"{start}.release").touch)
+    let_go.start()
+    result = runner.invoke(app, args, env={"WASPADA_DATABASE_URL": db_url, "COLUMNS": "200"})
+    let_go.join()
+    return result
+
+
 def test_a_merge_waits_for_the_stage_lock_of_another_process_and_is_refused_while_it_is_held(engine, db_url, tmp_path,
                                                                                           monkeypatch):
     """Merge and split take the alert-stage lock a stage pass holds: while another process holds it a merge is
@@ -191,30 +221,16 @@ def test_a_merge_waits_for_the_stage_lock_of_another_process_and_is_refused_whil
     stage_pass(engine)
     first, second = alerts(engine)
     start = tmp_path / "start"
-    holder = subprocess.Popen([sys.executable, "-m", "tests.monitor.worker_process", "hold-stage", db_url, str(start)],
-                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        start.touch()
-        assert json.loads(holder.stdout.readline() or "{}") == {"held": True}, holder.stderr.read()
+    with _stage_held_elsewhere(db_url, start) as released:
         with pytest.raises(LifecycleError) as refused, event_change(engine, wait_seconds=0.3) as session:
             merge_alerts(session, first.id, second.id, "analis.kotim")
         assert str(refused.value) == STAGE_BUSY and "tahap deteksi dini sedang berjalan" in STAGE_BUSY
         assert len(alerts(engine)) == 2
-        let_go = threading.Timer(1.0, Path(f"{start}.release").touch)
-        let_go.start()
-        env = {"WASPADA_DATABASE_URL": db_url, "COLUMNS": "200"}
-        merged = runner.invoke(app, ["alerts", "merge", str(first.id), str(second.id), "--by", "analis.kotim"],
-                               env=env)
-        let_go.join()
-        out, err = holder.communicate(timeout=60)
-    finally:
-        Path(f"{start}.release").touch()
-        holder.wait(timeout=60)
-    assert holder.returncode == 0, err
+        merged = _invoke_until_released(db_url, start, ["alerts", "merge", str(first.id), str(second.id),
+                                                        "--by", "analis.kotim"])
     assert merged.exit_code == 0, merged.output
-    releasing_at = datetime.fromtimestamp(json.loads(out.strip().splitlines()[-1])["releasing_at"], UTC)
     assert [a.id for a in alerts(engine)] == [first.id]
-    assert detail(engine, first.id).history[-1].at >= releasing_at  # merged only once the holder let go
+    assert detail(engine, first.id).history[-1].at >= released["releasing_at"]  # merged only once the holder let go
 
 
 def test_a_status_change_waits_for_the_stage_lock_like_a_merge(engine, db_url, tmp_path):
@@ -224,26 +240,12 @@ def test_a_status_change_waits_for_the_stage_lock_like_a_merge(engine, db_url, t
     stage_pass(engine)
     [alert] = alerts(engine)
     start = tmp_path / "start"
-    holder = subprocess.Popen([sys.executable, "-m", "tests.monitor.worker_process", "hold-stage", db_url, str(start)],
-                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        start.touch()
-        assert json.loads(holder.stdout.readline() or "{}") == {"held": True}, holder.stderr.read()
-        let_go = threading.Timer(1.0, Path(f"{start}.release").touch)
-        let_go.start()
-        env = {"WASPADA_DATABASE_URL": db_url, "COLUMNS": "200"}
-        changed = runner.invoke(app, ["alerts", "status", str(alert.id), "bukan_konflik", "--by", "analis.kotim"],
-                                env=env)
-        let_go.join()
-        out, err = holder.communicate(timeout=60)
-    finally:
-        Path(f"{start}.release").touch()
-        holder.wait(timeout=60)
-    assert holder.returncode == 0, err
+    with _stage_held_elsewhere(db_url, start) as released:
+        changed = _invoke_until_released(db_url, start, ["alerts", "status", str(alert.id), "bukan_konflik",
+                                                         "--by", "analis.kotim"])
     assert changed.exit_code == 0, changed.output
-    releasing_at = datetime.fromtimestamp(json.loads(out.strip().splitlines()[-1])["releasing_at"], UTC)
     last = detail(engine, alert.id).history[-1]
-    assert last.at >= releasing_at  # changed only once the holder let go
+    assert last.at >= released["releasing_at"]  # changed only once the holder let go
 
 
 def test_an_analysts_correction_survives_later_stage_runs(engine, tmp_path):
