@@ -9,7 +9,8 @@ beat either view alone.
 
 Options compared by `waspada evaluate` (classifiers.comparison): character n-grams of the document's
 opening next to the word features, a linear SVM instead of logistic regression, and gradient boosting
-on top (one booster per label reads every label's calibrated probability, so labels inform each other).
+on top (one booster per label reads every label's calibrated probability, so labels inform each other;
+the boosters are kept as plain arrays, classifiers.boosted_trees).
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_limits
 
+from classifiers.boosted_trees import BoostedTrees
 from classifiers.text import analyze, normalize
 
 CONFLICT = "conflict"
@@ -102,7 +104,7 @@ class CategoryModel:
         self.config = config or ModelConfig()
         self.vectorizer: TfidfVectorizer | None = None
         self.char_vectorizer: TfidfVectorizer | None = None
-        self.stackers: list[HistGradientBoostingClassifier | None] = []
+        self.boosters: BoostedTrees | None = None  # gradient boosting on top, when configured
         self.weights: np.ndarray | None = None  # (n_features, n_outputs): one column per label + conflict
         self.bias: np.ndarray | None = None
         self.calibration: np.ndarray | None = None  # (n_outputs, 2): Platt slope and intercept
@@ -181,7 +183,7 @@ class CategoryModel:
             self.bias[j] = final.intercept_[0]
             self.calibration[j] = (slope, intercept)
         if cfg.stack == "gboost":
-            out_of_fold = self._fit_stackers(out_of_fold, y)
+            out_of_fold = self._fit_boosters(out_of_fold, y)
         for j, code in enumerate(self.codes):
             self.thresholds[code] = _best_threshold(y[:, j], out_of_fold[:, j], cfg.precision_beta, cfg.min_threshold)
         self.thresholds[CONFLICT] = _best_threshold(
@@ -190,20 +192,20 @@ class CategoryModel:
         return self
 
     @threadpool_limits.wrap(limits=1, user_api="openmp")  # one core: OpenMP threads on a busy machine spin for minutes
-    def _fit_stackers(self, calibrated: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def _fit_boosters(self, calibrated: np.ndarray, y: np.ndarray) -> np.ndarray:
         """One booster per label over every label's out-of-fold probability; returns the boosters' own
         out-of-fold probabilities (for the thresholds). Labels with too few examples keep the linear model."""
         stacked = calibrated.copy()
-        self.stackers = []
+        fitted = []
         for j in range(y.shape[1]):
             positives = int(y[:, j].sum())
             if min(positives, len(y) - positives) < self.config.folds:
-                self.stackers.append(None)
                 continue
             splitter = StratifiedKFold(n_splits=self.config.folds, shuffle=True, random_state=self.config.seed)
             stacked[:, j] = cross_val_predict(self._new_stacker(), calibrated, y[:, j], cv=splitter,
                                               method="predict_proba")[:, 1]
-            self.stackers.append(self._new_stacker().fit(calibrated, y[:, j]))
+            fitted.append((j, self._new_stacker().fit(calibrated, y[:, j])))
+        self.boosters = BoostedTrees.from_fitted(fitted) if fitted else None
         return stacked
 
     def _conflict_score(self, probabilities: np.ndarray) -> np.ndarray:
@@ -240,12 +242,8 @@ class CategoryModel:
         decisions = np.asarray(X @ self.weights) + self.bias
         calibration = _trained(self.calibration)
         probabilities = _sigmoid(decisions * calibration[:, 0] + calibration[:, 1])
-        if self.stackers:
-            calibrated = probabilities.copy()
-            with threadpool_limits(limits=1, user_api="openmp"):
-                for j, stacker in enumerate(self.stackers):
-                    if stacker is not None:
-                        probabilities[:, j] = stacker.predict_proba(calibrated)[:, 1]
+        if self.boosters is not None:
+            probabilities[:, self.boosters.columns] = self.boosters.predict_proba(probabilities)
         probabilities[:, -1] = self._conflict_score(probabilities)
         return probabilities
 
@@ -282,11 +280,8 @@ class CategoryModel:
         """Plain state for a skops artifact: numpy arrays, lists, dicts and scalars only.
 
         The vocabulary is stored as an array of terms in column order, not as the vectorizer object:
-        smaller on disk, and the file needs no scikit-learn class to be trusted. Gradient boosting on
-        top is compared in evaluations only: its trees would need scikit-learn classes in the file.
+        smaller on disk, and the file needs no scikit-learn class to be trusted; so are the boosters' trees.
         """
-        if self.stackers:
-            raise ValueError("a model with gradient boosting on top is for evaluation only and is not saved")
         vectorizer = _trained(self.vectorizer)
         state = {
             "codes": self.codes, "conflict_codes": self.conflict_codes, "config": asdict(self.config),
@@ -297,6 +292,8 @@ class CategoryModel:
         if self.char_vectorizer is not None:
             state["char_terms"] = self.char_vectorizer.get_feature_names_out().astype(str)
             state["char_idf"] = self.char_vectorizer.idf_.astype(np.float32)
+        if self.boosters is not None:
+            state["boosters"] = self.boosters.to_state()
         return state
 
     @classmethod
@@ -311,4 +308,6 @@ class CategoryModel:
             model.char_vectorizer.idf_ = np.asarray(state["char_idf"], dtype=np.float64)
         model.weights, model.bias = np.asarray(state["weights"], dtype=np.float64), state["bias"]
         model.calibration, model.thresholds = state["calibration"], dict(state["thresholds"])
+        if "boosters" in state:
+            model.boosters = BoostedTrees.from_state(state["boosters"])
         return model

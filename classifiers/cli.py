@@ -14,8 +14,8 @@ from classifiers.seed import KALTENG_FILE
 
 # scikit-learn, skops and the model load only inside the commands, so other `waspada` commands start fast
 BATCH = 1000
-DEFAULT_VARIANT = "lr-kata"  # the simplest compared model (classifiers.comparison.CANDIDATES)
-VARIANT_HELP = "Varian model dari perbandingan `waspada evaluate` (bawaan: lr-kata)"
+DEFAULT_VARIANT = "lr-kata-gboost"  # classifiers.comparison.SHIPPED (not imported: scikit-learn loads lazily)
+VARIANT_HELP = f"Varian model dari perbandingan `waspada evaluate` (bawaan: {DEFAULT_VARIANT}, yang dipilih)"
 KALTENG_HELP = "Set berlabel Kalteng (JSONL; bawaan: classifiers/data/kalteng/kalteng.jsonl bila ada)"
 
 
@@ -151,7 +151,7 @@ def register(app: typer.Typer) -> None:
 
         taxonomy = load_taxonomy()
         items = _labeled_items(labels, kalteng)
-        config = _variant_config(variant, no_stem, savable=True)
+        config = _variant_config(variant, no_stem)
         holdout = [item for item in items if item.split == "holdout" and not item.synthetic]
 
         def measure(model) -> dict:
@@ -195,8 +195,8 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"Laporan: {md_path} dan {json_path}")
 
 
-def _variant_config(name: str, no_stem: bool, savable: bool = False):
-    """The configuration of a compared model variant; exits with a message on an unknown or unsavable one."""
+def _variant_config(name: str, no_stem: bool):
+    """The configuration of a compared model variant; exits with a message on an unknown one."""
     from classifiers.categories import ModelConfig
     from classifiers.comparison import CANDIDATES
 
@@ -205,11 +205,7 @@ def _variant_config(name: str, no_stem: bool, savable: bool = False):
         typer.echo(f"galat: varian '{name}' tidak dikenal; pilih salah satu: {', '.join(c.name for c in CANDIDATES)}",
                    err=True)
         raise typer.Exit(2)
-    config = candidate.config(ModelConfig(stem=not no_stem))
-    if savable and config.stack != "none":
-        typer.echo(f"galat: varian '{name}' hanya untuk evaluasi dan tidak dapat disimpan sebagai model", err=True)
-        raise typer.Exit(2)
-    return config
+    return candidate.config(ModelConfig(stem=not no_stem))
 
 
 def _labeled_items(label_files: list[Path], kalteng: Path | None = None):

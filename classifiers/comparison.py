@@ -5,8 +5,6 @@ outlets held out (each capped at COMPARE_FOLDS folds to keep `waspada evaluate` 
 and the Kalteng time split. A candidate's score is the mean, over the splits that have items, of
 the conflict-signal F1 and the macro F1 (categories with support >= 5) averaged. The choice is made
 on these held-out figures, so they flatter the chosen candidate a little; it is one of four.
-Gradient boosting on top is evaluated only (see CategoryModel.to_state): were it chosen, the shipped
-model would need its trees in the artifact first.
 """
 from __future__ import annotations
 
@@ -21,6 +19,7 @@ from classifiers.taxonomy import Taxonomy
 
 COMPARE_FOLDS = 3
 MARGIN = 0.01  # one point of F1
+SHIPPED = "lr-kata-gboost"  # the comparison's choice on the current data (models/default/evaluation.md)
 
 
 @dataclass(frozen=True)
@@ -30,11 +29,6 @@ class Candidate:
     name: str
     description: str
     changes: dict = field(default_factory=dict)
-
-    @property
-    def savable(self) -> bool:
-        """Whether the trusted model file can hold it (boosted trees on top cannot: CategoryModel.to_state)."""
-        return self.changes.get("stack", "none") == "none"
 
     def config(self, base: ModelConfig) -> ModelConfig:
         plain = replace(base, estimator="logreg", char_ngram_max=0, stack="none")
@@ -51,6 +45,11 @@ CANDIDATES = (
     Candidate("lr-kata-gboost", "regresi logistik, lalu gradient boosting atas peluang semua kategori",
               {"stack": "gboost"}),
 )
+
+
+def shipped_config(stem: bool = True) -> ModelConfig:
+    """The configuration of the shipped variant: what `waspada train` and analysts' retraining fit."""
+    return next(c for c in CANDIDATES if c.name == SHIPPED).config(ModelConfig(stem=stem))
 
 
 def choose(scores: Sequence[float], margin: float = MARGIN) -> int:
@@ -82,11 +81,8 @@ def compare_models(items: Sequence[LabeledItem], taxonomy: Taxonomy, base: Model
         rows.append({"name": candidate.name, "description": candidate.description, "changes": candidate.changes,
                      "splits": figures, "score": round(score, 4)})
     chosen = choose([row["score"] for row in rows])
-    # the rule applied to the candidates a model file can hold: what `waspada train` can ship
-    savable = [row for row, candidate in zip(rows, candidates, strict=True) if candidate.savable]
-    shippable = savable[choose([row["score"] for row in savable])]["name"] if savable else None
     return {"folds_per_split": COMPARE_FOLDS, "margin": MARGIN, "candidates": rows, "chosen": rows[chosen]["name"],
-            "best": max(rows, key=lambda row: row["score"])["name"], "shippable": shippable}
+            "best": max(rows, key=lambda row: row["score"])["name"]}
 
 
 def comparison_markdown(comparison: dict) -> list[str]:
@@ -100,7 +96,4 @@ def comparison_markdown(comparison: dict) -> list[str]:
         lines.append(f"| {row['name']} ({row['description']}) | " + " | ".join(cells) + f" | {row['score']:.3f} |")
     lines += ["", f"Terbaik: {comparison['best']}. Dipilih (paling sederhana dalam "
                   f"{comparison['margin'] * 100:.0f} poin dari yang terbaik): {comparison['chosen']}."]
-    if comparison.get("shippable") not in (None, comparison["chosen"]):
-        lines.append("Yang dipilih tidak dapat disimpan dalam berkas model tepercaya; aturan yang sama atas model "
-                     f"yang dapat disimpan memilih: {comparison['shippable']}.")
     return lines

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from classifiers.artifacts import load_model
+from classifiers.comparison import shipped_config
 from classifiers.seed import LabeledItem, load_kalteng, load_seed, read_labels
 from classifiers.taxonomy import load_taxonomy
 from classifiers.training import merge_labels, new_version, train_and_save, training_items
@@ -94,7 +95,7 @@ def train_candidate(engine: Engine, settings: TrainingSettings, actor: str, max_
     version = _unique_version(engine, root)
     progress(15, f"Melatih {version} pada {len(items)} item")
     folder, card = train_and_save(
-        items, taxonomy, root, version=version,
+        items, taxonomy, root, config=shipped_config(), version=version,
         sources=["classifiers/data/seed", f"label analis ({len(labels.train)} item; {len(labels.newest)} "
                                           "terbaru ditahan untuk evaluasi)"],
         measure=lambda model: {"frozen_set": measure(model, frozen, taxonomy)})

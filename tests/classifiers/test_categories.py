@@ -52,10 +52,14 @@ def test_variants_learn_and_survive_a_round_trip_through_the_trusted_artifact(tm
         assert any(term.startswith("~") for term, _ in explained.explanation["unjuk_rasa"])  # character n-grams count
 
 
-def test_gradient_boosting_on_top_predicts_but_is_never_saved(tmp_path, small_items, taxonomy):
+def test_gradient_boosting_on_top_predicts_and_survives_a_round_trip_through_the_trusted_artifact(
+        tmp_path, small_items, taxonomy):
     model = fit_model(small_items, taxonomy, ModelConfig(folds=3, stack="gboost"))
-    assert any(stacker is not None for stacker in model.stackers)
-    probabilities = model.predict_proba(["Dua kelompok pemuda bentrok, satu tewas", "Resep kue lapis legit"])
+    assert model.boosters is not None and len(model.boosters.columns) > 1
+    texts = ["Dua kelompok pemuda bentrok, satu tewas", "Resep kue lapis legit"]
+    probabilities = model.predict_proba(texts)
     assert np.all((probabilities >= 0) & (probabilities <= 1)) and probabilities[0, -1] > probabilities[1, -1]
-    with pytest.raises(ValueError, match="evaluation only"):
-        save_model(model, tmp_path / "m", {"version": "m"})
+    save_model(model, tmp_path / "m", {"version": "m"})
+    loaded = load_model(tmp_path / "m").model
+    assert loaded.config.stack == "gboost" and loaded.boosters is not None
+    assert np.allclose(loaded.predict_proba(texts), probabilities, atol=1e-5)

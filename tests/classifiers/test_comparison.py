@@ -2,7 +2,7 @@
 import pytest
 
 from classifiers.categories import ModelConfig
-from classifiers.comparison import CANDIDATES, choose, compare_models, comparison_markdown
+from classifiers.comparison import CANDIDATES, choose, compare_models
 
 
 @pytest.mark.parametrize("scores, chosen", [
@@ -34,13 +34,3 @@ def test_comparison_scores_each_candidate_on_held_out_publishers_and_applies_the
         assert 0.3 < figures["conflict_f1"] <= 1 and row["score"] == round((figures["conflict_f1"] + figures["macro_f1_support5"]) / 2, 4)
     scores = [row["score"] for row in result["candidates"]]
     assert result["chosen"] == result["candidates"][choose(scores)]["name"]
-    assert result["shippable"] == result["chosen"]  # both candidates can be saved
-
-
-def test_the_shippable_choice_applies_the_rule_to_the_candidates_a_model_file_can_hold():
-    comparison = {"folds_per_split": 3, "margin": 0.01, "chosen": "lr-kata-gboost", "best": "lr-kata-gboost",
-                  "shippable": "svm-kata",
-                  "candidates": [{"name": "svm-kata", "description": "d", "score": 0.797,
-                                  "splits": {"s": {"conflict_f1": 0.8, "macro_f1_support5": 0.7}}}]}
-    assert comparison_markdown(comparison)[-1].endswith("dapat disimpan memilih: svm-kata.")
-    assert [c.savable for c in CANDIDATES] == [True, True, True, False]

@@ -1,9 +1,14 @@
 """The shipped default model: loads from a fresh clone, and meets the issue's quality bar on the
 committed held-out slice (seed items with split=holdout, never used to train the shipped model).
 The test session points WASPADA_MODEL_DIR at the pinned test model, so models/default is named here."""
+import json
+from dataclasses import asdict
+
 import pytest
 
 from classifiers.artifacts import load_model
+from classifiers.cli import DEFAULT_VARIANT
+from classifiers.comparison import SHIPPED, shipped_config
 from classifiers.evaluation import evaluate_model, place_report
 from classifiers.paths import MODELS_ROOT
 from classifiers.places import PlaceTagger
@@ -44,3 +49,9 @@ def test_place_tagger_kabupaten_f1_on_every_real_labeled_item(seed_items):
     report = place_report(seed_items, PlaceTagger.default())
     assert report["kabupaten"]["support"] >= 40
     assert report["kabupaten"]["f1"] >= KABUPATEN_F1, report["errors"]
+
+
+def test_shipped_model_is_the_variant_the_comparison_chose(shipped):
+    chosen = json.loads((MODELS_ROOT / "default" / "evaluation.json").read_text())["comparison"]["chosen"]
+    assert chosen == SHIPPED == DEFAULT_VARIANT  # train, retrain and the comparison name one variant
+    assert shipped.card["config"] == asdict(shipped_config())
