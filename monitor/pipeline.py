@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from monitor.config import ParseSettings, PollSettings, Settings
 from monitor.db.models import Feed, FetchAttempt, RawDocument
-from monitor.db.session import session_scope
+from monitor.db.session import begin_writing, session_scope
 from monitor.db.statistics import note_new_articles
 from monitor.feeds import polling
 from monitor.feeds.fetch import AddressPolicy, Fetcher, FetchResult, is_public_address
@@ -138,6 +138,7 @@ def record_results(engine: Engine, fetched: list[tuple[str, FetchResult]], setti
     raw_ids = keep_bodies(engine, fetched)
     try:
         with session_scope(engine) as session:
+            begin_writing(session)  # one transaction for the batch, each document in a savepoint of it
             return [_record_in_savepoint(session, feed_id, result, settings, raw_id)
                     for (feed_id, result), raw_id in zip(fetched, raw_ids, strict=True)]
     except Exception:  # noqa: BLE001 - the batch's transaction failed: each document alone, as below

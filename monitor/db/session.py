@@ -97,6 +97,20 @@ def open_database(url: str, migrate: bool = True) -> Engine:
     return engine
 
 
+def begin_writing(session: Session) -> None:
+    """Open the session's transaction now, as a write transaction, so that savepoints inside it nest.
+
+    Call it before anything else in a session that stores a batch in savepoints. Python's sqlite3 module
+    (legacy transaction control, Python 3.11) opens a transaction only before a data-changing statement: a
+    SAVEPOINT issued first is then itself the outermost transaction, and its RELEASE commits, so every
+    savepoint of a batch would be a commit of its own (the batch is not atomic, and each commit writes its
+    pages again). BEGIN IMMEDIATE takes SQLite's write lock at once, waiting for another writer under
+    busy_timeout. PostgreSQL begins its transactions properly: nothing to do there.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session committed on success and rolled back on any error."""

@@ -7,6 +7,7 @@ hashed. A failing item is recorded and skipped, the others stored (see `store_do
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import cast
 
 import numpy as np
-from sqlalchemy import ColumnElement, String, Table, and_, any_, bindparam, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, String, Table, and_, any_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -81,14 +82,48 @@ def store_raw_document(session: Session, url: str, headers: dict, body: bytes, r
     return inserted if inserted is not None else session.execute(query).scalar_one()  # another process won
 
 
-def _among(session: Session, column: InstrumentedAttribute[str], values: list[str]) -> ColumnElement[bool]:
-    """`column IN values` as one parameter, so the statement is the same whatever the number of values (cached,
-    nothing to expand and parse per call): `= ANY(array)` on PostgreSQL, `IN (SELECT value FROM json_each(?))`
-    on SQLite (both search the column's index)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(String)))
-    listed = func.json_each(bindparam(None, json.dumps(values), type_=String)).table_valued("value")
+def _among(dialect_name: str, column: InstrumentedAttribute[str], name: str) -> ColumnElement[bool]:
+    """`column IN <list parameter name>` as one parameter, so the statement is the same whatever the number of
+    values (compiled once, nothing to expand per call): `= ANY(array)` on PostgreSQL, `IN (SELECT value FROM
+    json_each(?))` on SQLite (both search the column's index). Pass the values through `_listed`."""
+    if dialect_name == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(String)))
+    listed = func.json_each(bindparam(name, type_=String)).table_valued("value")
     return column.in_(select(listed.c.value))
+
+
+def _listed(dialect_name: str, values: Iterable[str]) -> list[str] | str:
+    """Values for an `_among` parameter: an array on PostgreSQL, a JSON list on SQLite."""
+    ordered = sorted(set(values))
+    return ordered if dialect_name == "postgresql" else json.dumps(ordered)
+
+
+@dataclass(frozen=True)
+class _Lookups:
+    """The document's lookup statements for one dialect, built once: building and keying a statement for
+    every document cost more than running it."""
+
+    identities: Select
+    content: Select
+    candidates: Select
+
+
+@functools.cache
+def _lookups(dialect_name: str) -> _Lookups:
+    same_outlet_feeds = select(Feed.id).where(Feed.outlet == bindparam("outlet"))
+    return _Lookups(
+        identities=select(Article.feed_id, Article.guid, Article.canonical_url).where(
+            or_(and_(Article.feed_id == bindparam("feed_id"), _among(dialect_name, Article.guid, "guids")),
+                _among(dialect_name, Article.canonical_url, "canonicals"))),
+        content=select(Article.content_hash).where(
+            _among(dialect_name, Article.content_hash, "hashes"), Article.feed_id.in_(same_outlet_feeds)),
+        # only the columns needed: whole rows would drag the raw entry JSON along for every candidate
+        candidates=select(ArticleBand.band_hash, Article.id, StoryCluster.id, Article.minhash,
+                          StoryCluster.first_seen_at, StoryCluster.last_seen_at)
+        .join(Article, Article.id == ArticleBand.article_id)
+        .join(StoryCluster, StoryCluster.id == Article.cluster_id)
+        .where(_among(dialect_name, ArticleBand.band_hash, "bands"), Article.minhash.is_not(None)),
+    )
 
 
 def known_identities(session: Session, feed: Feed, guids: Iterable[str],
@@ -97,10 +132,9 @@ def known_identities(session: Session, feed: Feed, guids: Iterable[str],
     guids, canonicals = set(guids), set(canonicals)
     known_guids: set[str] = set()
     known_urls: set[str] = set()
-    rows = session.execute(select(Article.feed_id, Article.guid, Article.canonical_url).where(
-        or_(and_(Article.feed_id == feed.id, _among(session, Article.guid, sorted(guids))),
-            _among(session, Article.canonical_url, sorted(canonicals)))
-    ))
+    dialect_name = session.get_bind().dialect.name
+    rows = session.execute(_lookups(dialect_name).identities, {
+        "feed_id": feed.id, "guids": _listed(dialect_name, guids), "canonicals": _listed(dialect_name, canonicals)})
     for feed_id, guid, canonical in rows:
         if feed_id == feed.id and guid in guids:
             known_guids.add(guid)
@@ -111,9 +145,9 @@ def known_identities(session: Session, feed: Feed, guids: Iterable[str],
 
 def known_content(session: Session, feed: Feed, hashes: Iterable[str]) -> set[str]:
     """Of these content hashes, those of items stored from this outlet (under another GUID or URL)."""
-    same_outlet_feeds = select(Feed.id).where(Feed.outlet == feed.outlet)
-    return set(session.scalars(select(Article.content_hash).where(
-        _among(session, Article.content_hash, sorted(set(hashes))), Article.feed_id.in_(same_outlet_feeds))))
+    dialect_name = session.get_bind().dialect.name
+    return set(session.scalars(_lookups(dialect_name).content,
+                               {"outlet": feed.outlet, "hashes": _listed(dialect_name, hashes)}))
 
 
 def cluster_candidates(session: Session, band_hashes: Iterable[str]
@@ -127,14 +161,8 @@ def cluster_candidates(session: Session, band_hashes: Iterable[str]
     by_band: dict[str, list[int]] = {}
     articles: dict[int, tuple[ClusterState, np.ndarray]] = {}
     clusters: dict[int, ClusterState] = {}
-    # only the columns needed: whole rows would drag the raw entry JSON along for every candidate
-    rows = session.execute(
-        select(ArticleBand.band_hash, Article.id, StoryCluster.id, Article.minhash,
-               StoryCluster.first_seen_at, StoryCluster.last_seen_at)
-        .join(Article, Article.id == ArticleBand.article_id)
-        .join(StoryCluster, StoryCluster.id == Article.cluster_id)
-        .where(_among(session, ArticleBand.band_hash, sorted(set(band_hashes))), Article.minhash.is_not(None))
-    )
+    dialect_name = session.get_bind().dialect.name
+    rows = session.execute(_lookups(dialect_name).candidates, {"bands": _listed(dialect_name, band_hashes)})
     for band_hash, article_id, cluster_id, minhash, first_seen, last_seen in rows:
         by_band.setdefault(band_hash, []).append(article_id)
         cluster = clusters.setdefault(cluster_id, ClusterState(first_seen, last_seen, cluster_id))

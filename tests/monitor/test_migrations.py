@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select, text
 
 from monitor.db.models import Base, ConflictEvent, Feed
-from monitor.db.session import alembic_config, downgrade, make_engine, session_scope, upgrade
+from monitor.db.session import alembic_config, begin_writing, downgrade, make_engine, session_scope, upgrade
 
 TABLES = {"feeds", "fetch_attempts", "raw_documents", "story_clusters", "articles", "article_bands"}
 
@@ -87,6 +87,24 @@ def test_sqlite_pragmas(tmp_path):
         assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
         assert connection.execute(text("PRAGMA temp_store")).scalar() == 2  # MEMORY
     engine.dispose()
+
+
+def test_a_savepoint_inside_a_write_transaction_is_committed_only_with_it(bare_engine):
+    """SQLite's driver would otherwise make a leading SAVEPOINT the transaction, and its RELEASE a commit."""
+    with bare_engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE batch_rows (n INTEGER)")
+
+    def visible_elsewhere() -> int:
+        with bare_engine.connect() as other:
+            return other.execute(text("SELECT count(*) FROM batch_rows")).scalar_one()
+
+    with session_scope(bare_engine) as session:
+        begin_writing(session)
+        for n in range(2):
+            with session.begin_nested():
+                session.execute(text("INSERT INTO batch_rows VALUES (:n)"), {"n": n})
+        assert visible_elsewhere() == 0
+    assert visible_elsewhere() == 2
 
 
 def test_0004_marks_classified_stories_once_and_keeps_every_row_both_ways(bare_engine):
