@@ -152,7 +152,9 @@ def full_report(items: Sequence[LabeledItem], taxonomy: Taxonomy, config: ModelC
         report["places_kalteng_dev"] = place_report([i for i in kalteng if i.place_split == "dev"], tagger)
     report["places_national"] = place_report([item for item in items if item.corpus == NATIONAL], tagger)
     if compare:
-        report["comparison"] = compare_models(items, taxonomy, config)
+        splits = ("national_publisher_held_out", "kalteng_outlet_held_out", "kalteng_time_split")
+        report["comparison"] = compare_models(items, taxonomy, config,
+                                              measured={name: report[name] for name in splits if name in report})
     report["targets"] = targets(report)
     report["seconds"] = round(time.perf_counter() - started, 1)
     report["cpu_seconds"] = round(time.process_time() - cpu_started, 1)

@@ -34,3 +34,13 @@ def test_comparison_scores_each_candidate_on_held_out_publishers_and_applies_the
         assert 0.3 < figures["conflict_f1"] <= 1 and row["score"] == round((figures["conflict_f1"] + figures["macro_f1_support5"]) / 2, 4)
     scores = [row["score"] for row in result["candidates"]]
     assert result["chosen"] == result["candidates"][choose(scores)]["name"]
+
+
+def test_the_configured_variant_reuses_the_figures_the_report_measured_on_the_same_folds(seed_items, taxonomy):
+    items = [item for item in seed_items if not item.synthetic and item.publisher in ("kompas", "okezone", "wowkeren")]
+    items = items[::12] + [item for item in seed_items if item.synthetic]
+    measured = {"national_publisher_held_out": {"conflict_signal": {"f1": 0.123}, "macro_f1_support5": 0.456}}
+    result = compare_models(items, taxonomy, ModelConfig(folds=3), CANDIDATES[:2], measured=measured)
+    plain, svm = (row["splits"]["national_publisher_held_out"] for row in result["candidates"])
+    assert plain == {"conflict_f1": 0.123, "macro_f1_support5": 0.456}  # lr-kata is the configured variant
+    assert svm["conflict_f1"] > 0.3  # measured afresh
