@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
-
-ARRAY_NAMES = ("feature", "threshold", "left", "right", "is_leaf", "missing_left", "value", "baseline", "columns")
-
 
 CHUNK = 256  # samples walked at once
 
@@ -137,9 +134,9 @@ class BoostedTrees:
 
     def to_state(self) -> dict[str, np.ndarray]:
         """The arrays, by name."""
-        return {name: getattr(self, name) for name in ARRAY_NAMES}
+        return {field.name: getattr(self, field.name) for field in fields(self)}
 
     @classmethod
     def from_state(cls, state: dict) -> BoostedTrees:
         """Rebuild from `to_state` output."""
-        return cls(**{name: np.asarray(state[name]) for name in ARRAY_NAMES})
+        return cls(**{field.name: np.asarray(state[field.name]) for field in fields(cls)})

@@ -151,7 +151,7 @@ class CategoryModel:
             return LinearSVC(C=self.config.svm_C, class_weight="balanced", max_iter=5000)
         return LogisticRegression(C=self.config.C, class_weight="balanced", max_iter=3000, solver="liblinear")
 
-    def _new_stacker(self) -> HistGradientBoostingClassifier:
+    def _new_booster(self) -> HistGradientBoostingClassifier:
         return HistGradientBoostingClassifier(max_iter=60, learning_rate=0.1, max_leaf_nodes=8, min_samples_leaf=20,
                                               early_stopping=False, random_state=self.config.seed)
 
@@ -202,9 +202,9 @@ class CategoryModel:
             if min(positives, len(y) - positives) < self.config.folds:
                 continue
             splitter = StratifiedKFold(n_splits=self.config.folds, shuffle=True, random_state=self.config.seed)
-            stacked[:, j] = cross_val_predict(self._new_stacker(), calibrated, y[:, j], cv=splitter,
+            stacked[:, j] = cross_val_predict(self._new_booster(), calibrated, y[:, j], cv=splitter,
                                               method="predict_proba")[:, 1]
-            fitted.append((j, self._new_stacker().fit(calibrated, y[:, j])))
+            fitted.append((j, self._new_booster().fit(calibrated, y[:, j])))
         self.boosters = BoostedTrees.from_fitted(fitted) if fitted else None
         return stacked
 
