@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -203,14 +204,18 @@ class Article(Base):
 
 
 class ArticleBand(Base):
-    """MinHash LSH band hashes, so near-duplicate lookup works across processes."""
+    """MinHash LSH band keys (`dedupe.band_keys`), so near-duplicate lookup works across processes.
+
+    The key leads the primary key, so candidate lookup searches the table itself; on SQLite the table has
+    no rowid (one B-tree instead of a table, its primary key and a key index). Articles are never deleted:
+    a delete would scan this table for the article's rows.
+    """
 
     __tablename__ = "article_bands"
-    __table_args__ = (Index("ix_article_bands_band_hash", "band_hash"),)
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
+    band_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
-    band: Mapped[int] = mapped_column(Integer, primary_key=True)
-    band_hash: Mapped[str] = mapped_column(String(40))  # 16 hex digits since 0015 (the column kept its width)
 
 
 class ArticleClassification(Base):

@@ -30,6 +30,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # savepoint (statement) journals in memory: ingest stores every document in a savepoint, and on disk
     # these journals were about a third of all bytes written (they only matter until the transaction ends)
     cursor.execute("PRAGMA temp_store=MEMORY")
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 

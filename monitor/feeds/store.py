@@ -13,13 +13,28 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import cast
+from typing import TypeVar, cast
 
 import numpy as np
-from sqlalchemy import ColumnElement, Select, String, Table, and_, any_, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    String,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.types import TypeEngine
 
 from monitor.config import ParseSettings
 from monitor.db.models import Article, ArticleBand, Feed, RawDocument, StoryCluster
@@ -32,6 +47,7 @@ UNSTORED_ID = 2**62  # articles not inserted yet are known by UNSTORED_ID + thei
 ARTICLES = cast(Table, Article.__table__)
 CLUSTERS = cast(Table, StoryCluster.__table__)
 BANDS = cast(Table, ArticleBand.__table__)
+Listed = TypeVar("Listed", str, int)  # the values of one `_among` parameter: text or integer keys
 
 
 @dataclass
@@ -53,7 +69,7 @@ class NewItem:
     values: dict  # the article row
     seen_at: datetime
     hashvalues: np.ndarray | None  # its MinHash, None for an item without words
-    bands: list[str]
+    bands: list[int]  # its LSH band keys (none for an item without words)
 
 
 @dataclass(eq=False)  # compared (and hashed) by identity: each is one cluster
@@ -82,17 +98,18 @@ def store_raw_document(session: Session, url: str, headers: dict, body: bytes, r
     return inserted if inserted is not None else session.execute(query).scalar_one()  # another process won
 
 
-def _among(dialect_name: str, column: InstrumentedAttribute[str], name: str) -> ColumnElement[bool]:
+def _among(dialect_name: str, column: InstrumentedAttribute, name: str,
+           item_type: type[TypeEngine] = String) -> ColumnElement[bool]:
     """`column IN <list parameter name>` as one parameter, so the statement is the same whatever the number of
     values (compiled once, nothing to expand per call): `= ANY(array)` on PostgreSQL, `IN (SELECT value FROM
     json_each(?))` on SQLite (both search the column's index). Pass the values through `_listed`."""
     if dialect_name == "postgresql":
-        return column == any_(bindparam(name, type_=postgresql.ARRAY(String)))
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(item_type)))
     listed = func.json_each(bindparam(name, type_=String)).table_valued("value")
     return column.in_(select(listed.c.value))
 
 
-def _listed(dialect_name: str, values: Iterable[str]) -> list[str] | str:
+def _listed(dialect_name: str, values: Iterable[Listed]) -> list[Listed] | str:
     """Values for an `_among` parameter: an array on PostgreSQL, a JSON list on SQLite."""
     ordered = sorted(set(values))
     return ordered if dialect_name == "postgresql" else json.dumps(ordered)
@@ -118,11 +135,11 @@ def _lookups(dialect_name: str) -> _Lookups:
         content=select(Article.content_hash).where(
             _among(dialect_name, Article.content_hash, "hashes"), Article.feed_id.in_(same_outlet_feeds)),
         # only the columns needed: whole rows would drag the raw entry JSON along for every candidate
-        candidates=select(ArticleBand.band_hash, Article.id, StoryCluster.id, Article.minhash,
+        candidates=select(ArticleBand.band_key, Article.id, StoryCluster.id, Article.minhash,
                           StoryCluster.first_seen_at, StoryCluster.last_seen_at)
         .join(Article, Article.id == ArticleBand.article_id)
         .join(StoryCluster, StoryCluster.id == Article.cluster_id)
-        .where(_among(dialect_name, ArticleBand.band_hash, "bands"), Article.minhash.is_not(None)),
+        .where(_among(dialect_name, ArticleBand.band_key, "bands", BigInteger), Article.minhash.is_not(None)),
     )
 
 
@@ -150,21 +167,20 @@ def known_content(session: Session, feed: Feed, hashes: Iterable[str]) -> set[st
                                {"outlet": feed.outlet, "hashes": _listed(dialect_name, hashes)}))
 
 
-def cluster_candidates(session: Session, band_hashes: Iterable[str]
-                       ) -> tuple[dict[str, list[int]], dict[int, tuple[ClusterState, np.ndarray]]]:
-    """Stored articles sharing any of these band hashes, in one query.
+def cluster_candidates(session: Session, band_keys: Iterable[int]
+                       ) -> tuple[dict[int, list[int]], dict[int, tuple[ClusterState, np.ndarray]]]:
+    """Stored articles sharing any of these band keys, in one query (a search of the band table's key).
 
-    Returns (band hash -> article ids, article id -> (its cluster, its MinHash values)). Band hashes
-    are SHA-1 of different MinHash slices, so matching on the hash alone (indexed) finds the same
-    candidates as matching (band, hash); similarity is verified in Python.
+    Returns (band key -> article ids, article id -> (its cluster, its MinHash values)); similarity is
+    verified in Python.
     """
-    by_band: dict[str, list[int]] = {}
+    by_band: dict[int, list[int]] = {}
     articles: dict[int, tuple[ClusterState, np.ndarray]] = {}
     clusters: dict[int, ClusterState] = {}
     dialect_name = session.get_bind().dialect.name
-    rows = session.execute(_lookups(dialect_name).candidates, {"bands": _listed(dialect_name, band_hashes)})
-    for band_hash, article_id, cluster_id, minhash, first_seen, last_seen in rows:
-        by_band.setdefault(band_hash, []).append(article_id)
+    rows = session.execute(_lookups(dialect_name).candidates, {"bands": _listed(dialect_name, band_keys)})
+    for band_key, article_id, cluster_id, minhash, first_seen, last_seen in rows:
+        by_band.setdefault(band_key, []).append(article_id)
         cluster = clusters.setdefault(cluster_id, ClusterState(first_seen, last_seen, cluster_id))
         articles[article_id] = (cluster, dedupe.from_bytes(cast(bytes, minhash)))  # WHERE minhash IS NOT NULL
     return by_band, articles
@@ -232,17 +248,20 @@ def _prepared(session: Session, feed: Feed, fresh: list[tuple[ParsedEntry, str]]
             seen_hashes.add(content.content_hash)  # the same text twice in one document is stored once
         unseen.append((entry, canonical, content))
     signatures = dedupe.signatures([f"{content.title}\n{content.summary_text}" for _, _, content in unseen])
+    with_words = [minhash for minhash in signatures if minhash is not None]
+    keys = iter(dedupe.band_keys(np.stack(with_words)).tolist() if with_words else [])
     items = []
     for (entry, canonical, content), minhash in zip(unseen, signatures, strict=True):
+        bands = next(keys) if minhash is not None else []
         try:
-            items.append(_new_item(entry, canonical, content, minhash, provenance, limits))
+            items.append(_new_item(entry, canonical, content, minhash, bands, provenance, limits))
         except ITEM_ERRORS as exc:
             _fail(counts, entry, exc)
     return items
 
 
 def _new_item(entry: ParsedEntry, canonical: str, content: EntryContent, minhash: np.ndarray | None,
-              provenance: dict, limits: ParseSettings) -> NewItem:
+              bands: list[int], provenance: dict, limits: ParseSettings) -> NewItem:
     values = dict(
         provenance, guid=entry.guid, url=entry.url, canonical_url=canonical, title=content.title,
         summary_html=content.summary_html, summary_text=content.summary_text, author=entry.author,
@@ -250,8 +269,7 @@ def _new_item(entry: ParsedEntry, canonical: str, content: EntryContent, minhash
         raw_entry=raw_entry(entry, limits.max_item_html_chars),
         minhash=dedupe.to_bytes(minhash) if minhash is not None else None,
     )
-    return NewItem(entry, canonical, values, entry.published_at or provenance["fetched_at"], minhash,
-                   dedupe.band_hashes(minhash) if minhash is not None else [])
+    return NewItem(entry, canonical, values, entry.published_at or provenance["fetched_at"], minhash, bands)
 
 
 def _fail(counts: StoreCounts, entry: ParsedEntry, exc: Exception) -> None:
@@ -326,32 +344,33 @@ def store_items(session: Session, feed: Feed, items: list[NewItem], window: time
     skipped = {item.canonical for item in items} - inserted.keys()
     if skipped:
         raise AlreadyStored(skipped)
-    _insert_bands(session, engine_name, [(band_hash, inserted[item.canonical], band) for item in items
-                                         for band, band_hash in enumerate(item.bands)])
+    _insert_bands(session, engine_name, [(band_key, inserted[item.canonical]) for item in items
+                                         for band_key in item.bands])
     return len(items)
 
 
-def _insert_bands(session: Session, engine_name: str, rows: list[tuple[str, int, int]]) -> None:
-    """Insert (band hash, article id, band) rows, in band-hash order so the index is walked forward.
+def _insert_bands(session: Session, engine_name: str, rows: list[tuple[int, int]]) -> None:
+    """Insert (band key, article id) rows, in key order so the table's key is walked forward.
 
     32 rows per article, so past SQLAlchemy's per-row parameter handling: on SQLite the driver's
-    executemany, on PostgreSQL one statement reading three arrays (unnest).
+    executemany, on PostgreSQL one statement reading two arrays (unnest). Two bands of one article with
+    the same key (a 64-bit collision) are one row: the key finds the article either way.
     """
     if not rows:
         return
     rows.sort()
-    columns = f"{BANDS.c.band_hash.name}, {BANDS.c.article_id.name}, {BANDS.c.band.name}"
+    columns = f"{BANDS.c.band_key.name}, {BANDS.c.article_id.name}"
     connection = session.connection()
     if engine_name == "postgresql":
-        hashes, article_ids, bands = (list(column) for column in zip(*rows, strict=True))
+        keys, article_ids = (list(column) for column in zip(*rows, strict=True))
         connection.exec_driver_sql(
-            f"INSERT INTO {BANDS.name} ({columns}) SELECT * FROM unnest(%s::varchar[], %s::integer[], %s::integer[])",
-            (hashes, article_ids, bands))
+            f"INSERT INTO {BANDS.name} ({columns}) SELECT * FROM unnest(%s::bigint[], %s::integer[]) "
+            "ON CONFLICT DO NOTHING", (keys, article_ids))
     else:
-        connection.exec_driver_sql(f"INSERT INTO {BANDS.name} ({columns}) VALUES (?, ?, ?)", rows)
+        connection.exec_driver_sql(f"INSERT OR IGNORE INTO {BANDS.name} ({columns}) VALUES (?, ?)", rows)
 
 
-def assign_clusters(new: list[tuple[int, NewItem]], by_band: dict[str, list[int]],
+def assign_clusters(new: list[tuple[int, NewItem]], by_band: dict[int, list[int]],
                     stored: dict[int, tuple[ClusterState, np.ndarray]], window: timedelta) -> dict[int, ClusterState]:
     """Each new article's copy cluster, in document order (`by_band` and `stored` gain the new articles).
 
@@ -370,12 +389,12 @@ def assign_clusters(new: list[tuple[int, NewItem]], by_band: dict[str, list[int]
         assignments[article_id] = cluster
         if item.hashvalues is not None:
             stored[article_id] = (cluster, item.hashvalues)
-            for band_hash in item.bands:
-                by_band.setdefault(band_hash, []).append(article_id)
+            for band_key in item.bands:
+                by_band.setdefault(band_key, []).append(article_id)
     return assignments
 
 
-def _nearest(item: NewItem, by_band: dict[str, list[int]], stored: dict[int, tuple[ClusterState, np.ndarray]],
+def _nearest(item: NewItem, by_band: dict[int, list[int]], stored: dict[int, tuple[ClusterState, np.ndarray]],
              window: timedelta) -> tuple[ClusterState | None, ClusterState | None]:
     """(the cluster of the nearest copy in an open cluster, else None; the nearest copy's closed cluster, else None)."""
     best: tuple[float, ClusterState] | None = None

@@ -1,6 +1,7 @@
 """An item is stored once (GUID, canonical URL, content hash); copies across outlets share one story cluster."""
 from __future__ import annotations
 
+import numpy as np
 from sqlalchemy import func, select
 
 from monitor.db.models import Article, ArticleBand, RawDocument, StoryCluster
@@ -118,7 +119,38 @@ def test_minhash_similarity_and_bands():
     other = dedupe.signature("Harga beras di pasar Kahayan Palangka Raya stabil sepekan terakhir menurut pedagang")
     assert dedupe.similarity(a, dedupe.from_bytes(dedupe.to_bytes(b))) > dedupe.SIMILARITY_THRESHOLD
     assert dedupe.similarity(a, dedupe.from_bytes(dedupe.to_bytes(other))) < 0.1
-    assert set(dedupe.band_hashes(a)) & set(dedupe.band_hashes(b))
+    keys = dedupe.band_keys(np.stack([a, b, other]))
+    assert keys.shape == (3, dedupe.BANDS) and keys.dtype == np.int64
+    assert set(keys[0]) & set(keys[1]) and not set(keys[0]) & set(keys[2])
+
+
+def _fmix64(value: int) -> int:
+    mask = 2**64 - 1
+    value = ((value ^ (value >> 33)) * 0xFF51AFD7ED558CCD) & mask
+    value = ((value ^ (value >> 33)) * 0xC4CEB93FE53EF3FB) & mask
+    return value ^ (value >> 33)
+
+
+def _band_key(band: int, values: list[int]) -> int:
+    """The stored format, written out in plain integers: 32-bit values paired into 64-bit words, folded into
+    the band's number times SplitMix64's increment with MurmurHash3's 64-bit finaliser, read as signed."""
+    key = (band * 0x9E3779B97F4A7C15) & (2**64 - 1)
+    for high, low in zip(values[0::2], values[1::2], strict=True):
+        key = _fmix64(key ^ (high << 32 | low))
+    return key - 2**64 if key >= 2**63 else key
+
+
+def test_band_keys_are_the_stored_format():
+    """Stored articles' keys were made this way (migration 0016): a change must come with a migration."""
+    values = np.array([dedupe.signature("Warga Desa Tumbang Nusa menolak klaim lahan PT Sawit Makmur").tolist(),
+                       (np.arange(dedupe.NUM_PERM, dtype=np.uint64) * 2654435761 % 2**32).tolist()], dtype=np.uint64)
+    keys = dedupe.band_keys(values)
+    assert keys.tolist() == [[_band_key(band, row[band * dedupe.ROWS : (band + 1) * dedupe.ROWS].tolist())
+                              for band in range(dedupe.BANDS)] for row in values]
+    keys = keys[1]
+    assert len(set(keys.tolist())) == dedupe.BANDS  # the band's number is part of its key
+    same_values_in_every_band = dedupe.band_keys(np.tile(values[1, :dedupe.ROWS], dedupe.BANDS)[None, :])[0]
+    assert len(set(same_values_in_every_band.tolist())) == dedupe.BANDS
     assert dedupe.signature("  ") is None
     assert dedupe.shingles("dua kata") == {b"dua", b"kata"}
 

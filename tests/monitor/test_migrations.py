@@ -1,6 +1,7 @@
 """Migrations upgrade and downgrade cleanly on SQLite and PostgreSQL and match the models."""
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date, datetime, timedelta, timezone
 
@@ -11,6 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select, text
 
 from monitor.db.models import Base, ConflictEvent, Feed
+from monitor.feeds import dedupe
 from monitor.db.session import alembic_config, begin_writing, downgrade, make_engine, session_scope, upgrade
 
 TABLES = {"feeds", "fetch_attempts", "raw_documents", "story_clusters", "articles", "article_bands"}
@@ -227,20 +229,30 @@ def test_0007_makes_each_stored_alert_an_event_keeps_corrections_and_every_row_b
     upgrade(bare_engine)
 
 
-def test_band_hashes_are_cut_short_and_restored_in_full(bare_engine):
+def test_band_keys_replace_the_band_hashes_and_come_back_equal(bare_engine):
     from monitor.pipeline import ingest_file
     from tests.monitor.helpers import FEED_FIXTURES
 
     upgrade(bare_engine)
     ingest_file(bare_engine, FEED_FIXTURES / "antara_kalteng_terkini.xml")
-    query = text("SELECT article_id, band, band_hash FROM article_bands ORDER BY article_id, band")
+    keys_query = text("SELECT band_key, article_id FROM article_bands ORDER BY band_key, article_id")
+    hashes_query = text("SELECT article_id, band, band_hash FROM article_bands ORDER BY article_id, band")
     with bare_engine.connect() as connection:
-        short = connection.execute(query).all()
-    assert len(short) == 3 * 32 and {len(band_hash) for _, _, band_hash in short} == {16}
+        keys = connection.execute(keys_query).all()
+        signatures = dict(connection.execute(text("SELECT id, minhash FROM articles")).all())
+    assert len(keys) == 3 * 32 and len(signatures) == 3
+    assert {key for key, _ in keys} == {key for minhash in signatures.values()
+                                        for key in dedupe.band_keys(dedupe.from_bytes(minhash)[None, :])[0].tolist()}
+    downgrade(bare_engine, "0015")  # 16 hex digits of each band's SHA-1, as 0015 left them
+    with bare_engine.connect() as connection:
+        short = connection.execute(hashes_query).all()
+    assert short == [(article_id, band, hashlib.sha1(bytes(minhash)[band * 32 : (band + 1) * 32]).hexdigest()[:16])
+                     for article_id, minhash in sorted(signatures.items()) for band in range(32)]
     downgrade(bare_engine, "0014")  # the full SHA-1 of each band, as written before 0015
     with bare_engine.connect() as connection:
-        full = connection.execute(query).all()
+        full = connection.execute(hashes_query).all()
     assert [(a, b, h[:16]) for a, b, h in full] == short and {len(h) for _, _, h in full} == {40}
     upgrade(bare_engine)
     with bare_engine.connect() as connection:
-        assert connection.execute(query).all() == short
+        assert connection.execute(keys_query).all() == keys
+
