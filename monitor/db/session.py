@@ -101,15 +101,19 @@ def open_database(url: str, migrate: bool = True) -> Engine:
 def begin_writing(session: Session) -> None:
     """Open the session's transaction now, as a write transaction, so that savepoints inside it nest.
 
-    Call it before anything else in a session that stores a batch in savepoints. Python's sqlite3 module
+    Call it before the first savepoint of a session that writes in savepoints (a transaction that a write
+    already opened is kept as it is). Python's sqlite3 module
     (legacy transaction control, Python 3.11) opens a transaction only before a data-changing statement: a
     SAVEPOINT issued first is then itself the outermost transaction, and its RELEASE commits, so every
     savepoint of a batch would be a commit of its own (the batch is not atomic, and each commit writes its
     pages again). BEGIN IMMEDIATE takes SQLite's write lock at once, waiting for another writer under
     busy_timeout. PostgreSQL begins its transactions properly: nothing to do there.
     """
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    connection = session.connection()
+    if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]  # a live connection
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from monitor.db.models import ActionRealisation, PlanAction, Report, ReportAction, ReportAlert, present, utcnow
+from monitor.db.session import begin_writing
 from monitor.plans.fields import as_percent, as_url_list, region_name, region_names
 from monitor.plans.schema import MIN_YEAR, PERIODS, Cell, Loc, Problem, max_year
 from monitor.reports import compose as C, sources
@@ -154,6 +155,7 @@ def _fill(report: Report, draft: C.Draft, actor: str) -> None:
 
 
 def _insert(session: Session, report: Report, actor: str, action: str, address: str, details: dict) -> int:
+    begin_writing(session)  # so the savepoint nests: the report and its audit entry are stored together
     try:
         with session.begin_nested():
             session.add(report)

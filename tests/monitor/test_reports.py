@@ -149,6 +149,21 @@ def test_a_submitted_report_is_frozen_locked_and_written_into_the_plan(engine, k
     assert _content(engine, report_id) == submitted
 
 
+def test_a_report_and_its_audit_entry_are_stored_together(engine, kotim, monkeypatch):
+    """On SQLite a savepoint opened before any write was the whole transaction: its release committed the report
+    alone, and a failing audit entry left it behind."""
+    def refuse(*args, **kwargs):
+        raise RuntimeError("catatan audit gagal")
+
+    monkeypatch.setattr(R.audit, "record", refuse)
+    with pytest.raises(RuntimeError, match="audit"):
+        _create(engine)
+    with session_scope(engine) as session:
+        assert session.scalars(select(Report.id)).all() == []
+    monkeypatch.undo()
+    assert _content(engine, _create(engine)).version == 1
+
+
 def test_a_correction_is_a_new_version_and_the_first_stays_intact(engine, kotim):
     first = _create(engine)
     with session_scope(engine) as session:
