@@ -26,6 +26,7 @@ import random
 import resource
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -110,7 +111,7 @@ def maxrss_mb() -> float:
 
 STAGES = [  # (label, function name in monitor.pipeline)
     ("keep raw body", "keep_bodies"),
-    ("parse_feed", "parse_feed"),
+    ("parse in the storing thread", "read_document"),
     ("dedupe + cluster + store", "store_document"),
     ("whole document (+attempt, commit)", "record_results"),
 ]
@@ -139,8 +140,8 @@ class StageClock:
             finally:
                 self.cpu[name] += time.thread_time() - cpu
                 self.wall[name] += time.perf_counter() - wall
-                if name == "record_results":  # (engine, [(feed id, fetch result)], settings)
-                    self.bodies.extend(result.body for _feed_id, result in args[1] if result.body)
+                if name == "record_results":  # (engine, [Fetched], settings)
+                    self.bodies.extend(one.result.body for one in args[1] if one.result.body)
 
         return timed
 
@@ -152,6 +153,61 @@ class StageClock:
     def __exit__(self, *exc):
         for name, real in self.real.items():
             setattr(self.pipeline, name, real)
+
+
+class ParseProcessClock:
+    """CPU time of the parse processes (`WASPADA_PARSE_PROCESSES`): the descendants of this process other than
+    the feed server, sampled from /proc every 50 ms while a cycle runs (a process's last 50 ms before it exits
+    may be missed; the forkserver's own start, once, counts in the first cycle)."""
+
+    def __init__(self, server_pid: int):
+        self.server_pid = server_pid
+        self.seconds: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @staticmethod
+    def _processes() -> dict[int, tuple[int, float]]:
+        """pid -> (parent pid, CPU seconds) of every process."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        found = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as stat:
+                        fields = stat.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                found[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+        return found
+
+    def _sample(self) -> None:
+        processes = self._processes()
+        mine = {os.getpid()}
+        for _ in range(4):  # children, grandchildren, ...
+            mine |= {pid for pid, (parent, _cpu) in processes.items() if parent in mine and pid != self.server_pid}
+        for pid in mine - {os.getpid()}:
+            self.seconds[pid] = max(self.seconds.get(pid, 0.0), processes[pid][1])
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            self._sample()
+
+    def __enter__(self):
+        self._sample()
+        self.start = dict(self.seconds)
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def used(self) -> float:
+        return sum(seconds - self.start.get(pid, 0.0) for pid, seconds in self.seconds.items())
 
 
 def bare_feedparser(bodies: list[bytes]) -> tuple[float, float]:
@@ -219,12 +275,12 @@ class PostgresTarget:
             connection.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
 
 
-def run_engine(target, args, port: int, send_etags) -> list[dict]:
+def run_engine(target, args, port: int, send_etags, server_pid: int, parse_processes: int) -> list[dict]:
     """The four cycles on one engine; a dict of measurements per shown cycle."""
     import monitor.pipeline as pipeline
     from sqlalchemy import func, select
 
-    from monitor.config import FetchSettings, PollSettings, Settings
+    from monitor.config import FetchSettings, ParseSettings, PollSettings, Settings
     from monitor.db.models import Article
     from monitor.db.session import open_database, session_scope
     from monitor.feeds.registry import FeedSource, sync_feeds
@@ -234,7 +290,7 @@ def run_engine(target, args, port: int, send_etags) -> list[dict]:
         database_url=target.url, feeds_path=Path(tempfile.gettempdir()) / "feeds.yaml",
         fetch=FetchSettings(allow_private_networks=True, global_concurrency=args.concurrency,
                             per_host_concurrency=args.concurrency, per_host_min_gap=0.0),
-        poll=PollSettings(),
+        poll=PollSettings(), parse=ParseSettings(parse_processes=parse_processes),
     )
     sources = [FeedSource(id=f"bench-{n:04d}", name=f"Outlet {n}", url=f"http://127.0.0.1:{port}/feed/{n}.xml",
                           outlet=f"Outlet {n}", region="62", interval_minutes=30) for n in range(args.feeds)]
@@ -247,7 +303,7 @@ def run_engine(target, args, port: int, send_etags) -> list[dict]:
             send_etags.value = int(etags)
             size_before, written_before = target.size(engine), target.written(engine)
             clock.reset()
-            with clock:
+            with clock, ParseProcessClock(server_pid) as parse_processes_clock:
                 start = time.perf_counter()
                 outcomes = pipeline.run_fetch_cycle(engine, settings, only_due=False)
                 wall = time.perf_counter() - start
@@ -258,6 +314,7 @@ def run_engine(target, args, port: int, send_etags) -> list[dict]:
             base_cpu, base_wall = bare_feedparser(clock.bodies)
             results.append(dict(
                 label=label, wall=wall, outcomes=outcomes, stored=stored, cpu=dict(clock.cpu), stage_wall=dict(clock.wall),
+                parse_processes_cpu=parse_processes_clock.used(),
                 base_cpu=base_cpu, base_wall=base_wall, n_docs=len(outcomes), n_bodies=len(clock.bodies),
                 written=written, grown=grown, size=target.size(engine),
             ))
@@ -267,10 +324,11 @@ def run_engine(target, args, port: int, send_etags) -> list[dict]:
     return results
 
 
-def report(target_name: str, args, results: list[dict]) -> bool:
+def report(target_name: str, args, results: list[dict], parse_processes: int) -> bool:
     """Print one engine's cycles; False when any feed failed."""
     ok_all = True
-    print(f"\n{target_name}: {args.feeds} feeds x {args.items} items, concurrency {args.concurrency}")
+    print(f"\n{target_name}: {args.feeds} feeds x {args.items} items, concurrency {args.concurrency}, "
+          f"{parse_processes} parse process(es)")
     for r in results:
         outcomes = r["outcomes"]
         failed = [o for o in outcomes if o.outcome not in ("ok", "not_modified")]
@@ -289,10 +347,15 @@ def report(target_name: str, args, results: list[dict]) -> bool:
             cpu, wall = r["cpu"][name], r["stage_wall"][name]
             ratio = f"{cpu / base:18.2f}" if r["n_bodies"] else f"{'-':>18}"
             print(f"    {stage_label:36}{1000 * cpu / n:9.2f}{1000 * wall / n:9.2f}{ratio}")
-        pipeline_cpu = r["cpu"]["parse_feed"] + r["cpu"]["store_document"]
+        ahead = r["parse_processes_cpu"]
+        ahead_ratio = f"{ahead / base:18.2f}" if r["n_bodies"] else f"{'-':>18}"
+        print(f"    {'read ahead (parse processes)':36}{1000 * ahead / n:9.2f}{'-':>9}{ahead_ratio}")
+        pipeline_cpu = r["cpu"]["read_document"] + r["cpu"]["store_document"] + ahead
         if r["n_bodies"]:
-            print(f"    ratio parse + dedupe + cluster + store / bare feedparser: {pipeline_cpu / base:.2f} (CPU); "
-                  f"whole document: {r['cpu']['record_results'] / base:.2f}")
+            print(f"    ratio parse + dedupe + cluster + store / bare feedparser: {pipeline_cpu / base:.2f} (CPU, "
+                  f"all processes); whole document: {r['cpu']['record_results'] / base:.2f} in the storing thread, "
+                  f"{(r['cpu']['record_results'] + ahead) / base:.2f} with the parse processes; cycle wall time "
+                  f"per feed: {1000 * r['wall'] / n:.2f} ms, {r['wall'] / base:.2f}x bare feedparser's CPU")
         if failed:
             print(f"    first failure: {failed[0]}")
     return ok_all
@@ -304,6 +367,8 @@ def main() -> int:
     parser.add_argument("--items", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--engines", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
+    parser.add_argument("--parse-processes", default="0,1",
+                        help="comma-separated: each engine runs once per value (0: parse in the storing thread)")
     args = parser.parse_args()
 
     context = multiprocessing.get_context("spawn")
@@ -314,7 +379,9 @@ def main() -> int:
     print(f"Waspada ingest benchmark, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     ok = True
     try:
-        for engine_name in [e.strip() for e in args.engines.split(",") if e.strip()]:
+        runs = [(engine_name.strip(), int(processes)) for engine_name in args.engines.split(",") if engine_name.strip()
+                for processes in args.parse_processes.split(",")]
+        for engine_name, parse_processes in runs:
             rss_before = maxrss_mb()
             with tempfile.TemporaryDirectory(prefix="waspada-bench-", dir=os.environ.get("WASPADA_BENCH_DIR", "/var/tmp")) as tmp:
                 if engine_name == "sqlite":
@@ -322,8 +389,8 @@ def main() -> int:
                 else:
                     target = PostgresTarget(os.environ.get("WASPADA_BENCH_POSTGRES_URL",
                                                            "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
-                results = run_engine(target, args, port, send_etags)
-            ok &= report(target.name, args, results)
+                results = run_engine(target, args, port, send_etags, server.pid, parse_processes)
+            ok &= report(target.name, args, results, parse_processes)
             print(f"  peak RSS {maxrss_mb():.1f} MiB (before this engine: {rss_before:.1f} MiB)")
     finally:
         server.terminate()

@@ -134,6 +134,9 @@ class ParseSettings:
     # documents fetched while others were being stored are stored together, this many per transaction at
     # most (each in a savepoint of its own): fewer commits, and a write lock held for one batch at most
     documents_per_transaction: int = 20
+    # processes that parse fetched documents while the storing thread writes (see monitor/feeds/read_ahead.py);
+    # 0 parses in the storing thread
+    parse_processes: int = 1
 
 
 @dataclass(frozen=True)
@@ -295,6 +298,7 @@ class Settings:
             cluster_window_days=_env_int("WASPADA_CLUSTER_WINDOW_DAYS", ParseSettings.cluster_window_days, 1, "hari"),
             documents_per_transaction=_env_int("WASPADA_DOCUMENTS_PER_TRANSACTION",
                                                ParseSettings.documents_per_transaction, 1, "jumlah dokumen"),
+            parse_processes=_env_int("WASPADA_PARSE_PROCESSES", ParseSettings.parse_processes, 0, "jumlah proses"),
         )
         return cls(
             database_url=os.environ.get("WASPADA_DATABASE_URL") or default_database_url(),

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -21,7 +21,8 @@ from monitor.db.session import begin_writing, session_scope
 from monitor.db.statistics import note_new_articles
 from monitor.feeds import polling
 from monitor.feeds.fetch import AddressPolicy, Fetcher, FetchResult, is_public_address
-from monitor.feeds.parse import NotAFeedError, ParsedFeed, parse_feed
+from monitor.feeds.parse import ParsedFeed, read_document
+from monitor.feeds.read_ahead import ReadAhead
 from monitor.feeds.store import store_document, store_raw_document
 
 FEED_FILE_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".feed"}
@@ -39,9 +40,29 @@ class FeedOutcome:
     message: str | None = None
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A feed claimed for fetching, with what its fetch needs."""
+
+    feed_id: str
+    url: str
+    etag: str | None
+    last_modified: str | None
+    unchanged_sha256: str | None  # the bytes it sent last, when nothing new came of them (not worth reading ahead)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A fetch result on its way to be stored, with its document if it was read ahead (see `ReadAhead`)."""
+
+    feed_id: str
+    result: FetchResult
+    read: ParsedFeed | str | None = None
+
+
 def claim_feeds(engine: Engine, cycle_start: datetime, poll: PollSettings, only_due: bool = True,
-                feed_ids: Iterable[str] | None = None) -> list[tuple[str, str, str | None, str | None]]:
-    """Claim enabled feeds for this process: (id, url, etag, last_modified) of each.
+                feed_ids: Iterable[str] | None = None) -> list[Claim]:
+    """Claim enabled feeds for this process.
 
     Due feeds (next check at or before `cycle_start`) are claimed `poll.claim_batch` at a time; all
     enabled (or the named) feeds at once when `only_due` is False. A claim moves the feed's next check
@@ -60,7 +81,20 @@ def claim_feeds(engine: Engine, cycle_start: datetime, poll: PollSettings, only_
         lease_until = datetime.now(UTC) + timedelta(seconds=poll.claim_lease_seconds)
         for feed in feeds:
             feed.next_check_at = lease_until
-        return [(feed.id, feed.url, feed.etag, feed.last_modified) for feed in feeds]
+        return [Claim(feed.id, feed.url, feed.etag, feed.last_modified, _unchanged_sha256(session, feed.id))
+                for feed in feeds]
+
+
+def _unchanged_sha256(session: Session, feed_id: str) -> str | None:
+    """The sha256 of the bytes the feed's latest attempt with a kept body received, if nothing new came of them
+    (the condition of `_unchanged_since`)."""
+    latest = session.execute(select(FetchAttempt.outcome, FetchAttempt.n_new, FetchAttempt.n_failed, RawDocument.sha256)
+                             .join(RawDocument, RawDocument.id == FetchAttempt.raw_document_id)
+                             .where(FetchAttempt.feed_id == feed_id)
+                             .order_by(FetchAttempt.id.desc()).limit(1)).first()
+    if latest is not None and latest.outcome == "ok" and latest.n_new == 0 and latest.n_failed == 0:
+        return latest.sha256
+    return None
 
 
 def keep_raw(engine: Engine, url: str, headers: dict, body: bytes, received_at: datetime) -> int | None:
@@ -73,13 +107,14 @@ def keep_raw(engine: Engine, url: str, headers: dict, body: bytes, received_at: 
         return None
 
 
-def keep_bodies(engine: Engine, fetched: list[tuple[str, FetchResult]]) -> list[int | None]:
+def keep_bodies(engine: Engine, fetched: list[Fetched]) -> list[int | None]:
     """Keep the received bodies of a batch of fetches in one transaction of their own, before anything parses
     them; their ids (None for a fetch without a body). If that transaction fails, each is kept alone (see
     `keep_raw`), so one body the database refuses costs no other body its copy."""
     now = datetime.now(UTC)
     bodies = [(result.final_url or result.url, result.headers, result.body)
-              if result.outcome == "ok" and result.body is not None else None for _feed_id, result in fetched]
+              if result.outcome == "ok" and result.body is not None else None
+              for result in (one.result for one in fetched)]
     try:
         with session_scope(engine) as session:
             return [store_raw_document(session, *body, now) if body else None for body in bodies]
@@ -88,8 +123,9 @@ def keep_bodies(engine: Engine, fetched: list[tuple[str, FetchResult]]) -> list[
 
 
 def record_fetch_result(session: Session, feed_id: str, result: FetchResult, settings: Settings,
-                        raw_id: int | None = None) -> FeedOutcome:
-    """Store one fetch result and update the feed's health, in the caller's transaction."""
+                        raw_id: int | None = None, read: ParsedFeed | str | None = None) -> FeedOutcome:
+    """Store one fetch result and update the feed's health, in the caller's transaction (`read`: its document
+    already parsed, else it is parsed here when needed)."""
     now = datetime.now(UTC)
     feed = session.get_one(Feed, feed_id)
     attempt = FetchAttempt(
@@ -103,7 +139,7 @@ def record_fetch_result(session: Session, feed_id: str, result: FetchResult, set
     if result.permanent_redirect:
         feed.url = result.permanent_redirect
         attempt.warnings = [f"pengalihan permanen: alamat feed diganti ke {result.permanent_redirect}"]
-    outcome = _apply_result(session, feed, attempt, result, settings, now)
+    outcome = _apply_result(session, feed, attempt, result, settings, now, read)
     attempt.finished_at = datetime.now(UTC)
     return outcome
 
@@ -127,7 +163,7 @@ def _store_failure_message(error: Exception) -> str:
     return f"gagal menyimpan: {type(error).__name__}: {error}"[:1000]
 
 
-def record_results(engine: Engine, fetched: list[tuple[str, FetchResult]], settings: Settings) -> list[FeedOutcome]:
+def record_results(engine: Engine, fetched: list[Fetched], settings: Settings) -> list[FeedOutcome]:
     """Keep the bodies (see `keep_bodies`), then record every fetch result of the batch in one transaction.
 
     Each document is stored in a savepoint of its own: one that fails is rolled back alone and recorded as
@@ -139,27 +175,25 @@ def record_results(engine: Engine, fetched: list[tuple[str, FetchResult]], setti
     try:
         with session_scope(engine) as session:
             begin_writing(session)  # one transaction for the batch, each document in a savepoint of it
-            return [_record_in_savepoint(session, feed_id, result, settings, raw_id)
-                    for (feed_id, result), raw_id in zip(fetched, raw_ids, strict=True)]
+            return [_record_in_savepoint(session, one, settings, raw_id)
+                    for one, raw_id in zip(fetched, raw_ids, strict=True)]
     except Exception:  # noqa: BLE001 - the batch's transaction failed: each document alone, as below
-        return [_record_alone(engine, feed_id, result, settings, raw_id)
-                for (feed_id, result), raw_id in zip(fetched, raw_ids, strict=True)]
+        return [_record_alone(engine, one, settings, raw_id) for one, raw_id in zip(fetched, raw_ids, strict=True)]
 
 
-def _record_in_savepoint(session: Session, feed_id: str, result: FetchResult, settings: Settings,
-                         raw_id: int | None) -> FeedOutcome:
+def _record_in_savepoint(session: Session, one: Fetched, settings: Settings, raw_id: int | None) -> FeedOutcome:
     try:
         with session.begin_nested():
-            return record_fetch_result(session, feed_id, result, settings, raw_id)
+            return record_fetch_result(session, one.feed_id, one.result, settings, raw_id, one.read)
     except Exception as exc:  # noqa: BLE001 - whatever failed while storing is recorded as this feed's failure
-        return record_store_failure(session, feed_id, result, exc, settings, raw_id)
+        return record_store_failure(session, one.feed_id, one.result, exc, settings, raw_id)
 
 
-def _record_alone(engine: Engine, feed_id: str, result: FetchResult, settings: Settings,
-                  raw_id: int | None) -> FeedOutcome:
+def _record_alone(engine: Engine, one: Fetched, settings: Settings, raw_id: int | None) -> FeedOutcome:
+    feed_id, result = one.feed_id, one.result
     try:
         with session_scope(engine) as session:
-            return record_fetch_result(session, feed_id, result, settings, raw_id)
+            return record_fetch_result(session, feed_id, result, settings, raw_id, one.read)
     except Exception as exc:  # noqa: BLE001 - whatever failed while storing is recorded as this feed's failure
         error = exc
     try:
@@ -171,7 +205,7 @@ def _record_alone(engine: Engine, feed_id: str, result: FetchResult, settings: S
 
 
 def _apply_result(session: Session, feed: Feed, attempt: FetchAttempt, result: FetchResult, settings: Settings,
-                  now: datetime) -> FeedOutcome:
+                  now: datetime, read: ParsedFeed | str | None) -> FeedOutcome:
     poll = settings.poll
     if result.outcome == "not_modified":
         polling.record_not_modified(feed, now, poll)
@@ -189,7 +223,8 @@ def _apply_result(session: Session, feed: Feed, attempt: FetchAttempt, result: F
         feed.etag, feed.last_modified = result.etag, result.last_modified
         polling.record_success(feed, 0, now, poll)
         return outcome
-    parsed = _parse(result.body or b"", result.headers, result.final_url or result.url, now, settings.parse)
+    parsed = read if read is not None else read_document(result.body or b"", result.headers,
+                                                         result.final_url or result.url, now, settings.parse)
     if isinstance(parsed, str):  # why it is no feed; the body stays kept (see `keep_bodies`)
         attempt.outcome, attempt.error_kind, attempt.error_message = "error", "not_a_feed", parsed
         polling.record_failure(feed, parsed, now, poll)
@@ -253,33 +288,45 @@ async def fetch_cycle(
     cycle_start = datetime.now(UTC)
     outcomes: list[FeedOutcome] = []
     async with Fetcher(settings.fetch, transport=transport, address_allowed=address_allowed) as fetcher:
+        with ReadAhead(settings.parse) as read_ahead:
 
-        async def one(feed_id, url, etag, last_modified):
-            return feed_id, await fetcher.fetch(url, etag, last_modified)
+            async def one(claim: Claim) -> Fetched:
+                result = await fetcher.fetch(claim.url, claim.etag, claim.last_modified)
+                return Fetched(claim.feed_id, result,
+                               await read_ahead.read(result, datetime.now(UTC), claim.unchanged_sha256))
 
-        while jobs := await asyncio.to_thread(claim_feeds, engine, cycle_start, settings.poll, only_due, feed_ids):
-            pending = {asyncio.ensure_future(one(*job)) for job in jobs}
-            ready: list[tuple[str, FetchResult]] = []
-            while pending or ready:
-                if pending:  # wait for a first result only when none is ready
-                    done, pending = await asyncio.wait(pending, timeout=0 if ready else None,
-                                                       return_when=asyncio.FIRST_COMPLETED)
-                    ready.extend(task.result() for task in done)
-                size = settings.parse.documents_per_transaction
-                batch, ready = ready[:size], ready[size:]
-                # parsing, sanitising and storing are CPU and database work: a worker thread keeps the event
-                # loop free, so the other feeds' requests go on (and meet their timeouts) meanwhile; what
-                # finished meanwhile is stored together next, in one transaction
-                stored = await asyncio.to_thread(record_results, engine, batch, settings)
-                if new_articles := sum(outcome.n_new for outcome in stored):
-                    # an ANALYZE, when one is due, runs in a worker thread too: fetching goes on meanwhile
-                    await asyncio.to_thread(note_new_articles, engine, new_articles)
-                for outcome in stored:
-                    outcomes.append(outcome)
-                    if on_done:
-                        on_done(outcome)
-            if not only_due:
-                break  # every enabled (or named) feed was claimed at once
+            while jobs := await asyncio.to_thread(claim_feeds, engine, cycle_start, settings.poll, only_due,
+                                                  feed_ids):
+                outcomes += await _fetch_and_store(engine, settings, [one(job) for job in jobs], on_done)
+                if not only_due:
+                    break  # every enabled (or named) feed was claimed at once
+    return outcomes
+
+
+async def _fetch_and_store(engine: Engine, settings: Settings, fetches: list[Coroutine[Any, Any, Fetched]],
+                           on_done: Callable[[FeedOutcome], None] | None) -> list[FeedOutcome]:
+    """Run the claimed batch's fetches concurrently and store their results as they arrive."""
+    outcomes: list[FeedOutcome] = []
+    pending = {asyncio.ensure_future(fetch) for fetch in fetches}
+    ready: list[Fetched] = []
+    while pending or ready:
+        if pending:  # wait for a first result only when none is ready
+            done, pending = await asyncio.wait(pending, timeout=0 if ready else None,
+                                               return_when=asyncio.FIRST_COMPLETED)
+            ready.extend(task.result() for task in done)
+        size = settings.parse.documents_per_transaction
+        batch, ready = ready[:size], ready[size:]
+        # sanitising and storing (and parsing what was not read ahead) are CPU and database work: a worker
+        # thread keeps the event loop free, so the other feeds' requests go on (and meet their timeouts)
+        # meanwhile; what finished meanwhile is stored together next, in one transaction
+        stored = await asyncio.to_thread(record_results, engine, batch, settings)
+        if new_articles := sum(outcome.n_new for outcome in stored):
+            # an ANALYZE, when one is due, runs in a worker thread too: fetching goes on meanwhile
+            await asyncio.to_thread(note_new_articles, engine, new_articles)
+        for outcome in stored:
+            outcomes.append(outcome)
+            if on_done:
+                on_done(outcome)
     return outcomes
 
 
@@ -314,7 +361,7 @@ def ingest_file(engine: Engine, path: Path, feed_id: str | None = None, outlet: 
     raw_id = keep_raw(engine, path.resolve().as_uri(), {}, body, now)
     with session_scope(engine) as session:
         feed = session.get(Feed, feed_id)
-        parsed = _parse(body, {}, path.resolve().as_uri(), now, limits)
+        parsed = read_document(body, {}, path.resolve().as_uri(), now, limits)
         if feed is None:
             title = parsed.title if isinstance(parsed, ParsedFeed) and parsed.title else path.stem
             feed = Feed(
@@ -332,14 +379,6 @@ def ingest_file(engine: Engine, path: Path, feed_id: str | None = None, outlet: 
         outcome = _store_or_refuse(session, feed, attempt, parsed, now, limits, str(path))
     note_new_articles(engine, outcome.n_new)
     return outcome
-
-
-def _parse(body: bytes, headers: dict, url: str, now: datetime, limits: ParseSettings) -> ParsedFeed | str:
-    """The parsed document, or why it is no feed."""
-    try:
-        return parse_feed(body, headers, url, fetched_at=now, limits=limits)
-    except NotAFeedError as exc:
-        return str(exc)
 
 
 def _store_or_refuse(session: Session, feed: Feed, attempt: FetchAttempt, parsed: ParsedFeed | str, now: datetime,
@@ -386,7 +425,7 @@ def _reprocess_one(engine: Engine, feed_id: str, raw_id: int, limits: ParseSetti
         with session_scope(engine) as session:
             feed, raw = session.get_one(Feed, feed_id), session.get_one(RawDocument, raw_id)
             # the items keep the time the body was received as their fetch time
-            parsed = _parse(raw.body, raw.headers, raw.url, raw.received_at, limits)
+            parsed = read_document(raw.body, raw.headers, raw.url, raw.received_at, limits)
             attempt = FetchAttempt(feed_id=feed_id, started_at=now, source="reprocess", url=raw.url, outcome="ok",
                                    warnings=[], bytes_received=len(raw.body), raw_document_id=raw_id)
             session.add(attempt)

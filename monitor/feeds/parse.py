@@ -220,6 +220,15 @@ def _bounded(entry: ParsedEntry, part: str, markup: str, limits: ParseSettings, 
     return bounded.html
 
 
+def read_document(body: bytes, headers: dict[str, str] | None, url: str, fetched_at: datetime,
+                  limits: ParseSettings = ParseSettings()) -> ParsedFeed | str:
+    """The parsed document (see `parse_feed`), or why it is no feed."""
+    try:
+        return parse_feed(body, headers, url, fetched_at=fetched_at, limits=limits)
+    except NotAFeedError as exc:
+        return str(exc)
+
+
 def _not_a_feed_reason(body: bytes, headers: dict[str, str] | None) -> str:
     content_type = {k.lower(): v for k, v in (headers or {}).items()}.get("content-type", "")
     head = body[:512].lstrip().lower()

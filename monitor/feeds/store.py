@@ -86,9 +86,14 @@ class ClusterState:
         return self.first_seen_at - window <= seen_at <= self.last_seen_at + window
 
 
+def body_digest(body: bytes) -> str:
+    """The sha256 a received body is kept under (`raw_documents.sha256`)."""
+    return hashlib.sha256(body).hexdigest()
+
+
 def store_raw_document(session: Session, url: str, headers: dict, body: bytes, received_at: datetime) -> int:
     """Keep the exact bytes received, once per sha256 (also when two processes receive them at once); their id."""
-    digest = hashlib.sha256(body).hexdigest()
+    digest = body_digest(body)
     query = select(RawDocument.id).where(RawDocument.sha256 == digest)
     existing = session.scalar(query)
     if existing is not None:

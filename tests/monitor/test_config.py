@@ -49,13 +49,14 @@ def test_a_malformed_setting_names_the_variable_and_what_is_expected(monkeypatch
 def test_well_formed_and_empty_settings(monkeypatch):
     for name, value in {"WASPADA_MAX_BODY_BYTES": " 1048576 ", "WASPADA_READ_TIMEOUT": "2.5",
                         "WASPADA_PER_HOST_MIN_GAP": "0", "WASPADA_ALLOW_PRIVATE_NETWORKS": "Ya",
-                        "WASPADA_CONCURRENCY": ""}.items():
+                        "WASPADA_CONCURRENCY": "", "WASPADA_PARSE_PROCESSES": "0"}.items():
         monkeypatch.setenv(name, value)
     settings = Settings.from_env()
     assert settings.fetch.max_body_bytes == 1048576 and settings.fetch.read_timeout == 2.5
     assert settings.fetch.per_host_min_gap == 0 and settings.fetch.allow_private_networks is True
     assert settings.fetch.global_concurrency == FetchSettings.global_concurrency
     assert settings.poll == PollSettings()
+    assert settings.parse.parse_processes == 0  # parse in the storing thread
 
 
 def test_web_settings_from_the_environment(monkeypatch):

@@ -287,15 +287,30 @@ def test_hostile_xml_stays_harmless(engine, tmp_path, kind):
         assert "root:" not in stored and "aaaaaaaaaaaaaaaaaaaa" not in stored and "\x00" not in stored
 
 
-def test_the_same_bytes_after_a_pass_with_nothing_new_are_not_parsed_again(engine, settings, feed_server, monkeypatch):
+@pytest.mark.parametrize("parse_processes", [0, 1])
+def test_the_same_bytes_after_a_pass_with_nothing_new_are_not_parsed_again(engine, settings, feed_server, monkeypatch,
+                                                                            parse_processes):
+    """Parsed in the storing thread (no parse process) or read ahead in a parse process, never both, and
+    bytes that gave nothing new are parsed by neither."""
     import monitor.pipeline as pipeline
+    from monitor.feeds.read_ahead import ReadAhead
 
+    settings = dataclasses.replace(settings, parse=dataclasses.replace(settings.parse, parse_processes=parse_processes))
     add_feed(engine, "rusak", feed_server.feed("/bad", fixture_bytes("malformed.xml")))
-    parses = []
-    real_parse = pipeline.parse_feed
-    monkeypatch.setattr(pipeline, "parse_feed", lambda *a, **kw: parses.append(1) or real_parse(*a, **kw))
+    parses, reads_ahead = [], []
+    real_parse, real_read = pipeline.read_document, ReadAhead.read
+    monkeypatch.setattr(pipeline, "read_document", lambda *a, **kw: parses.append(1) or real_parse(*a, **kw))
+
+    async def counted_read(self, *args):
+        read = await real_read(self, *args)
+        if read is not None:
+            reads_ahead.append(1)
+        return read
+
+    monkeypatch.setattr(ReadAhead, "read", counted_read)
     results = [cycle(engine, settings) for _ in range(4)]
-    assert len(parses) == 2  # new items, then the first pass with nothing new; after that the bytes are known
+    # new items, then the first pass with nothing new; after that the bytes are known
+    assert (len(parses), len(reads_ahead)) == ((2, 0) if parse_processes == 0 else (0, 2))
     first, second, third, fourth = attempts(engine, "rusak")
     assert first.n_new > 0 and second.n_new == third.n_new == fourth.n_new == 0
     assert second.warnings and third.warnings == fourth.warnings == second.warnings  # same records as a real parse
@@ -306,4 +321,4 @@ def test_the_same_bytes_after_a_pass_with_nothing_new_are_not_parsed_again(engin
     feed_server.feed("/bad", fixture_bytes("malformed.xml").replace(b"</channel>", b"<item><title>Baru</title>"
                                                                   b"<link>https://contoh.id/baru</link></item></channel>"))
     [changed] = cycle(engine, settings)
-    assert len(parses) == 3 and changed.n_new == 1  # other bytes: read again
+    assert len(parses) + len(reads_ahead) == 3 and changed.n_new == 1  # other bytes: read again
