@@ -427,8 +427,7 @@ def write_clusters(session: Session, clusters: list[ClusterState]) -> None:
     if started:
         rows = [{"first_seen_at": c.first_seen_at, "last_seen_at": c.last_seen_at, "size": c.added,
                  "follows_cluster_id": c.follows.cluster_id if c.follows else None} for c in started]
-        ids = session.scalars(insert(StoryCluster).returning(StoryCluster.id, sort_by_parameter_order=True),
-                              rows).all()
+        ids = _inserted_ids(session, rows)
         for cluster, cluster_id in zip(started, ids, strict=True):
             cluster.cluster_id = cluster_id
         # a cluster following one started earlier in this document learns its id only now (rare)
@@ -445,3 +444,16 @@ def write_clusters(session: Session, clusters: list[ClusterState]) -> None:
                     last_seen_at=bindparam("last")),
             grown,
         )
+
+
+def _inserted_ids(session: Session, rows: list[dict]) -> list[int]:
+    """Insert story clusters in one statement; their ids in the order of `rows`.
+
+    PostgreSQL: SQLAlchemy's ordered RETURNING. SQLite gives each row of one INSERT the next rowid (the
+    largest + 1) in VALUES order, and the transaction holds the write lock meanwhile, so the returned ids
+    sorted are the rows in order; SQLAlchemy cannot know this and would send one statement per row.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return list(session.scalars(insert(StoryCluster).returning(StoryCluster.id, sort_by_parameter_order=True),
+                                    rows))
+    return sorted(session.scalars(insert(StoryCluster).returning(StoryCluster.id), rows))

@@ -100,6 +100,31 @@ def test_cluster_builds_up_over_separate_cycles(engine, settings, feed_server):
     assert count(engine, Article) == 6 and count(engine, StoryCluster) == 4
 
 
+def test_clusters_started_by_one_document_each_get_their_own_article(engine, settings, feed_server):
+    """The clusters of a document are inserted in one statement: each id must go to its own story."""
+    stories = [("Banjir rendam Sampit", "Air sungai Mentaya meluap"), ("Harga karet naik di Kapuas", "Petani senang"),
+               ("Festival Isen Mulang dibuka", "Tarian Dayak memeriahkan"), ("Jalan rusak di Katingan", "Warga mengeluh")]
+    items = [{"title": f"{title} pekan ini", "link": f"https://kabar.example.id/{n}", "guid": f"k-{n}",
+              "description": " ".join([text] * 3 + [f"laporan nomor {n} hari ke {n + 1}"]),
+              "pubDate": f"Mon, 0{n + 1} Dec 2026 0{n}:00:00 +0700"} for n, (title, text) in enumerate(stories)]
+    items.append(dict(items[1], link="https://kabar.example.id/salinan", guid="k-copy",  # the second story, days later
+                      description=items[1]["description"] + " diperbarui", pubDate="Sat, 05 Dec 2026 09:00:00 +0700"))
+    add_feed(engine, "kabar", feed_server.feed("/rss", rss(items)))
+    cycle(engine, settings)
+    with session_scope(engine) as session:
+        rows = session.execute(select(Article.guid, Article.published_at, StoryCluster.first_seen_at,
+                                      StoryCluster.last_seen_at, StoryCluster.size)
+                               .join(StoryCluster, StoryCluster.id == Article.cluster_id).order_by(Article.guid)).all()
+    by_guid = {guid: (published, first, last, size) for guid, published, first, last, size in rows}
+    for n in (0, 2, 3):
+        published, first, last, size = by_guid[f"k-{n}"]
+        assert first.replace(tzinfo=None) == last.replace(tzinfo=None) == published.replace(tzinfo=None) and size == 1
+    copied, copy = by_guid["k-1"], by_guid["k-copy"]
+    assert copied[1:] == copy[1:] and copied[3] == 2  # one cluster: from the story to its copy
+    assert (copied[1].replace(tzinfo=None), copied[2].replace(tzinfo=None)) == (
+        copied[0].replace(tzinfo=None), copy[0].replace(tzinfo=None))
+
+
 def test_unrelated_stories_are_not_clustered(engine, settings, feed_server):
     add_feed(engine, "antara", feed_server.feed("/1", fixture_bytes("antara_kalteng_terkini.xml")))
     add_feed(engine, "pos", feed_server.feed("/2", fixture_bytes("wordpress_kalteng.xml")))
