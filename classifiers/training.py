@@ -43,7 +43,8 @@ def shipped_items(analyst: Sequence[LabeledItem] = (), kalteng_path: Path | None
 def fit_model(items: Sequence[LabeledItem], taxonomy: Taxonomy, config: ModelConfig | None = None) -> CategoryModel:
     """Fit a CategoryModel on labeled items."""
     model = CategoryModel(taxonomy.codes, taxonomy.conflict_codes, config)
-    return model.fit([item.document for item in items], [item.categories for item in items])
+    weights = [model.config.kalteng_weight if item.corpus == "kalteng" else 1.0 for item in items]
+    return model.fit([item.document for item in items], [item.categories for item in items], weights)
 
 
 def new_version() -> str:

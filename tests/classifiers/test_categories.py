@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from classifiers.artifacts import load_model, save_model
-from classifiers.categories import ModelConfig
+from classifiers.categories import CategoryModel, ModelConfig, _best_threshold
 from classifiers.training import fit_model
 
 
@@ -30,6 +30,26 @@ def test_explanation_names_the_terms_that_pushed_a_label(small_model):
     terms = [term for term, _weight in prediction.explanation["unjuk_rasa"]]
     assert terms and any(t in ("demo", "unjuk rasa", "unjuk", "rasa", "mahasiswa") for t in terms)
     assert all(weight > 0 for _t, weight in prediction.explanation["unjuk_rasa"])
+
+
+def test_event_words_are_counted_again_and_marked_in_the_opening(small_model):
+    features = small_model._features(["warga", "tolak", "izin", "tambang"])
+    assert {"peristiwa:tolak", "peristiwa@awal"} <= set(features)
+    assert not any(f.startswith("peristiwa") for f in small_model._features(["sosialisasi", "plasma", "sawit"]))
+
+
+def test_artifacts_from_before_the_event_words_load_as_trained(small_model):
+    state = small_model.to_state()
+    state["config"] = {k: v for k, v in state["config"].items() if k not in ("event_words", "kalteng_weight")}
+    old = CategoryModel.from_state(state)
+    assert not old.config.event_words and old.config.kalteng_weight == 1.0
+
+
+def test_thresholds_weigh_items_by_their_weight():
+    y, p = np.array([1, 1, 0, 0]), np.array([0.9, 0.5, 0.6, 0.1])
+    # the false positive at 0.6 is cheap when it weighs little, dear when it weighs much
+    assert _best_threshold(y, p, 1.0, 0.2, np.array([1.0, 1.0, 0.1, 1.0])) <= 0.5
+    assert _best_threshold(y, p, 1.0, 0.2, np.array([1.0, 1.0, 10.0, 1.0])) > 0.6
 
 
 @pytest.fixture(scope="module")
