@@ -14,7 +14,7 @@ from classifiers.seed import KALTENG_FILE
 
 # scikit-learn, skops and the model load only inside the commands, so other `waspada` commands start fast
 BATCH = 1000
-DEFAULT_VARIANT = "svm-kata"  # classifiers.comparison.SHIPPED (not imported: scikit-learn loads lazily)
+DEFAULT_VARIANT = "lr-kata"  # classifiers.comparison.SHIPPED (not imported: scikit-learn loads lazily)
 VARIANT_HELP = f"Varian model dari perbandingan `waspada evaluate` (bawaan: {DEFAULT_VARIANT}, yang dipilih)"
 KALTENG_HELP = "Set berlabel Kalteng (JSONL; bawaan: classifiers/data/kalteng/kalteng.jsonl bila ada)"
 
