@@ -92,9 +92,13 @@ def _unchanged_sha256(session: Session, feed_id: str) -> str | None:
                              .join(RawDocument, RawDocument.id == FetchAttempt.raw_document_id)
                              .where(FetchAttempt.feed_id == feed_id)
                              .order_by(FetchAttempt.id.desc()).limit(1)).first()
-    if latest is not None and latest.outcome == "ok" and latest.n_new == 0 and latest.n_failed == 0:
-        return latest.sha256
-    return None
+    return latest.sha256 if latest is not None and _nothing_new_came(latest) else None
+
+
+def _nothing_new_came(attempt) -> bool:
+    """Whether a recorded attempt (a FetchAttempt or a row of its columns) read its document fully and stored
+    nothing new from it."""
+    return attempt.outcome == "ok" and attempt.n_new == 0 and attempt.n_failed == 0
 
 
 def keep_raw(engine: Engine, url: str, headers: dict, body: bytes, received_at: datetime) -> int | None:
@@ -247,8 +251,7 @@ def _unchanged_since(session: Session, feed: Feed, attempt: FetchAttempt) -> Fet
                             .where(FetchAttempt.feed_id == feed.id, FetchAttempt.id != attempt.id,
                                    FetchAttempt.raw_document_id.is_not(None))
                             .order_by(FetchAttempt.id.desc()).limit(1))
-    if (latest is not None and latest.raw_document_id == attempt.raw_document_id and latest.outcome == "ok"
-            and latest.n_new == 0 and latest.n_failed == 0):
+    if latest is not None and latest.raw_document_id == attempt.raw_document_id and _nothing_new_came(latest):
         return latest
     return None
 
@@ -283,7 +286,8 @@ async def fetch_cycle(
 
     Feeds are claimed batch by batch (see `claim_feeds`), so several processes share one cycle's feeds.
     Results that arrive while others are being stored are stored together (at most
-    `WASPADA_DOCUMENTS_PER_TRANSACTION` documents per transaction, see `record_results`).
+    `WASPADA_DOCUMENTS_PER_TRANSACTION` documents per transaction, see `record_results`); each document is
+    parsed in a parse process as soon as it arrives (see `ReadAhead`).
     """
     cycle_start = datetime.now(UTC)
     outcomes: list[FeedOutcome] = []
