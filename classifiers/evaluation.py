@@ -23,12 +23,11 @@ from classifiers.categories import CategoryModel, ModelConfig
 from classifiers.metrics import binary_report, multilabel_report, prf, set_counts
 from classifiers.places import PlaceTagger
 from classifiers.salience import tag_item
-from classifiers.seed import LabeledItem
+from classifiers.seed import KALTENG, NATIONAL, LabeledItem
 from classifiers.splits import Fold, publisher_folds, time_split
 from classifiers.taxonomy import Taxonomy
 from classifiers.training import fit_model, training_items
 
-NATIONAL, KALTENG = "national", "kalteng"
 NATIONAL_FOLDS, KALTENG_FOLDS = 10, 8
 LAST_TRAIN_YEAR, LAST_TEST_YEAR = 2023, 2026
 MIN_SUPPORT = 5  # categories in the headline macro F1

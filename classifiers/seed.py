@@ -10,6 +10,8 @@ from pathlib import Path
 
 from classifiers.text import compose_document
 
+NATIONAL, KALTENG = "national", "kalteng"  # the corpora a LabeledItem comes from
+
 
 @dataclass(frozen=True)
 class LabeledItem:
@@ -25,7 +27,7 @@ class LabeledItem:
     synthetic: bool = False
     split: str = "train"
     url: str = ""
-    corpus: str = "national"  # "national" (seed set, analysts) or "kalteng" (Kalteng local news set)
+    corpus: str = NATIONAL  # NATIONAL (seed set, analysts) or KALTENG (Kalteng local news set)
     date: str = ""  # YYYY-MM-DD where known (Kalteng set), for the time split
     place_split: str = ""  # "dev" or "test" on Kalteng items: may place rules be written from its labels?
     kecamatan: tuple[str, ...] = ()
@@ -54,7 +56,7 @@ def place_split_of(url: str) -> str:
 def _item(record: dict, origin: str, line: int, corpus: str) -> LabeledItem:
     try:
         url = str(record.get("url", ""))
-        kalteng_set = corpus == "kalteng"
+        kalteng_set = corpus == KALTENG
         return LabeledItem(
             id=str(record["id"]), title=str(record.get("title", "")),
             text=str(record.get("lead", record.get("text", ""))),
@@ -70,7 +72,7 @@ def _item(record: dict, origin: str, line: int, corpus: str) -> LabeledItem:
         raise LabelFileError(f"{origin} baris {line}: rekaman label tidak lengkap ({exc})") from exc
 
 
-def read_labels(lines: Iterable[str], origin: str, corpus: str = "national") -> list[LabeledItem]:
+def read_labels(lines: Iterable[str], origin: str, corpus: str = NATIONAL) -> list[LabeledItem]:
     """Parse JSON lines of labeled items; a bad line raises LabelFileError naming it."""
     items = []
     for number, line in enumerate(lines, start=1):
@@ -109,4 +111,4 @@ def load_kalteng(path: Path | None = None) -> list[LabeledItem]:
     if not source.is_file():
         return []
     with source.open(encoding="utf-8") as handle:
-        return read_labels(handle, str(path or KALTENG_FILE), corpus="kalteng")
+        return read_labels(handle, str(path or KALTENG_FILE), corpus=KALTENG)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from classifiers.artifacts import save_model
 from classifiers.categories import CategoryModel, ModelConfig
-from classifiers.seed import LabeledItem, load_kalteng, load_seed
+from classifiers.seed import KALTENG, LabeledItem, load_kalteng, load_seed
 from classifiers.taxonomy import Taxonomy
 
 
@@ -43,7 +43,7 @@ def shipped_items(analyst: Sequence[LabeledItem] = (), kalteng_path: Path | None
 def fit_model(items: Sequence[LabeledItem], taxonomy: Taxonomy, config: ModelConfig | None = None) -> CategoryModel:
     """Fit a CategoryModel on labeled items."""
     model = CategoryModel(taxonomy.codes, taxonomy.conflict_codes, config)
-    weights = [model.config.kalteng_weight if item.corpus == "kalteng" else 1.0 for item in items]
+    weights = [model.config.kalteng_weight if item.corpus == KALTENG else 1.0 for item in items]
     return model.fit([item.document for item in items], [item.categories for item in items], weights)
 
 
@@ -79,7 +79,7 @@ def train_and_save(
                 "sources": sources or ["classifiers/data/seed (seed.jsonl, synthetic.jsonl)"],
                 "items": len(train),
                 "synthetic_items": sum(1 for item in train if item.synthetic),
-                "kalteng_items": sum(1 for item in train if item.corpus == "kalteng"),
+                "kalteng_items": sum(1 for item in train if item.corpus == KALTENG),
                 "positives_per_label": counts,
                 "sha256": data_fingerprint(train),
             },
