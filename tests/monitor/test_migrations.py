@@ -256,3 +256,31 @@ def test_band_keys_replace_the_band_hashes_and_come_back_equal(bare_engine):
     with bare_engine.connect() as connection:
         assert connection.execute(keys_query).all() == keys
 
+
+
+def test_0017_drops_the_band_foreign_key_and_the_feed_index_and_keeps_every_band_both_ways(bare_engine):
+    from monitor.pipeline import ingest_file
+    from tests.monitor.helpers import FEED_FIXTURES
+
+    upgrade(bare_engine, "0016")
+    ingest_file(bare_engine, FEED_FIXTURES / "antara_kalteng_terkini.xml")
+    bands_query = text("SELECT band_key, article_id FROM article_bands ORDER BY band_key, article_id")
+    with bare_engine.connect() as connection:
+        bands = connection.execute(bands_query).all()
+    assert len(bands) == 3 * 32
+
+    def schema() -> tuple[list[str], bool]:
+        inspector = inspect(bare_engine)
+        return ([key["referred_table"] for key in inspector.get_foreign_keys("article_bands")],
+                "ix_articles_feed_id" in {index["name"] for index in inspector.get_indexes("articles")})
+
+    assert schema() == (["articles"], True)
+    upgrade(bare_engine)
+    assert schema() == ([], False)
+    with bare_engine.connect() as connection:
+        assert connection.execute(bands_query).all() == bands
+    downgrade(bare_engine, "0016")
+    assert schema() == (["articles"], True)
+    with bare_engine.connect() as connection:
+        assert connection.execute(bands_query).all() == bands
+    upgrade(bare_engine)
