@@ -11,6 +11,7 @@ and the write amplification: bytes written to disk per byte the database grew by
 
     .venv/bin/python benchmarks/bench_ingest.py            # 1,000 feeds x 20 items, both engines
     .venv/bin/python benchmarks/bench_ingest.py --feeds 100 --items 20 --engines sqlite
+    .venv/bin/python benchmarks/bench_ingest.py --feeds 300 --engines postgresql --statements  # where the time goes
 
 PostgreSQL: WASPADA_BENCH_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test);
 the benchmark creates its own database there and drops it afterwards. Its write amplification is the
@@ -153,6 +154,46 @@ class StageClock:
     def __exit__(self, *exc):
         for name, real in self.real.items():
             setattr(self.pipeline, name, real)
+
+
+class StatementClock:
+    """With --statements: wall time from sending each SQL statement to its result, by statement text (the
+    database's work plus the driver's; on PostgreSQL the server's share of a stage's wall time)."""
+
+    def __init__(self, engine, enabled: bool):
+        self.engine, self.enabled = engine, enabled
+        self.seconds: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+
+    def _before(self, connection, _cursor, _statement, _parameters, _context, _executemany) -> None:
+        connection.info.setdefault("bench_started", []).append(time.perf_counter())
+
+    def _after(self, connection, _cursor, statement, _parameters, _context, _executemany) -> None:
+        key = " ".join(statement.split())[:110]
+        self.seconds[key] = self.seconds.get(key, 0.0) + time.perf_counter() - connection.info["bench_started"].pop()
+        self.calls[key] = self.calls.get(key, 0) + 1
+
+    def __enter__(self):
+        from sqlalchemy import event
+
+        self.seconds.clear()
+        self.calls.clear()
+        if self.enabled:
+            event.listen(self.engine, "before_cursor_execute", self._before)
+            event.listen(self.engine, "after_cursor_execute", self._after)
+        return self
+
+    def __exit__(self, *exc):
+        from sqlalchemy import event
+
+        if self.enabled:
+            event.remove(self.engine, "before_cursor_execute", self._before)
+            event.remove(self.engine, "after_cursor_execute", self._after)
+
+    def slowest(self, n: int = 8) -> list[tuple[str, float, int]]:
+        """The n statements that took the most time in all: (text, seconds, calls)."""
+        ranked = sorted(self.seconds, key=self.seconds.__getitem__, reverse=True)[:n]
+        return [(key, self.seconds[key], self.calls[key]) for key in ranked]
 
 
 class ParseProcessClock:
@@ -303,7 +344,8 @@ def run_engine(target, args, port: int, send_etags, server_pid: int, parse_proce
             send_etags.value = int(etags)
             size_before, written_before = target.size(engine), target.written(engine)
             clock.reset()
-            with clock, ParseProcessClock(server_pid) as parse_processes_clock:
+            with clock, ParseProcessClock(server_pid) as parse_processes_clock, \
+                    StatementClock(engine, args.statements) as statements:
                 start = time.perf_counter()
                 outcomes = pipeline.run_fetch_cycle(engine, settings, only_due=False)
                 wall = time.perf_counter() - start
@@ -316,7 +358,7 @@ def run_engine(target, args, port: int, send_etags, server_pid: int, parse_proce
                 label=label, wall=wall, outcomes=outcomes, stored=stored, cpu=dict(clock.cpu), stage_wall=dict(clock.wall),
                 parse_processes_cpu=parse_processes_clock.used(),
                 base_cpu=base_cpu, base_wall=base_wall, n_docs=len(outcomes), n_bodies=len(clock.bodies),
-                written=written, grown=grown, size=target.size(engine),
+                written=written, grown=grown, size=target.size(engine), statements=statements.slowest(),
             ))
     finally:
         engine.dispose()
@@ -356,6 +398,10 @@ def report(target_name: str, args, results: list[dict], parse_processes: int) ->
                   f"all processes); whole document: {r['cpu']['record_results'] / base:.2f} in the storing thread, "
                   f"{(r['cpu']['record_results'] + ahead) / base:.2f} with the parse processes; cycle wall time "
                   f"per feed: {1000 * r['wall'] / n:.2f} ms, {r['wall'] / base:.2f}x bare feedparser's CPU")
+        if r["statements"]:
+            print(f"    {'slowest statements (per feed)':36}{'wall ms':>9}{'calls':>9}")
+            for statement, seconds, calls in r["statements"]:
+                print(f"    {1000 * seconds / n:9.2f}{calls / n:9.2f}  {statement}")
         if failed:
             print(f"    first failure: {failed[0]}")
     return ok_all
@@ -369,6 +415,8 @@ def main() -> int:
     parser.add_argument("--engines", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     parser.add_argument("--parse-processes", default="0,1",
                         help="comma-separated: each engine runs once per value (0: parse in the storing thread)")
+    parser.add_argument("--statements", action="store_true",
+                        help="also time every SQL statement and print the slowest per cycle")
     args = parser.parse_args()
 
     context = multiprocessing.get_context("spawn")
