@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
+from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
@@ -107,13 +108,14 @@ def _close(name: str, open_tags: list[str], dropped: Counter[str]) -> bool:
     return False
 
 
-def sanitize_html(fragment: str, base_url: str | None = None) -> str:
-    """Keep a small set of formatting tags; drop scripts, styles, images, iframes and event handlers.
+# nh3.clean builds its sanitiser from the options on every call, which cost four times the cleaning of a
+# typical item (about 20 of 25 us); a Cleaner is built once and reused
+_TEXT_CLEANER = nh3.Cleaner(tags=set(), clean_content_tags={"script", "style"})  # every tag, script/style content
 
-    Relative link targets are resolved against `base_url` when that gives an http(s) address (nh3 has
-    already dropped javascript: and other unsafe targets before the filter sees them).
-    """
 
+@lru_cache(maxsize=64)
+def _safe_cleaner(base_url: str | None) -> nh3.Cleaner:
+    """The sanitiser for markup whose relative links resolve against `base_url` (one per feed address, reused)."""
     def resolve_links(tag: str, attribute: str, value: str) -> str:
         if tag != "a" or attribute != "href" or not base_url:
             return value
@@ -123,15 +125,23 @@ def sanitize_html(fragment: str, base_url: str | None = None) -> str:
         except ValueError:
             return value
 
-    return nh3.clean(fragment or "", tags=SAFE_TAGS, attributes={"a": {"href", "title"}},
-                     link_rel="noopener noreferrer nofollow", attribute_filter=resolve_links if base_url else None)
+    return nh3.Cleaner(tags=SAFE_TAGS, attributes={"a": {"href", "title"}}, link_rel="noopener noreferrer nofollow",
+                       attribute_filter=resolve_links if base_url else None)
+
+
+def sanitize_html(fragment: str, base_url: str | None = None) -> str:
+    """Keep a small set of formatting tags; drop scripts, styles, images, iframes and event handlers.
+
+    Relative link targets are resolved against `base_url` when that gives an http(s) address (nh3 has
+    already dropped javascript: and other unsafe targets before the filter sees them).
+    """
+    return _safe_cleaner(base_url).clean(fragment or "")
 
 
 def html_to_text(fragment: str) -> str:
     """Plain text of an HTML fragment: block tags become line breaks, entities decoded, spaces folded."""
     with_breaks = _BLOCK_TAGS.sub("\n", fragment or "")
-    # nh3 with no allowed tags removes every tag and the content of script/style
-    stripped = nh3.clean(with_breaks, tags=set(), clean_content_tags={"script", "style"})
+    stripped = _TEXT_CLEANER.clean(with_breaks)
     text = html.unescape(stripped)
     text = _SPACES.sub(" ", text)
     lines = [line.strip() for line in text.split("\n")]

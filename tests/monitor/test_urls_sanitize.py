@@ -135,6 +135,10 @@ def test_relative_links_in_the_text_are_resolved_against_the_feed():
     clean = sanitize_html('<a href="/berita/2">baca</a> <a href="javascript:alert(1)">x</a>', "https://kabar.example.id/rss")
     assert 'href="https://kabar.example.id/berita/2"' in clean and "javascript" not in clean
     assert 'href="/berita/2"' in sanitize_html('<a href="/berita/2">baca</a>', "file:///srv/arsip/feed.xml")
+    # sanitisers are reused per feed address: each still resolves against its own
+    for base in ("https://a.example.id/rss", "https://b.example.id/feed", "https://a.example.id/rss"):
+        assert f'href="{base.rsplit("/", 1)[0]}/berita/2"' in sanitize_html('<a href="berita/2">baca</a>', base)
+    assert 'href="berita/2"' in sanitize_html('<a href="berita/2">baca</a>')
 
 
 @pytest.mark.parametrize(
