@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from monitor.db.models import Article, ArticleBand, Feed, FetchAttempt, RawDocument, StoryCluster
 from monitor.db.session import session_scope
-from monitor.feeds import store
+from monitor.feeds import sanitize, store
 from monitor.pipeline import feed_files, ingest_file, run_fetch_cycle
 from tests.monitor.helpers import (
     FEED_FIXTURES, add_feed, articles, attempts, count, counts, cycle, feed_state, fixture_bytes, get_feed, rss, with_fetch,
@@ -230,14 +230,19 @@ def test_deeply_nested_markup_is_bounded_off_the_event_loop_and_not_sanitised_ag
     ])
     add_feed(engine, "berat", feed_server.feed("/berat", body))
     add_feed(engine, "sehat", feed_server.feed("/sehat", fixture_bytes("wordpress_kalteng.xml")))
-    sanitiser_calls: list[bool] = []  # one entry per nh3.clean call: was it on the main (event loop) thread?
-    real_clean = nh3.clean
+    sanitiser_calls: list[bool] = []  # one entry per nh3 call: was it on the main (event loop) thread?
 
-    def counting_clean(*args, **kwargs):
-        sanitiser_calls.append(threading.current_thread() is threading.main_thread())
-        return real_clean(*args, **kwargs)
+    class CountingCleaner:
+        def __init__(self, cleaner: nh3.Cleaner):
+            self.cleaner = cleaner
 
-    monkeypatch.setattr(nh3, "clean", counting_clean)
+        def clean(self, html: str) -> str:
+            sanitiser_calls.append(threading.current_thread() is threading.main_thread())
+            return self.cleaner.clean(html)
+
+    real_safe_cleaner = sanitize._safe_cleaner
+    monkeypatch.setattr(sanitize, "_TEXT_CLEANER", CountingCleaner(sanitize._TEXT_CLEANER))
+    monkeypatch.setattr(sanitize, "_safe_cleaner", lambda base_url: CountingCleaner(real_safe_cleaner(base_url)))
     roomy = with_fetch(settings, max_body_bytes=2 * 1024 * 1024)
     outcomes = {o.feed_id: o for o in cycle(engine, roomy)}
     assert (outcomes["berat"].outcome, outcomes["berat"].n_new) == ("ok", 2)
