@@ -180,6 +180,9 @@ def register(app: typer.Typer) -> None:
         variant: str = typer.Option(DEFAULT_VARIANT, "--variant", help=VARIANT_HELP),
         kalteng: Path | None = typer.Option(None, "--kalteng", help=KALTENG_HELP),
         no_compare: bool = typer.Option(False, "--no-compare", help="Lewati perbandingan model (lebih cepat)"),
+        learning_curve: bool = typer.Option(
+            False, "--learning-curve",
+            help="Hanya kurva belajar: Kalteng media ditahan dengan 25/50/75/100% item Kalteng latih"),
     ):
         """Ukur mutu pada data yang tidak dilatih: penerbit/media ditahan, pembagian waktu, penanda tempat,
         perbandingan model."""
@@ -188,11 +191,29 @@ def register(app: typer.Typer) -> None:
         from classifiers.taxonomy import load_taxonomy
 
         items = _labeled_items(labels, kalteng)
+        if learning_curve:
+            _write_learning_curve(items, _variant_config(variant, no_stem), output_dir or data_dir() / "evaluation")
+            return
         report = full_report(items, load_taxonomy(), _variant_config(variant, no_stem), PlaceTagger.default(),
                              compare=not no_compare)
         json_path, md_path = write_report(report, output_dir or data_dir() / "evaluation")
         typer.echo(to_markdown(report))
         typer.echo(f"Laporan: {md_path} dan {json_path}")
+
+
+def _write_learning_curve(items, config, output_dir: Path) -> None:
+    """Run the learning curve, print it and keep it as learning_curve.md and .json in `output_dir`."""
+    from classifiers.learning_curve import learning_curve, to_markdown
+    from classifiers.taxonomy import load_taxonomy
+
+    rows = learning_curve(items, load_taxonomy(), config)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / "learning_curve.json").write_text(json.dumps(rows, indent=2, ensure_ascii=False) + "\n",
+                                                    encoding="utf-8")
+    markdown = to_markdown(rows)
+    (output_dir / "learning_curve.md").write_text(markdown, encoding="utf-8")
+    typer.echo(markdown)
+    typer.echo(f"Kurva belajar: {output_dir / 'learning_curve.md'}")
 
 
 def _variant_config(name: str, no_stem: bool):
