@@ -181,8 +181,19 @@ def _serve(app):
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        server.close()
+        _stop(server)
         thread.join(timeout=10)
+        server.task_dispatcher.shutdown()
+
+
+def _stop(server) -> None:
+    """Close the server's listening socket and open connections in its own loop thread: closing them from this
+    thread races the loop's select (EBADF in the server thread). With its map empty, the loop returns."""
+    def close_all() -> None:
+        for dispatcher in list(server._map.values()):
+            dispatcher.close()
+
+    server.trigger.pull_trigger(close_all)
 
 
 @pytest.fixture
