@@ -203,17 +203,14 @@ def register(app: typer.Typer) -> None:
 
 def _write_learning_curve(items, config, output_dir: Path) -> None:
     """Run the learning curve, print it and keep it as learning_curve.md and .json in `output_dir`."""
+    from classifiers.evaluation import write_report
     from classifiers.learning_curve import learning_curve, to_markdown
     from classifiers.taxonomy import load_taxonomy
 
     rows = learning_curve(items, load_taxonomy(), config)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / "learning_curve.json").write_text(json.dumps(rows, indent=2, ensure_ascii=False) + "\n",
-                                                    encoding="utf-8")
-    markdown = to_markdown(rows)
-    (output_dir / "learning_curve.md").write_text(markdown, encoding="utf-8")
-    typer.echo(markdown)
-    typer.echo(f"Kurva belajar: {output_dir / 'learning_curve.md'}")
+    _, md_path = write_report(rows, output_dir, "learning_curve", to_markdown)
+    typer.echo(to_markdown(rows))
+    typer.echo(f"Kurva belajar: {md_path}")
 
 
 def _variant_config(name: str, no_stem: bool):

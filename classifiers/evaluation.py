@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from classifiers.categories import CategoryModel, ModelConfig
 from classifiers.metrics import binary_report, multilabel_report, prf, set_counts
@@ -253,11 +254,12 @@ def to_markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report(report: dict, output_dir: Path) -> tuple[Path, Path]:
-    """Write evaluation.json and evaluation.md into `output_dir`."""
+def write_report(report: Any, output_dir: Path, name: str = "evaluation",
+                 render: Callable[[Any], str] = to_markdown) -> tuple[Path, Path]:
+    """Write `name`.json and `name`.md (the report as `render` words it) into `output_dir`."""
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    json_path, md_path = output_dir / "evaluation.json", output_dir / "evaluation.md"
+    json_path, md_path = output_dir / f"{name}.json", output_dir / f"{name}.md"
     json_path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    md_path.write_text(to_markdown(report), encoding="utf-8")
+    md_path.write_text(render(report), encoding="utf-8")
     return json_path, md_path
