@@ -23,7 +23,7 @@ from monitor.feeds import polling
 from monitor.feeds.fetch import AddressPolicy, Fetcher, FetchResult, is_public_address
 from monitor.feeds.parse import ParsedFeed, read_document
 from monitor.feeds.read_ahead import ReadAhead
-from monitor.feeds.store import store_document, store_raw_document
+from monitor.feeds.store import body_digest, store_document, store_raw_document
 
 FEED_FILE_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".feed"}
 
@@ -48,16 +48,26 @@ class Claim:
     url: str
     etag: str | None
     last_modified: str | None
-    unchanged_sha256: str | None  # the bytes it sent last, when nothing new came of them (not worth reading ahead)
+    latest_sha256: str | None = None  # the bytes of the feed's latest attempt with a kept body
+    latest_read_fully: bool = False  # whether that attempt read them fully (`_read_fully`)
+
+    @property
+    def unchanged_sha256(self) -> str | None:
+        """The bytes that need no reading if they come again (the condition of `_unchanged_since`)."""
+        return self.latest_sha256 if self.latest_read_fully else None
 
 
 @dataclass(frozen=True)
 class Fetched:
     """A fetch result on its way to be stored, with its document if it was read ahead (see `ReadAhead`)."""
 
-    feed_id: str
+    claim: Claim
     result: FetchResult
     read: ParsedFeed | str | None = None
+
+    @property
+    def feed_id(self) -> str:
+        return self.claim.feed_id
 
 
 def claim_feeds(engine: Engine, cycle_start: datetime, poll: PollSettings, only_due: bool = True,
@@ -81,18 +91,24 @@ def claim_feeds(engine: Engine, cycle_start: datetime, poll: PollSettings, only_
         lease_until = datetime.now(UTC) + timedelta(seconds=poll.claim_lease_seconds)
         for feed in feeds:
             feed.next_check_at = lease_until
-        return [Claim(feed.id, feed.url, feed.etag, feed.last_modified, _unchanged_sha256(session, feed.id))
+        latest = _latest_bodies(session, [feed.id for feed in feeds])
+        return [Claim(feed.id, feed.url, feed.etag, feed.last_modified, *latest.get(feed.id, (None, False)))
                 for feed in feeds]
 
 
-def _unchanged_sha256(session: Session, feed_id: str) -> str | None:
-    """The sha256 of the bytes the feed's latest attempt with a kept body received, if nothing new came of them
-    (the condition of `_unchanged_since`)."""
-    latest = session.execute(select(FetchAttempt.outcome, FetchAttempt.n_new, FetchAttempt.n_failed, RawDocument.sha256)
-                             .join(RawDocument, RawDocument.id == FetchAttempt.raw_document_id)
-                             .where(FetchAttempt.feed_id == feed_id)
-                             .order_by(FetchAttempt.id.desc()).limit(1)).first()
-    return latest.sha256 if latest is not None and _nothing_new_came(latest) else None
+def _latest_bodies(session: Session, feed_ids: list[str]) -> dict[str, tuple[str, bool]]:
+    """For each feed, the sha256 of the bytes its latest attempt with a kept body received, and whether that
+    attempt read them fully (`_nothing_new_came`); in one query for all the feeds."""
+    if not feed_ids:
+        return {}
+    latest_ids = (select(func.max(FetchAttempt.id))
+                  .where(FetchAttempt.feed_id.in_(feed_ids), FetchAttempt.raw_document_id.is_not(None))
+                  .group_by(FetchAttempt.feed_id))
+    rows = session.execute(select(FetchAttempt.feed_id, FetchAttempt.outcome, FetchAttempt.n_new,
+                                  FetchAttempt.n_failed, RawDocument.sha256)
+                           .join(RawDocument, RawDocument.id == FetchAttempt.raw_document_id)
+                           .where(FetchAttempt.id.in_(latest_ids)))
+    return {row.feed_id: (row.sha256, _nothing_new_came(row)) for row in rows}
 
 
 def _nothing_new_came(attempt) -> bool:
@@ -101,12 +117,13 @@ def _nothing_new_came(attempt) -> bool:
     return attempt.outcome == "ok" and attempt.n_new == 0 and attempt.n_failed == 0
 
 
-def keep_raw(engine: Engine, url: str, headers: dict, body: bytes, received_at: datetime) -> int | None:
+def keep_raw(engine: Engine, url: str, headers: dict, body: bytes, probably_new: bool,
+             received_at: datetime) -> int | None:
     """Keep a received body in a transaction of its own, before anything parses it; its id (None if the
     database refused it: the fetch is then stored as before, without the raw copy)."""
     try:
         with session_scope(engine) as session:
-            return store_raw_document(session, url, headers, body, received_at)
+            return store_raw_document(session, url, headers, body, probably_new, received_at)
     except Exception:  # noqa: BLE001 - the store step below records what is wrong with the database
         return None
 
@@ -116,9 +133,11 @@ def keep_bodies(engine: Engine, fetched: list[Fetched]) -> list[int | None]:
     them; their ids (None for a fetch without a body). If that transaction fails, each is kept alone (see
     `keep_raw`), so one body the database refuses costs no other body its copy."""
     now = datetime.now(UTC)
-    bodies = [(result.final_url or result.url, result.headers, result.body)
+    # (url, headers, body, probably new): bytes other than the feed's latest are tried as an insert first
+    bodies = [(result.final_url or result.url, result.headers, result.body,
+               body_digest(result.body) != one.claim.latest_sha256)
               if result.outcome == "ok" and result.body is not None else None
-              for result in (one.result for one in fetched)]
+              for one, result in ((one, one.result) for one in fetched)]
     try:
         with session_scope(engine) as session:
             return [store_raw_document(session, *body, now) if body else None for body in bodies]
@@ -126,25 +145,28 @@ def keep_bodies(engine: Engine, fetched: list[Fetched]) -> list[int | None]:
         return [keep_raw(engine, *body, now) if body else None for body in bodies]
 
 
-def record_fetch_result(session: Session, feed_id: str, result: FetchResult, settings: Settings,
-                        raw_id: int | None = None, read: ParsedFeed | str | None = None) -> FeedOutcome:
-    """Store one fetch result and update the feed's health, in the caller's transaction (`read`: its document
-    already parsed, else it is parsed here when needed)."""
+def record_fetch_result(session: Session, one: Fetched, settings: Settings, raw_id: int | None = None) -> FeedOutcome:
+    """Store one fetch result and update the feed's health, in the caller's transaction (`one.read`: its document
+    already parsed, else it is parsed here when needed).
+
+    The attempt joins the session when new items need its id, else at the end with its final values: one
+    INSERT instead of an INSERT and an UPDATE for the usual document with nothing new.
+    """
     now = datetime.now(UTC)
-    feed = session.get_one(Feed, feed_id)
+    result = one.result
+    feed = session.get_one(Feed, one.feed_id)
     attempt = FetchAttempt(
-        feed_id=feed_id, started_at=now, source="http", url=result.url, final_url=result.final_url,
+        feed_id=one.feed_id, started_at=now, source="http", url=result.url, final_url=result.final_url,
         outcome=result.outcome, http_status=result.status, error_kind=result.error_kind,
         error_message=result.error_message, warnings=[],
         bytes_received=len(result.body or b""), raw_document_id=raw_id,
     )
-    session.add(attempt)
-    session.flush()
     if result.permanent_redirect:
         feed.url = result.permanent_redirect
         attempt.warnings = [f"pengalihan permanen: alamat feed diganti ke {result.permanent_redirect}"]
-    outcome = _apply_result(session, feed, attempt, result, settings, now, read)
+    outcome = _apply_result(session, feed, attempt, one, settings, now)
     attempt.finished_at = datetime.now(UTC)
+    session.add(attempt)
     return outcome
 
 
@@ -179,8 +201,12 @@ def record_results(engine: Engine, fetched: list[Fetched], settings: Settings) -
     try:
         with session_scope(engine) as session:
             begin_writing(session)  # one transaction for the batch, each document in a savepoint of it
-            return [_record_in_savepoint(session, one, settings, raw_id)
-                    for one, raw_id in zip(fetched, raw_ids, strict=True)]
+            # the batch's feeds in one query: each document's lookup of its feed then finds it in the session
+            feeds = session.scalars(select(Feed).where(Feed.id.in_({one.feed_id for one in fetched}))).all()
+            outcomes = [_record_in_savepoint(session, one, settings, raw_id)
+                        for one, raw_id in zip(fetched, raw_ids, strict=True)]
+            del feeds
+            return outcomes
     except Exception:  # noqa: BLE001 - the batch's transaction failed: each document alone, as below
         return [_record_alone(engine, one, settings, raw_id) for one, raw_id in zip(fetched, raw_ids, strict=True)]
 
@@ -188,7 +214,7 @@ def record_results(engine: Engine, fetched: list[Fetched], settings: Settings) -
 def _record_in_savepoint(session: Session, one: Fetched, settings: Settings, raw_id: int | None) -> FeedOutcome:
     try:
         with session.begin_nested():
-            return record_fetch_result(session, one.feed_id, one.result, settings, raw_id, one.read)
+            return record_fetch_result(session, one, settings, raw_id)
     except Exception as exc:  # noqa: BLE001 - whatever failed while storing is recorded as this feed's failure
         return record_store_failure(session, one.feed_id, one.result, exc, settings, raw_id)
 
@@ -197,7 +223,7 @@ def _record_alone(engine: Engine, one: Fetched, settings: Settings, raw_id: int 
     feed_id, result = one.feed_id, one.result
     try:
         with session_scope(engine) as session:
-            return record_fetch_result(session, feed_id, result, settings, raw_id, one.read)
+            return record_fetch_result(session, one, settings, raw_id)
     except Exception as exc:  # noqa: BLE001 - whatever failed while storing is recorded as this feed's failure
         error = exc
     try:
@@ -208,9 +234,9 @@ def _record_alone(engine: Engine, one: Fetched, settings: Settings, raw_id: int 
         return FeedOutcome(feed_id, "error", message=message)
 
 
-def _apply_result(session: Session, feed: Feed, attempt: FetchAttempt, result: FetchResult, settings: Settings,
-                  now: datetime, read: ParsedFeed | str | None) -> FeedOutcome:
-    poll = settings.poll
+def _apply_result(session: Session, feed: Feed, attempt: FetchAttempt, one: Fetched, settings: Settings,
+                  now: datetime) -> FeedOutcome:
+    poll, result, read = settings.poll, one.result, one.read
     if result.outcome == "not_modified":
         polling.record_not_modified(feed, now, poll)
         return FeedOutcome(feed.id, "not_modified")
@@ -221,7 +247,7 @@ def _apply_result(session: Session, feed: Feed, attempt: FetchAttempt, result: F
     if result.outcome in ("rate_limited", "error"):
         polling.record_failure(feed, failure, now, poll, retry_after=result.retry_after)
         return FeedOutcome(feed.id, result.outcome, message=result.error_message)
-    unchanged = _unchanged_since(session, feed, attempt)
+    unchanged = _unchanged_since(session, feed, attempt, one)
     if unchanged is not None:
         outcome = _repeat(feed, attempt, unchanged)
         feed.etag, feed.last_modified = result.etag, result.last_modified
@@ -239,17 +265,20 @@ def _apply_result(session: Session, feed: Feed, attempt: FetchAttempt, result: F
     return outcome
 
 
-def _unchanged_since(session: Session, feed: Feed, attempt: FetchAttempt) -> FetchAttempt | None:
+def _unchanged_since(session: Session, feed: Feed, attempt: FetchAttempt, one: Fetched) -> FetchAttempt | None:
     """The feed's latest earlier attempt, if it received these very bytes and stored nothing new, failed nothing.
 
     Parsing the same bytes again would find the same items, all known (none was stored since): the same
     counts and the same warnings, so the document need not be read again.
     """
-    if attempt.raw_document_id is None:
+    unchanged = one.claim.unchanged_sha256
+    if attempt.raw_document_id is None or unchanged is None or one.result.body is None:
         return None
+    if body_digest(one.result.body) != unchanged:
+        return None  # the claim found no fully read attempt with these bytes: no lookup needed
+    # the attempt is not in the session yet (see `record_fetch_result`): the latest stored one is the one before
     latest = session.scalar(select(FetchAttempt)
-                            .where(FetchAttempt.feed_id == feed.id, FetchAttempt.id != attempt.id,
-                                   FetchAttempt.raw_document_id.is_not(None))
+                            .where(FetchAttempt.feed_id == feed.id, FetchAttempt.raw_document_id.is_not(None))
                             .order_by(FetchAttempt.id.desc()).limit(1))
     if latest is not None and latest.raw_document_id == attempt.raw_document_id and _nothing_new_came(latest):
         return latest
@@ -266,7 +295,12 @@ def _repeat(feed: Feed, attempt: FetchAttempt, earlier: FetchAttempt) -> FeedOut
 def _store_parsed(session: Session, feed: Feed, attempt: FetchAttempt, parsed: ParsedFeed, now: datetime,
                   limits: ParseSettings) -> FeedOutcome:
     """The new items (naming the attempt's kept raw document); the attempt records the counts and warnings."""
-    counts = store_document(session, feed, parsed, attempt.raw_document_id, attempt.id, now, limits)
+    def attempt_id() -> int:  # asked for only when the document has new items, which name their attempt
+        session.add(attempt)
+        session.flush()
+        return attempt.id
+
+    counts = store_document(session, feed, parsed, attempt.raw_document_id, attempt_id, now, limits)
     attempt.n_entries, attempt.n_new, attempt.n_failed = counts.n_entries, counts.n_new, counts.n_failed
     attempt.warnings = list(attempt.warnings or []) + counts.warnings
     return FeedOutcome(feed.id, "ok", counts.n_entries, counts.n_new, counts.n_failed,
@@ -296,8 +330,7 @@ async def fetch_cycle(
 
             async def one(claim: Claim) -> Fetched:
                 result = await fetcher.fetch(claim.url, claim.etag, claim.last_modified)
-                return Fetched(claim.feed_id, result,
-                               await read_ahead.read(result, datetime.now(UTC), claim.unchanged_sha256))
+                return Fetched(claim, result, await read_ahead.read(result, datetime.now(UTC), claim.unchanged_sha256))
 
             while jobs := await asyncio.to_thread(claim_feeds, engine, cycle_start, settings.poll, only_due,
                                                   feed_ids):
@@ -362,7 +395,7 @@ def ingest_file(engine: Engine, path: Path, feed_id: str | None = None, outlet: 
         body = path.read_bytes()
     except OSError as exc:
         return FeedOutcome(feed_id, "error", message=f"berkas tidak bisa dibaca: {exc}")
-    raw_id = keep_raw(engine, path.resolve().as_uri(), {}, body, now)
+    raw_id = keep_raw(engine, path.resolve().as_uri(), {}, body, False, now)
     with session_scope(engine) as session:
         feed = session.get(Feed, feed_id)
         parsed = read_document(body, {}, path.resolve().as_uri(), now, limits)

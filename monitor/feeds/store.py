@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar, cast
@@ -91,16 +91,19 @@ def body_digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def store_raw_document(session: Session, url: str, headers: dict, body: bytes, received_at: datetime) -> int:
-    """Keep the exact bytes received, once per sha256 (also when two processes receive them at once); their id."""
+def store_raw_document(session: Session, url: str, headers: dict, body: bytes, probably_new: bool,
+                       received_at: datetime) -> int:
+    """Keep the exact bytes received, once per sha256 (also when two processes receive them at once); their id.
+
+    Bytes `probably_new` are inserted first (one statement when they are new), others looked up first."""
     digest = body_digest(body)
     query = select(RawDocument.id).where(RawDocument.sha256 == digest)
-    existing = session.scalar(query)
+    existing = None if probably_new else session.scalar(query)
     if existing is not None:
         return existing
     inserted = insert_new(session, RawDocument, {"sha256": digest, "url": url, "headers": dict(headers), "body": body,
                                                  "received_at": received_at}, ["sha256"])
-    return inserted if inserted is not None else session.execute(query).scalar_one()  # another process won
+    return inserted if inserted is not None else session.execute(query).scalar_one()  # kept before, or by another
 
 
 def _among(dialect_name: str, column: InstrumentedAttribute, name: str,
@@ -196,11 +199,12 @@ def store_document(
     feed: Feed,
     parsed: ParsedFeed,
     raw_document_id: int | None,
-    attempt_id: int | None,
+    attempt_id: Callable[[], int | None],
     fetched_at: datetime,
     limits: ParseSettings = ParseSettings(),
 ) -> StoreCounts:
-    """Store every new entry (naming the raw document and the attempt); a failing entry is recorded and skipped.
+    """Store every new entry (naming the raw document and the attempt, whose id `attempt_id()` gives only when
+    there are new entries); a failing entry is recorded and skipped.
 
     Identity (GUID in this feed, canonical URL anywhere) is checked for all entries at once before any
     markup is sanitised, so a document whose items are all stored costs one query; only new items pay
@@ -221,7 +225,7 @@ def store_document(
     if not fresh:
         return counts
     provenance = {"feed_id": feed.id, "fetched_at": fetched_at, "raw_document_id": raw_document_id,
-                  "fetch_attempt_id": attempt_id}
+                  "fetch_attempt_id": attempt_id()}
     items = _prepared(session, feed, fresh, provenance, limits, counts)
     if items:
         counts.n_new += _store_isolated(session, feed, items, limits, counts)

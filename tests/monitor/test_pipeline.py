@@ -173,6 +173,26 @@ def test_ingest_then_fetch_of_the_same_items_stores_once(engine, settings, feed_
     assert count(engine, Article) == 2 and count(engine, RawDocument) == 1  # the same bytes are kept once
 
 
+def test_bytes_that_come_back_after_other_bytes_are_kept_once_and_read_again(engine, settings, feed_server):
+    """The claim names the feed's latest bytes: other bytes are inserted first, and bytes kept before meet
+    their earlier copy; only the latest fully read bytes are left unread."""
+    first = fixture_bytes("wordpress_kalteng.xml")
+    second = first.replace(b"</channel>", b"<item><title>Baru</title><link>https://contoh.id/baru</link></item></channel>")
+    add_feed(engine, "pos", feed_server.feed("/pos", first))
+    served = [first, second, first, first]
+    outcomes = []
+    for body in served:
+        feed_server.feed("/pos", body)
+        [outcome] = cycle(engine, settings)
+        outcomes.append((outcome.n_entries, outcome.n_new))
+    assert outcomes == [(2, 2), (3, 1), (2, 0), (2, 0)]
+    recorded = attempts(engine, "pos")
+    assert count(engine, RawDocument) == 2
+    assert recorded[2].raw_document_id == recorded[3].raw_document_id == recorded[0].raw_document_id
+    assert recorded[1].raw_document_id != recorded[0].raw_document_id
+    assert [a.n_entries for a in recorded] == [2, 3, 2, 2] and all(a.finished_at for a in recorded)
+
+
 def test_ingest_a_folder_and_a_bad_file(engine, tmp_path):
     folder = tmp_path / "arsip"
     (folder / "sub").mkdir(parents=True)
