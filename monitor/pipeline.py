@@ -201,11 +201,12 @@ def record_results(engine: Engine, fetched: list[Fetched], settings: Settings) -
     try:
         with session_scope(engine) as session:
             begin_writing(session)  # one transaction for the batch, each document in a savepoint of it
-            # the batch's feeds in one query: each document's lookup of its feed then finds it in the session
+            # the batch's feeds in one query, held here (the session keeps only weak references) so that each
+            # document's lookup of its feed finds it in the session instead of asking the database again
             feeds = session.scalars(select(Feed).where(Feed.id.in_({one.feed_id for one in fetched}))).all()
             outcomes = [_record_in_savepoint(session, one, settings, raw_id)
                         for one, raw_id in zip(fetched, raw_ids, strict=True)]
-            del feeds
+            del feeds  # held until every document was recorded
             return outcomes
     except Exception:  # noqa: BLE001 - the batch's transaction failed: each document alone, as below
         return [_record_alone(engine, one, settings, raw_id) for one, raw_id in zip(fetched, raw_ids, strict=True)]
