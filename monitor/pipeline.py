@@ -48,13 +48,13 @@ class Claim:
     url: str
     etag: str | None
     last_modified: str | None
-    latest_sha256: str | None = None  # the bytes of the feed's latest attempt with a kept body
-    latest_read_fully: bool = False  # whether that attempt read them fully (`_read_fully`)
+    latest_sha256: str | None  # the bytes of the feed's latest attempt with a kept body
+    latest_gave_nothing_new: bool  # whether that attempt read them and nothing new came of them
 
     @property
     def unchanged_sha256(self) -> str | None:
         """The bytes that need no reading if they come again (the condition of `_unchanged_since`)."""
-        return self.latest_sha256 if self.latest_read_fully else None
+        return self.latest_sha256 if self.latest_gave_nothing_new else None
 
 
 @dataclass(frozen=True)
@@ -97,8 +97,8 @@ def claim_feeds(engine: Engine, cycle_start: datetime, poll: PollSettings, only_
 
 
 def _latest_bodies(session: Session, feed_ids: list[str]) -> dict[str, tuple[str, bool]]:
-    """For each feed, the sha256 of the bytes its latest attempt with a kept body received, and whether that
-    attempt read them fully (`_nothing_new_came`); in one query for all the feeds."""
+    """For each feed, the sha256 of the bytes its latest attempt with a kept body received, and whether nothing
+    new came of them (`_nothing_new_came`); in one query for all the feeds."""
     if not feed_ids:
         return {}
     latest_ids = (select(func.max(FetchAttempt.id))
@@ -133,16 +133,22 @@ def keep_bodies(engine: Engine, fetched: list[Fetched]) -> list[int | None]:
     them; their ids (None for a fetch without a body). If that transaction fails, each is kept alone (see
     `keep_raw`), so one body the database refuses costs no other body its copy."""
     now = datetime.now(UTC)
-    # (url, headers, body, probably new): bytes other than the feed's latest are tried as an insert first
-    bodies = [(result.final_url or result.url, result.headers, result.body,
-               body_digest(result.body) != one.claim.latest_sha256)
-              if result.outcome == "ok" and result.body is not None else None
-              for one, result in ((one, one.result) for one in fetched)]
+    bodies = [_body_to_keep(one) for one in fetched]
     try:
         with session_scope(engine) as session:
             return [store_raw_document(session, *body, now) if body else None for body in bodies]
     except Exception:  # noqa: BLE001 - kept one by one instead
         return [keep_raw(engine, *body, now) if body else None for body in bodies]
+
+
+def _body_to_keep(one: Fetched) -> tuple[str, dict, bytes, bool] | None:
+    """(url, headers, body, probably new) of a fetch with a body: bytes other than the feed's latest are
+    probably new, and tried as an insert first."""
+    result = one.result
+    if result.outcome != "ok" or result.body is None:
+        return None
+    return (result.final_url or result.url, result.headers, result.body,
+            body_digest(result.body) != one.claim.latest_sha256)
 
 
 def record_fetch_result(session: Session, one: Fetched, settings: Settings, raw_id: int | None = None) -> FeedOutcome:
