@@ -23,7 +23,7 @@ from monitor.feeds import polling
 from monitor.feeds.fetch import AddressPolicy, Fetcher, FetchResult, is_public_address
 from monitor.feeds.parse import ParsedFeed, read_document
 from monitor.feeds.read_ahead import ReadAhead
-from monitor.feeds.store import body_digest, store_document, store_raw_document
+from monitor.feeds.store import store_document, store_raw_document
 
 FEED_FILE_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".feed"}
 
@@ -49,6 +49,7 @@ class Claim:
     etag: str | None
     last_modified: str | None
     latest_sha256: str | None  # the bytes of the feed's latest attempt with a kept body
+    latest_raw_document_id: int | None  # where those bytes are kept
     latest_gave_nothing_new: bool  # whether that attempt read them and nothing new came of them
 
     @property
@@ -92,23 +93,23 @@ def claim_feeds(engine: Engine, cycle_start: datetime, poll: PollSettings, only_
         for feed in feeds:
             feed.next_check_at = lease_until
         latest = _latest_bodies(session, [feed.id for feed in feeds])
-        return [Claim(feed.id, feed.url, feed.etag, feed.last_modified, *latest.get(feed.id, (None, False)))
+        return [Claim(feed.id, feed.url, feed.etag, feed.last_modified, *latest.get(feed.id, (None, None, False)))
                 for feed in feeds]
 
 
-def _latest_bodies(session: Session, feed_ids: list[str]) -> dict[str, tuple[str, bool]]:
-    """For each feed, the sha256 of the bytes its latest attempt with a kept body received, and whether nothing
-    new came of them (`_nothing_new_came`); in one query for all the feeds."""
+def _latest_bodies(session: Session, feed_ids: list[str]) -> dict[str, tuple[str, int, bool]]:
+    """For each feed, the sha256 and raw document of the bytes its latest attempt with a kept body received, and
+    whether nothing new came of them (`_nothing_new_came`); in one query for all the feeds."""
     if not feed_ids:
         return {}
     latest_ids = (select(func.max(FetchAttempt.id))
                   .where(FetchAttempt.feed_id.in_(feed_ids), FetchAttempt.raw_document_id.is_not(None))
                   .group_by(FetchAttempt.feed_id))
     rows = session.execute(select(FetchAttempt.feed_id, FetchAttempt.outcome, FetchAttempt.n_new,
-                                  FetchAttempt.n_failed, RawDocument.sha256)
+                                  FetchAttempt.n_failed, RawDocument.sha256, RawDocument.id)
                            .join(RawDocument, RawDocument.id == FetchAttempt.raw_document_id)
                            .where(FetchAttempt.id.in_(latest_ids)))
-    return {row.feed_id: (row.sha256, _nothing_new_came(row)) for row in rows}
+    return {row.feed_id: (row.sha256, row.id, _nothing_new_came(row)) for row in rows}
 
 
 def _nothing_new_came(attempt) -> bool:
@@ -117,13 +118,13 @@ def _nothing_new_came(attempt) -> bool:
     return attempt.outcome == "ok" and attempt.n_new == 0 and attempt.n_failed == 0
 
 
-def keep_raw(engine: Engine, url: str, headers: dict, body: bytes, probably_new: bool,
-             received_at: datetime) -> int | None:
+def keep_raw(engine: Engine, url: str, headers: dict, body: bytes, received_at: datetime,
+             kept_sha256: str | None = None) -> int | None:
     """Keep a received body in a transaction of its own, before anything parses it; its id (None if the
     database refused it: the fetch is then stored as before, without the raw copy)."""
     try:
         with session_scope(engine) as session:
-            return store_raw_document(session, url, headers, body, probably_new, received_at)
+            return store_raw_document(session, url, headers, body, received_at, kept_sha256)
     except Exception:  # noqa: BLE001 - the store step below records what is wrong with the database
         return None
 
@@ -133,22 +134,21 @@ def keep_bodies(engine: Engine, fetched: list[Fetched]) -> list[int | None]:
     them; their ids (None for a fetch without a body). If that transaction fails, each is kept alone (see
     `keep_raw`), so one body the database refuses costs no other body its copy."""
     now = datetime.now(UTC)
-    bodies = [_body_to_keep(one) for one in fetched]
+    bodies = [_body_to_keep(one, now) for one in fetched]
     try:
         with session_scope(engine) as session:
-            return [store_raw_document(session, *body, now) if body else None for body in bodies]
+            return [store_raw_document(session, *body) if body else None for body in bodies]
     except Exception:  # noqa: BLE001 - kept one by one instead
-        return [keep_raw(engine, *body, now) if body else None for body in bodies]
+        return [keep_raw(engine, *body) if body else None for body in bodies]
 
 
-def _body_to_keep(one: Fetched) -> tuple[str, dict, bytes, bool] | None:
-    """(url, headers, body, probably new) of a fetch with a body: bytes other than the feed's latest are
-    probably new, and tried as an insert first."""
+def _body_to_keep(one: Fetched, now: datetime) -> tuple[str, dict, bytes, datetime, str | None] | None:
+    """`store_raw_document`'s arguments after the session for a fetch's body (None without one); the feed's
+    latest bytes are named as probably kept already."""
     result = one.result
     if result.outcome != "ok" or result.body is None:
         return None
-    return (result.final_url or result.url, result.headers, result.body,
-            body_digest(result.body) != one.claim.latest_sha256)
+    return result.final_url or result.url, result.headers, result.body, now, one.claim.latest_sha256
 
 
 def record_fetch_result(session: Session, one: Fetched, settings: Settings, raw_id: int | None = None) -> FeedOutcome:
@@ -278,11 +278,10 @@ def _unchanged_since(session: Session, feed: Feed, attempt: FetchAttempt, one: F
     Parsing the same bytes again would find the same items, all known (none was stored since): the same
     counts and the same warnings, so the document need not be read again.
     """
-    unchanged = one.claim.unchanged_sha256
-    if attempt.raw_document_id is None or unchanged is None or one.result.body is None:
-        return None
-    if body_digest(one.result.body) != unchanged:
-        return None  # the claim found no fully read attempt with these bytes: no lookup needed
+    claim = one.claim
+    if (attempt.raw_document_id is None or not claim.latest_gave_nothing_new
+            or attempt.raw_document_id != claim.latest_raw_document_id):
+        return None  # the claim found no attempt with these bytes that gave nothing new: no lookup needed
     # the attempt is not in the session yet (see `record_fetch_result`): the latest stored one is the one before
     latest = session.scalar(select(FetchAttempt)
                             .where(FetchAttempt.feed_id == feed.id, FetchAttempt.raw_document_id.is_not(None))
@@ -402,7 +401,7 @@ def ingest_file(engine: Engine, path: Path, feed_id: str | None = None, outlet: 
         body = path.read_bytes()
     except OSError as exc:
         return FeedOutcome(feed_id, "error", message=f"berkas tidak bisa dibaca: {exc}")
-    raw_id = keep_raw(engine, path.resolve().as_uri(), {}, body, False, now)
+    raw_id = keep_raw(engine, path.resolve().as_uri(), {}, body, now)
     with session_scope(engine) as session:
         feed = session.get(Feed, feed_id)
         parsed = read_document(body, {}, path.resolve().as_uri(), now, limits)

@@ -91,14 +91,15 @@ def body_digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def store_raw_document(session: Session, url: str, headers: dict, body: bytes, probably_new: bool,
-                       received_at: datetime) -> int:
+def store_raw_document(session: Session, url: str, headers: dict, body: bytes, received_at: datetime,
+                       kept_sha256: str | None = None) -> int:
     """Keep the exact bytes received, once per sha256 (also when two processes receive them at once); their id.
 
-    Bytes `probably_new` are inserted first (one statement when they are new), others looked up first."""
+    Bytes with the digest `kept_sha256` (probably kept already, e.g. the feed's latest) are looked up first,
+    any others inserted first: one statement either way when the guess is right."""
     digest = body_digest(body)
     query = select(RawDocument.id).where(RawDocument.sha256 == digest)
-    existing = None if probably_new else session.scalar(query)
+    existing = session.scalar(query) if digest == kept_sha256 else None
     if existing is not None:
         return existing
     inserted = insert_new(session, RawDocument, {"sha256": digest, "url": url, "headers": dict(headers), "body": body,
