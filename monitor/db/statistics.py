@@ -7,7 +7,8 @@ feeds took 221 s there against 30 s analysed. SQLite needs nothing: its planner 
 A process analyses once its new rows exceed ANALYZE_AFTER_NEW_ROWS or ANALYZE_AFTER_SHARE of the
 article and band rows the last ANALYZE counted, whichever is more (PostgreSQL's own autovacuum
 rule): a fixed count alone made a 10,000-feed cycle analyse every 60 feeds, a second each at a
-million band rows.
+million band rows. Such an ANALYZE covers only INGEST_TABLES, the tables ingest grows and the copy-cluster
+query reads; after a migration every table is analysed.
 """
 from __future__ import annotations
 
@@ -26,20 +27,24 @@ ANALYZE_AFTER_NEW_ROWS = 10_000
 ANALYZE_AFTER_SHARE = 0.1  # of the rows counted at the last ANALYZE (autovacuum_analyze_scale_factor's default)
 ROWS_PER_NEW_ARTICLE = 1 + BANDS  # the article row and its LSH band rows
 GROWING_TABLES = ("articles", "article_bands")  # the rows ROWS_PER_NEW_ARTICLE counts
+# what a fetch cycle grows: the copy-cluster candidate query joins the first three; the other tables (about
+# twenty, alerts, users, plans, ...) do not change while fetching, and analysing them cost about as much again
+INGEST_TABLES = (*GROWING_TABLES, "story_clusters", "raw_documents", "fetch_attempts")
 
 _pending_rows: WeakKeyDictionary[Engine, int] = WeakKeyDictionary()
 _rows_at_analyze: WeakKeyDictionary[Engine, float] = WeakKeyDictionary()
 _lock = threading.Lock()
 
 
-def analyze(engine: Engine) -> bool:
-    """Gather planner statistics for Waspada's tables (PostgreSQL only); True when it ran."""
+def analyze(engine: Engine, only: tuple[str, ...] | None = None) -> bool:
+    """Gather planner statistics for Waspada's tables, or `only` these (PostgreSQL only); True when it ran."""
     if engine.dialect.name != "postgresql":
         return False
     from monitor.db.models import Base
 
     preparer = engine.dialect.identifier_preparer
-    tables = ", ".join(preparer.quote(table.name) for table in Base.metadata.sorted_tables)
+    names = only if only is not None else [table.name for table in Base.metadata.sorted_tables]
+    tables = ", ".join(preparer.quote(name) for name in names)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text(f"ANALYZE {tables}"))
         counted = connection.execute(text(
@@ -64,7 +69,7 @@ def note_new_articles(engine: Engine, n_articles: int, threshold: int = ANALYZE_
     if pending <= due:
         return False
     try:
-        return analyze(engine)
+        return analyze(engine, INGEST_TABLES)
     except SQLAlchemyError as exc:  # statistics are an optimisation: never fail the ingest over them
         log.warning("ANALYZE gagal: %s", exc)
         return False

@@ -7,6 +7,7 @@ from monitor.db.session import open_database
 from monitor.db.statistics import (
     ANALYZE_AFTER_NEW_ROWS,
     ANALYZE_AFTER_SHARE,
+    INGEST_TABLES,
     ROWS_PER_NEW_ARTICLE,
     analyze,
     note_new_articles,
@@ -78,5 +79,32 @@ def test_a_larger_database_is_analysed_after_a_share_of_its_rows(db_url, tmp_pat
         assert note_new_articles(engine, share, threshold=floor) is False
         assert note_new_articles(engine, 1, threshold=floor) is True
         assert note_new_articles(engine, 4, threshold=floor) is False  # counting again from the new ANALYZE
+    finally:
+        engine.dispose()
+
+
+def _analyze_counts(engine) -> dict[str, int]:
+    """How many times each table of the test's schema was analysed (manual ANALYZE and autovacuum's)."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_stat_clear_snapshot()"))
+        rows = connection.execute(text(
+            "SELECT relname, analyze_count + autoanalyze_count FROM pg_stat_user_tables "
+            "WHERE schemaname = current_schema()"))
+        return dict(rows.all())
+
+
+def test_an_ingest_analyses_only_the_tables_ingest_grows(db_url):
+    """After a migration every table is analysed; the ANALYZE a large ingest triggers covers only the tables it
+    grows: the other twenty-odd (alerts, users, plans, ...) do not change while fetching."""
+    engine = open_database(db_url)
+    try:
+        if engine.dialect.name != "postgresql":
+            return
+        before = _analyze_counts(engine)
+        assert before["alerts"] >= 1 and before["articles"] >= 1  # analysed after migrating
+        assert note_new_articles(engine, ANALYZE_AFTER_NEW_ROWS) is True
+        after = _analyze_counts(engine)
+        grown = {name for name in after if after[name] > before.get(name, 0)}
+        assert grown == set(INGEST_TABLES)
     finally:
         engine.dispose()
