@@ -190,6 +190,10 @@ class StatementClock:
             event.remove(self.engine, "before_cursor_execute", self._before)
             event.remove(self.engine, "after_cursor_execute", self._after)
 
+    def total(self) -> tuple[float, int]:
+        """(seconds, calls) of every statement."""
+        return sum(self.seconds.values()), sum(self.calls.values())
+
     def slowest(self, n: int = 8) -> list[tuple[str, float, int]]:
         """The n statements that took the most time in all: (text, seconds, calls)."""
         ranked = sorted(self.seconds, key=self.seconds.__getitem__, reverse=True)[:n]
@@ -259,6 +263,31 @@ def bare_feedparser(bodies: list[bytes]) -> tuple[float, float]:
     for body in bodies:
         feedparser.parse(io.BytesIO(body))
     return time.thread_time() - cpu, time.perf_counter() - wall
+
+
+def required_work(bodies: list[bytes]) -> float:
+    """CPU s of what every new item needs whatever stores it, on these bytes, with no database: parsing
+    (`read_document`), sanitising (`entry_content`) and MinHash with band keys; the pipeline's floor."""
+    from datetime import UTC, datetime
+
+    import numpy as np
+
+    from monitor.config import ParseSettings
+    from monitor.feeds import dedupe
+    from monitor.feeds.parse import entry_content, read_document
+
+    limits, now = ParseSettings(), datetime.now(UTC)
+    cpu = time.thread_time()
+    for body in bodies:
+        parsed = read_document(body, {}, "http://127.0.0.1/feed.xml", now, limits)
+        if isinstance(parsed, str):
+            continue
+        contents = [entry_content(entry, limits) for entry in parsed.entries]
+        found = dedupe.signatures([f"{content.title}\n{content.summary_text}" for content in contents])
+        with_words = [values for values in found if values is not None]
+        if with_words:
+            dedupe.band_keys(np.stack(with_words))
+    return time.thread_time() - cpu
 
 
 def written_bytes() -> int:
@@ -354,11 +383,14 @@ def run_engine(target, args, port: int, send_etags, server_pid: int, parse_proce
             with session_scope(engine) as session:
                 stored = session.scalar(select(func.count()).select_from(Article))
             base_cpu, base_wall = bare_feedparser(clock.bodies)
+            floor_cpu = required_work(clock.bodies) if label == "new" else None
             results.append(dict(
                 label=label, wall=wall, outcomes=outcomes, stored=stored, cpu=dict(clock.cpu), stage_wall=dict(clock.wall),
                 parse_processes_cpu=parse_processes_clock.used(),
-                base_cpu=base_cpu, base_wall=base_wall, n_docs=len(outcomes), n_bodies=len(clock.bodies),
+                base_cpu=base_cpu, base_wall=base_wall, floor_cpu=floor_cpu,
+                n_docs=len(outcomes), n_bodies=len(clock.bodies),
                 written=written, grown=grown, size=target.size(engine), statements=statements.slowest(),
+                statements_total=statements.total(),
             ))
     finally:
         engine.dispose()
@@ -398,7 +430,14 @@ def report(target_name: str, args, results: list[dict], parse_processes: int) ->
                   f"all processes); whole document: {r['cpu']['record_results'] / base:.2f} in the storing thread, "
                   f"{(r['cpu']['record_results'] + ahead) / base:.2f} with the parse processes; cycle wall time "
                   f"per feed: {1000 * r['wall'] / n:.2f} ms, {r['wall'] / base:.2f}x bare feedparser's CPU")
+        if r["floor_cpu"] is not None and r["n_bodies"]:
+            floor = r["floor_cpu"]
+            print(f"    floor: parse + sanitise + MinHash of every item alone, no database: {1000 * floor / n:.2f} ms "
+                  f"per feed, {floor / base:.2f}x bare feedparser; the rest of the pipeline (lookups, clusters, rows, "
+                  f"statements) {1000 * (pipeline_cpu - floor) / n:.2f} ms, {(pipeline_cpu - floor) / base:.2f}x")
         if r["statements"]:
+            seconds, calls = r["statements_total"]
+            print(f"    all statements: {1000 * seconds / n:.2f} ms wall and {calls / n:.1f} calls per feed")
             print(f"    {'slowest statements (per feed)':36}{'wall ms':>9}{'calls':>9}")
             for statement, seconds, calls in r["statements"]:
                 print(f"    {1000 * seconds / n:9.2f}{calls / n:9.2f}  {statement}")
