@@ -28,7 +28,7 @@ ANALYZE_AFTER_SHARE = 0.1  # of the rows counted at the last ANALYZE (autovacuum
 ROWS_PER_NEW_ARTICLE = 1 + BANDS  # the article row and its LSH band rows
 GROWING_TABLES = ("articles", "article_bands")  # the rows ROWS_PER_NEW_ARTICLE counts
 # what a fetch cycle grows: the copy-cluster candidate query joins the first three; the other tables (about
-# twenty, alerts, users, plans, ...) do not change while fetching, and analysing them cost about as much again
+# twenty: alerts, users, plans, ...) do not change while fetching, and in a deployed database they are large
 INGEST_TABLES = (*GROWING_TABLES, "story_clusters", "raw_documents", "fetch_attempts")
 
 _pending_rows: WeakKeyDictionary[Engine, int] = WeakKeyDictionary()
