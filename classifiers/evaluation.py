@@ -178,7 +178,8 @@ ROUND_NAMES = {"1": "pengumpulan pertama", "2": "berita rutin bertopik konflik, 
                "5": "kategori kecil (SARA, kekerasan kelompok, politik, penanganan, lingkungan, kerja), Desember 2026",
                "6": "lingkungan dan penanganan, Desember 2026",
                "7": "berita rutin bertopik konflik per tema, dengan berita konflik setema, Desember 2026",
-               "8": "berita rutin dan konflik dari kabupaten dengan item paling sedikit, Desember 2026"}
+               "8": "berita rutin dan konflik dari kabupaten dengan item paling sedikit, Desember 2026",
+               "9": "SARA, kekerasan kelompok, politik dan penanganan dengan berita rutin setema, Desember 2026"}
 PLACE_TITLES = {
     "places_kalteng_test": "set Kalteng, bagian uji tempat (label tidak dibaca saat menulis aturan)",
     "places_kalteng_dev": "set Kalteng, bagian dev (aturan ditulis dari sini; optimistis)",
