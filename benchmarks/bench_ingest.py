@@ -270,11 +270,9 @@ def required_work(bodies: list[bytes]) -> float:
     (`read_document`), sanitising (`entry_content`) and MinHash with band keys; the pipeline's floor."""
     from datetime import UTC, datetime
 
-    import numpy as np
-
     from monitor.config import ParseSettings
-    from monitor.feeds import dedupe
     from monitor.feeds.parse import entry_content, read_document
+    from monitor.feeds.store import minhashes
 
     limits, now = ParseSettings(), datetime.now(UTC)
     cpu = time.thread_time()
@@ -282,11 +280,7 @@ def required_work(bodies: list[bytes]) -> float:
         parsed = read_document(body, {}, "http://127.0.0.1/feed.xml", now, limits)
         if isinstance(parsed, str):
             continue
-        contents = [entry_content(entry, limits) for entry in parsed.entries]
-        found = dedupe.signatures([f"{content.title}\n{content.summary_text}" for content in contents])
-        with_words = [values for values in found if values is not None]
-        if with_words:
-            dedupe.band_keys(np.stack(with_words))
+        minhashes([entry_content(entry, limits) for entry in parsed.entries])
     return time.thread_time() - cpu
 
 

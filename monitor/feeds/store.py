@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar, cast
@@ -257,17 +257,22 @@ def _prepared(session: Session, feed: Feed, fresh: list[tuple[ParsedEntry, str]]
                 continue
             seen_hashes.add(content.content_hash)  # the same text twice in one document is stored once
         unseen.append((entry, canonical, content))
-    signatures = dedupe.signatures([f"{content.title}\n{content.summary_text}" for _, _, content in unseen])
-    with_words = [minhash for minhash in signatures if minhash is not None]
-    keys = iter(dedupe.band_keys(np.stack(with_words)).tolist() if with_words else [])
+    hashed = minhashes([content for _, _, content in unseen])
     items = []
-    for (entry, canonical, content), minhash in zip(unseen, signatures, strict=True):
-        bands = next(keys) if minhash is not None else []
+    for (entry, canonical, content), (minhash, bands) in zip(unseen, hashed, strict=True):
         try:
             items.append(_new_item(entry, canonical, content, minhash, bands, provenance, limits))
         except ITEM_ERRORS as exc:
             _fail(counts, entry, exc)
     return items
+
+
+def minhashes(contents: Sequence[EntryContent]) -> list[tuple[np.ndarray | None, list[int]]]:
+    """Each item's MinHash of its title and text (None without words) and its LSH band keys, in one numpy pass."""
+    signatures = dedupe.signatures([f"{content.title}\n{content.summary_text}" for content in contents])
+    with_words = [minhash for minhash in signatures if minhash is not None]
+    keys = iter(dedupe.band_keys(np.stack(with_words)).tolist() if with_words else [])
+    return [(minhash, next(keys) if minhash is not None else []) for minhash in signatures]
 
 
 def _new_item(entry: ParsedEntry, canonical: str, content: EntryContent, minhash: np.ndarray | None,
